@@ -1,0 +1,70 @@
+"""Configuration options, registered with oslo.config as OpenStack services do.
+
+Every option can also come from the environment as ``OS_<GROUP>__<OPTION>`` (oslo.config's
+environment source), e.g. ``OS_NEO4J__PASSWORD``: that keeps the password out of argv and of
+the configuration file.
+"""
+
+from __future__ import annotations
+
+from oslo_config import cfg
+
+neo4j_group = cfg.OptGroup("neo4j", title="Neo4j connection")
+neo4j_opts = [
+    cfg.StrOpt("uri", default="bolt://127.0.0.1:7687", help="Bolt or neo4j:// URI of the server."),
+    cfg.StrOpt("username", default="neo4j", help="Neo4j user."),
+    cfg.StrOpt(
+        "password",
+        secret=True,
+        help="Neo4j password. Prefer the OS_NEO4J__PASSWORD environment variable. When unset, "
+        "the password of the local stack (.stack/neo4j-password) is used if present.",
+    ),
+    cfg.StrOpt("database", default="neo4j", help="Database name."),
+    cfg.IntOpt(
+        "max_transaction_retry_time",
+        default=30,
+        min=1,
+        help="Seconds the driver keeps retrying a transaction that failed with a transient error.",
+    ),
+]
+
+notifications_group = cfg.OptGroup("notifications", title="Nova's versioned notifications")
+notifications_opts = [
+    cfg.StrOpt("exchange", default="nova", help="Exchange Nova publishes to."),
+    cfg.StrOpt("topic", default="versioned_notifications", help="Notification topic."),
+    cfg.StrOpt(
+        "pool",
+        default="cdm-graph",
+        help="Listener pool: the name of the queue cdm-graph consumes. Processes sharing a pool "
+        "share the work; each pool gets every notification.",
+    ),
+]
+
+graph_group = cfg.OptGroup("graph", title="Graph upkeep")
+graph_opts = [
+    cfg.IntOpt(
+        "tombstone_ttl",
+        default=7 * 24 * 3600,
+        min=60,
+        help="Seconds a deleted instance or compute node keeps its tombstone. A notification "
+        "older than the deletion that arrives later than this can bring the element back.",
+    ),
+]
+
+
+def register(conf: cfg.ConfigOpts) -> None:
+    conf.register_group(neo4j_group)
+    conf.register_opts(neo4j_opts, group=neo4j_group)
+    conf.register_group(notifications_group)
+    conf.register_opts(notifications_opts, group=notifications_group)
+    conf.register_group(graph_group)
+    conf.register_opts(graph_opts, group=graph_group)
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    """Entry point for oslo-config-generator."""
+    return [
+        ("neo4j", neo4j_opts),
+        ("notifications", notifications_opts),
+        ("graph", graph_opts),
+    ]

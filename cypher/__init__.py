@@ -1,0 +1,1 @@
+"""The Cypher statements of cdm-graph, one per file, loaded by cdm_graph.statements."""
