@@ -1,0 +1,129 @@
+"""The ``cdm-graph`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import neo4j
+from oslo_config import cfg
+from oslo_log import log as oslo_log
+
+from cdm_graph import config
+from cdm_graph.apply import GraphWriter, Neo4jSettings
+
+LOG = logging.getLogger(__name__)
+
+
+def load_config(args: argparse.Namespace) -> cfg.ConfigOpts:
+    conf = cfg.ConfigOpts()
+    config.register(conf)
+    oslo_log.register_options(conf)
+    oslo_args: list[str] = []
+    for path in args.config_file or []:
+        oslo_args += ["--config-file", path]
+    conf(args=oslo_args, project="cdm-graph", default_config_files=args.default_config_files)
+    oslo_log.setup(conf, "cdm-graph")
+    return conf
+
+
+def neo4j_settings(conf: cfg.ConfigOpts) -> Neo4jSettings:
+    password = conf.neo4j.password
+    if password is None:
+        # Running next to the local stack: its generated password, never a default one.
+        from cdm_graph import stack
+
+        password = stack.neo4j_settings()["password"]
+    return Neo4jSettings(
+        uri=conf.neo4j.uri,
+        username=conf.neo4j.username,
+        password=password,
+        database=conf.neo4j.database,
+        max_transaction_retry_time=conf.neo4j.max_transaction_retry_time,
+    )
+
+
+def _writer(conf: cfg.ConfigOpts) -> tuple[GraphWriter, neo4j.Driver]:
+    settings = neo4j_settings(conf)
+    driver = settings.driver()
+    return GraphWriter(driver, settings.database), driver
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    conf = load_config(args)
+    writer, driver = _writer(conf)
+    try:
+        for name in writer.run_schema():
+            print(f"applied {name}")
+    finally:
+        driver.close()
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from cdm_graph.replay import expand, replay, summary
+
+    conf = load_config(args)
+    writer, driver = _writer(conf)
+    start = (
+        datetime.fromisoformat(args.start_time)
+        if args.start_time
+        else datetime.now(UTC).replace(tzinfo=None)
+    )
+    try:
+        writer.run_schema()
+        outcome = replay(writer, expand(Path(p) for p in args.paths), start, args.batch_size)
+    finally:
+        driver.close()
+    print(summary(outcome))
+    return 1 if outcome.rejected else 0
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    from cdm_graph import stack
+
+    return stack.main([args.action])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cdm-graph", description=__doc__)
+    parser.add_argument(
+        "--config-file",
+        action="append",
+        help="oslo.config file (repeatable); default /etc/cdm-graph/cdm-graph.conf if present",
+    )
+    parser.set_defaults(default_config_files=None)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    stack_parser = commands.add_parser("stack", help="local Neo4j and RabbitMQ, without Docker")
+    stack_parser.add_argument("action", choices=["up", "down", "status"])
+    stack_parser.set_defaults(func=cmd_stack)
+
+    schema_parser = commands.add_parser("schema", help="create constraints and indexes")
+    schema_parser.set_defaults(func=cmd_schema)
+
+    replay_parser = commands.add_parser(
+        "replay", help="apply captured notifications (Nova samples or JSON lines) to Neo4j"
+    )
+    replay_parser.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    replay_parser.add_argument(
+        "--start-time",
+        help="event time of the first message without a timestamp (naive UTC ISO); "
+        "default: now",
+    )
+    replay_parser.add_argument("--batch-size", type=int, default=500)
+    replay_parser.set_defaults(func=cmd_replay)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+CREATE CONSTRAINT instance_uuid IF NOT EXISTS
+FOR (i:Instance) REQUIRE i.uuid IS UNIQUE

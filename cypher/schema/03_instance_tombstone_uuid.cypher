@@ -1,0 +1,2 @@
+CREATE CONSTRAINT instance_tombstone_uuid IF NOT EXISTS
+FOR (t:InstanceTombstone) REQUIRE t.uuid IS UNIQUE

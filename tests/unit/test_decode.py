@@ -1,0 +1,168 @@
+"""Decoding Nova payloads into typed events, and refusing what cannot be trusted."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from cdm_graph.events import (
+    ComputeNodeEvent,
+    InstanceEvent,
+    Rejected,
+    Skipped,
+    decode,
+    instance_disk_gb,
+    parse_event_time,
+)
+from cdm_graph.mapping import NOTIFICATION_MAPPING, Action, HostEvidence
+from tests.nova import at, notification
+
+UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
+
+
+@pytest.mark.parametrize("event_type", sorted(NOTIFICATION_MAPPING))
+def test_every_sample_of_the_table_decodes(event_type):
+    event = decode(notification(event_type))
+    assert event.event_type == event_type
+    assert event.time == at(0)
+
+
+def test_instance_fields_come_from_the_payload_and_its_flavor():
+    event = decode(notification("instance.create.end"))
+    assert isinstance(event, InstanceEvent)
+    assert event.uuid == UUID
+    assert (event.host, event.node) == ("compute", "fake-mini")
+    assert event.host_evidence is HostEvidence.AUTHORITATIVE
+    props = event.properties
+    assert props["name"] == "some-server"
+    assert props["state"] == "active"
+    assert props["power_state"] == "running"
+    assert props["project_id"] == "6f70656e737461636b20342065766572"
+    assert props["vcpus"] == 1
+    assert props["memory_mb"] == 512
+    assert props["flavor_name"] == "test_flavor"
+    assert props["locked"] is False
+    assert props["created_at"] == datetime(2012, 10, 29, 13, 42, 11, tzinfo=UTC)
+    assert "task_state" not in props  # null in the payload
+
+
+def test_image_backed_disk_counts_root_ephemeral_and_swap():
+    assert instance_disk_gb("img", root_gb=10, ephemeral_gb=5, swap_mb=1500) == 17
+
+
+def test_volume_backed_root_disk_does_not_count():
+    event = decode(
+        notification(
+            "instance.create.end", image_uuid="", flavor={"root_gb": 20, "ephemeral_gb": 1}
+        )
+    )
+    assert event.properties["disk_gb"] == 1
+    assert "image_uuid" not in event.properties
+
+
+def test_metadata_and_extra_specs_become_filterable_properties():
+    event = decode(notification("instance.update", metadata={"tier": "gold"}))
+    assert event.properties["metadata.tier"] == "gold"
+    assert event.properties["extra_specs.hw:watchdog_action"] == "disabled"
+
+
+def test_shelve_offload_carries_a_null_authoritative_host():
+    event = decode(notification("instance.shelve_offload.end"))
+    assert event.host is None
+    assert event.host_evidence is HostEvidence.AUTHORITATIVE
+
+
+def test_deletion_is_an_instance_delete():
+    event = decode(notification("instance.delete.end"))
+    assert event.action is Action.DELETE
+
+
+def test_oldest_payload_version_without_later_fields_decodes():
+    envelope = notification("instance.power_on.end")
+    data = envelope.payload["nova_object.data"]
+    for later_field in ("locked", "updated_at", "locked_reason", "request_id", "shares",
+                        "action_initiator_user", "block_devices", "key_name"):
+        data.pop(later_field, None)
+    envelope.payload["nova_object.version"] = "1.0"
+    event = decode(envelope)
+    assert "locked" not in event.properties
+
+
+def test_instance_update_payload_version_two_decodes():
+    envelope = notification("instance.update")
+    assert envelope.payload["nova_object.version"].startswith("2.")
+    assert decode(envelope).uuid == UUID
+
+
+def test_unknown_fields_are_ignored():
+    envelope = notification("instance.pause.end", a_field_from_the_future={"x": 1})
+    assert decode(envelope).uuid == UUID
+
+
+def test_service_update_describes_the_compute_node():
+    event = decode(notification("service.update", disabled=True, disabled_reason="maint"))
+    assert isinstance(event, ComputeNodeEvent)
+    assert event.hostname == "host1"
+    assert event.properties["status"] == "disabled"
+    assert event.properties["state"] == "up"
+    assert event.properties["disabled_reason"] == "maint"
+
+
+def test_forced_down_service_is_down():
+    event = decode(notification("service.update", forced_down=True))
+    assert event.properties["state"] == "down"
+
+
+@pytest.mark.parametrize("binary", ["nova-conductor", "nova-scheduler", "nova-api"])
+def test_services_other_than_nova_compute_are_skipped(binary):
+    with pytest.raises(Skipped, match="not a compute node"):
+        decode(notification("service.update", binary=binary))
+
+
+def test_event_types_outside_the_table_are_skipped():
+    with pytest.raises(Skipped, match="does not change the graph"):
+        decode(notification("instance.live_migration_post.end"))
+
+
+def test_payload_without_nova_object_data_is_rejected():
+    envelope = notification("instance.create.end")
+    del envelope.payload["nova_object.data"]
+    with pytest.raises(Rejected, match="no nova_object.data"):
+        decode(envelope)
+
+
+def test_payload_that_is_not_an_object_is_rejected():
+    envelope = notification("instance.create.end")
+    with pytest.raises(Rejected, match="payload must be an object"):
+        decode(type(envelope)(envelope.event_type, "garbage", envelope.time))
+
+
+def test_unknown_major_version_is_rejected():
+    envelope = notification("instance.create.end")
+    envelope.payload["nova_object.version"] = "3.0"
+    with pytest.raises(Rejected, match="unknown major version 3.0"):
+        decode(envelope)
+
+
+def test_wrong_field_type_is_rejected_naming_the_field():
+    with pytest.raises(Rejected, match="'flavor.vcpus' must be int, got str"):
+        decode(notification("instance.create.end", flavor={"vcpus": "two"}))
+
+
+def test_boolean_where_a_number_is_expected_is_rejected():
+    with pytest.raises(Rejected, match="'flavor.memory_mb' must be int, got bool"):
+        decode(notification("instance.create.end", flavor={"memory_mb": True}))
+
+
+def test_missing_instance_uuid_is_rejected():
+    with pytest.raises(Rejected, match="'uuid' is missing"):
+        decode(notification("instance.create.end", uuid=None))
+
+
+def test_oslo_timestamps_parse_with_and_without_microseconds():
+    assert parse_event_time("2026-11-25 09:00:01.000250") == datetime(2026, 11, 25, 9, 0, 1, 250)
+    assert parse_event_time("2026-11-25 09:00:01") == datetime(2026, 11, 25, 9, 0, 1)
+
+
+def test_unparseable_timestamp_is_rejected():
+    with pytest.raises(Rejected, match="not an ISO date"):
+        parse_event_time("yesterday")

@@ -1,0 +1,59 @@
+"""The dispatch table names the 30 event types of the spec, each with a Nova sample."""
+
+import pytest
+
+from cdm_graph.mapping import NOTIFICATION_MAPPING, Action, Element, HostEvidence
+from tests.nova import sample_file
+
+BRIEF_AUTHORITATIVE = {
+    "instance.create.end",
+    "instance.update",
+    "instance.unshelve.end",
+    "instance.resize.end",
+    "instance.resize_finish.end",
+    "instance.resize_confirm.end",
+    "instance.resize_revert.end",
+    "instance.live_migration_post_dest.end",
+    "instance.live_migration_rollback.end",
+    "instance.shelve_offload.end",
+}
+
+
+def test_the_table_names_thirty_event_types():
+    assert len(NOTIFICATION_MAPPING) == 30
+
+
+@pytest.mark.parametrize("event_type", sorted(NOTIFICATION_MAPPING))
+def test_every_event_type_has_a_nova_sample(event_type):
+    assert sample_file(event_type).is_file()
+
+
+def test_only_events_carrying_the_real_host_move_hosts():
+    authoritative = {
+        event_type
+        for event_type, rule in NOTIFICATION_MAPPING.items()
+        if rule.host is HostEvidence.AUTHORITATIVE
+    }
+    assert authoritative == BRIEF_AUTHORITATIVE
+
+
+def test_rebuild_end_never_moves_hosts():
+    assert NOTIFICATION_MAPPING["instance.rebuild.end"].host is HostEvidence.STALE
+
+
+@pytest.mark.parametrize("event_type", ["instance.delete.end", "instance.soft_delete.end"])
+def test_deletions_remove_the_instance(event_type):
+    rule = NOTIFICATION_MAPPING[event_type]
+    assert (rule.element, rule.action) == (Element.INSTANCE, Action.DELETE)
+
+
+def test_service_events_describe_compute_nodes():
+    assert {
+        event_type: rule.action
+        for event_type, rule in NOTIFICATION_MAPPING.items()
+        if rule.element is Element.COMPUTE_NODE
+    } == {
+        "service.create": Action.UPSERT,
+        "service.update": Action.UPSERT,
+        "service.delete": Action.DELETE,
+    }
