@@ -141,7 +141,7 @@ def plan_batch(events: Iterable[Event]) -> BatchPlan:
     ]
     if instance_deletions:
         add("tombstone_instances", rows=instance_deletions)
-        add("remove_deleted_instances", rows=instance_deletions)
+        add("remove_deleted_instances", returns=True, rows=instance_deletions)
         add("forget_deleted_placements", rows=instance_deletions)
     instance_upserts = [
         {

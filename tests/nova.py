@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +35,12 @@ def sample_file(event_type: str) -> Path:
     return samples_dir() / (event_type.replace(".", "-") + ".json")
 
 
-T0 = datetime(2026, 11, 25, 9, 0, 0)
+@functools.cache
+def _load(event_type: str) -> dict[str, Any]:
+    return load_sample(sample_file(event_type))
+
+
+T0 = datetime(2026, 1, 1, 9, 0, 0)
 
 
 def at(seconds: float) -> datetime:
@@ -50,7 +56,7 @@ def notification(
 ) -> Envelope:
     """The sample of ``event_type`` (or of ``sample``) with ``data`` merged into its
     ``nova_object.data`` (a ``flavor`` dict goes into the flavor's data)."""
-    record = load_sample(sample_file(sample or event_type))
+    record = _load(sample or event_type)
     payload = copy.deepcopy(record["payload"])
     flavor = data.pop("flavor", None)
     payload["nova_object.data"] = deep_merge(payload["nova_object.data"], data)

@@ -1,6 +1,6 @@
 // Forgets deletions older than the tombstone time to live.
 // $before: local datetime (UTC); $limit: how many at most in one transaction
-CALL {
+CALL () {
   MATCH (t:InstanceTombstone) WHERE t.deleted_at < $before
   RETURN t LIMIT $limit
   UNION

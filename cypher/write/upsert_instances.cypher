@@ -6,7 +6,9 @@ UNWIND $rows AS row
 OPTIONAL MATCH (t:InstanceTombstone {uuid: row.uuid})
 WITH row, t
 WHERE t IS NULL OR row.event_time > t.deleted_at
-MATCH (i:Instance {uuid: row.uuid})
+// MERGE, not MATCH: a deletion earlier in the same batch may have removed the locked node.
+MERGE (i:Instance {uuid: row.uuid})
+WITH i, row
 WHERE i.event_time IS NULL OR row.event_time > i.event_time
 WITH i, row, row.properties AS properties
 SET i = properties {

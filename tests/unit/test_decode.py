@@ -1,5 +1,6 @@
 """Decoding Nova payloads into typed events, and refusing what cannot be trusted."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -126,7 +127,7 @@ def test_event_types_outside_the_table_are_skipped():
 def test_payload_without_nova_object_data_is_rejected():
     envelope = notification("instance.create.end")
     del envelope.payload["nova_object.data"]
-    with pytest.raises(Rejected, match="no nova_object.data"):
+    with pytest.raises(Rejected, match=re.escape("no nova_object.data")):
         decode(envelope)
 
 
@@ -139,17 +140,17 @@ def test_payload_that_is_not_an_object_is_rejected():
 def test_unknown_major_version_is_rejected():
     envelope = notification("instance.create.end")
     envelope.payload["nova_object.version"] = "3.0"
-    with pytest.raises(Rejected, match="unknown major version 3.0"):
+    with pytest.raises(Rejected, match=re.escape("unknown major version 3.0")):
         decode(envelope)
 
 
 def test_wrong_field_type_is_rejected_naming_the_field():
-    with pytest.raises(Rejected, match="'flavor.vcpus' must be int, got str"):
+    with pytest.raises(Rejected, match=re.escape("'flavor.vcpus' must be int, got str")):
         decode(notification("instance.create.end", flavor={"vcpus": "two"}))
 
 
 def test_boolean_where_a_number_is_expected_is_rejected():
-    with pytest.raises(Rejected, match="'flavor.memory_mb' must be int, got bool"):
+    with pytest.raises(Rejected, match=re.escape("'flavor.memory_mb' must be int, got bool")):
         decode(notification("instance.create.end", flavor={"memory_mb": True}))
 
 
