@@ -19,7 +19,13 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from cdm_graph import statements
 from cdm_graph.events import Event
-from cdm_graph.plan import BatchPlan, plan_batch
+from cdm_graph.plan import (
+    BatchFold,
+    StoredComputeNode,
+    StoredGraph,
+    StoredInstance,
+    resolve,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -43,19 +49,56 @@ class Neo4jSettings:
         )
 
 
-def _run_plan(tx: neo4j.ManagedTransaction, plan: BatchPlan) -> None:
-    left_behind: set[str] = set()
-    for statement in plan.statements:
-        parameters = dict(statement.parameters)
-        if statement.takes_hostnames:
-            parameters["keys"] = sorted(set(parameters["keys"]) | left_behind)
-        result = tx.run(statements.load(statement.name), parameters)
-        if statement.returns_hostnames:
-            record = result.single()
-            if record is not None:
-                left_behind.update(record["hostnames"])
-        else:
-            result.consume()
+def native(value: Any) -> Any:
+    """Neo4j's temporal values as Python's, so that they compare with the events' times."""
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, list):
+        return [native(item) for item in value]
+    return value
+
+
+def _read_stored(tx: neo4j.ManagedTransaction, fold: BatchFold) -> StoredGraph:
+    instances = {
+        record["uuid"]: StoredInstance(
+            properties={key: native(value) for key, value in record["properties"].items()},
+            deleted_at=native(record["deleted_at"]),
+            hosted_by=record["hostname"],
+            hosted_since=native(record["since"]),
+        )
+        for record in tx.run(statements.load("read/instances"), keys=fold.instance_keys)
+    }
+    compute_nodes = {
+        record["hostname"]: StoredComputeNode(
+            described=bool(record["described"]),
+            service_event_time=native(record["service_event_time"]),
+            deleted_at=native(record["deleted_at"]),
+        )
+        for record in tx.run(statements.load("read/compute_nodes"), keys=fold.hostnames)
+    }
+    hosted: dict[str, list[tuple[str, Any]]] = {}
+    if fold.deleted_hostnames:
+        for record in tx.run(
+            statements.load("read/hosted_instances"), keys=fold.deleted_hostnames
+        ):
+            hosted.setdefault(record["hostname"], []).append(
+                (record["uuid"], native(record["since"]))
+            )
+    return StoredGraph(instances, compute_nodes, hosted)
+
+
+def _run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> None:
+    for statement in fold.locks():
+        tx.run(statements.load(statement.name), statement.parameters).consume()
+    writes = resolve(fold, _read_stored(tx, fold))
+    for statement in writes.statements:
+        tx.run(statements.load(statement.name), statement.parameters).consume()
+    empty = [
+        record["hostname"]
+        for record in tx.run(statements.load("read/empty_stubs"), keys=writes.stub_candidates)
+    ]
+    if empty:
+        tx.run(statements.load("write/remove_compute_nodes"), keys=empty).consume()
 
 
 def retrying(
@@ -99,20 +142,22 @@ class GraphWriter:
 
     def apply_batch(self, events: Sequence[Event]) -> None:
         """Apply the events in one transaction; the graph is as if applied one by one."""
-        plan = plan_batch(events)
-        if not plan.statements:
+        fold = BatchFold.of(events)
+        if not fold.instances and not fold.compute_nodes:
             return
-        self._retry(self._write, _run_plan, plan)
+        self._retry(self._write, _run_batch, fold)
 
     def expire_tombstones(self, ttl: timedelta, limit: int = 10_000) -> int:
         """Forget deletions older than ``ttl``; returns how many tombstones went."""
         before = datetime.now(UTC).replace(tzinfo=None) - ttl
         expired = 0
-        while True:
-            count = self._retry(self._write, _expire, before, limit)
-            expired += count
-            if count < limit:
-                return expired
+        for name in ("write/expire_instance_tombstones", "write/expire_compute_node_tombstones"):
+            while True:
+                count = self._retry(self._write, _expire, name, before, limit)
+                expired += count
+                if count < limit:
+                    break
+        return expired
 
     def run_schema(self) -> list[str]:
         """Create the constraints and indexes of ``cypher/schema`` (idempotent)."""
@@ -126,10 +171,8 @@ class GraphWriter:
             return session.execute_write(work, *args)
 
 
-def _expire(tx: neo4j.ManagedTransaction, before: datetime, limit: int) -> int:
-    record = tx.run(
-        statements.load("write/expire_tombstones"), before=before, limit=limit
-    ).single()
+def _expire(tx: neo4j.ManagedTransaction, name: str, before: datetime, limit: int) -> int:
+    record = tx.run(statements.load(name), before=before, limit=limit).single()
     return int(record["expired"]) if record else 0
 
 

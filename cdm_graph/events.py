@@ -47,6 +47,9 @@ class Envelope:
 
 @dataclass(frozen=True, slots=True)
 class InstanceEvent:
+    """An instance as one event describes it; ``properties`` has every key of
+    ``INSTANCE_FIELDS`` (None where the payload has no value)."""
+
     event_type: str
     time: datetime
     uuid: str
@@ -67,6 +70,22 @@ class ComputeNodeEvent:
 
 
 Event = InstanceEvent | ComputeNodeEvent
+
+# What an instance event says of the instance, beside its host. The graph stores these
+# under the same names (cypher/write/upsert_instances.cypher).
+INSTANCE_FIELDS: tuple[str, ...] = (
+    "name", "description", "state", "power_state", "task_state", "project_id", "user_id",
+    "availability_zone", "image_uuid", "key_name", "architecture", "locked", "locked_reason",
+    "created_at", "launched_at", "terminated_at", "updated_at", "flavor_name", "flavor_id",
+    "vcpus", "memory_mb", "root_gb", "ephemeral_gb", "swap_mb", "disk_gb", "metadata",
+    "extra_specs",
+)
+# What a nova-compute service event says of its compute node
+# (cypher/write/upsert_compute_nodes.cypher).
+COMPUTE_NODE_FIELDS: tuple[str, ...] = (
+    "status", "state", "disabled_reason", "forced_down", "availability_zone",
+    "service_uuid", "service_version", "last_seen_up",
+)
 
 
 def parse_event_time(value: Any) -> datetime:
@@ -178,6 +197,10 @@ def instance_disk_gb(image_uuid: str | None, root_gb: int, ephemeral_gb: int, sw
     return root + ephemeral_gb + math.ceil(swap_mb / 1024)
 
 
+def _pairs(mapping: Mapping[str, str]) -> list[str]:
+    return sorted(f"{key}={value}" for key, value in mapping.items())
+
+
 def _instance_event(
     envelope: Envelope, action: Action, evidence: HostEvidence, data: _Fields
 ) -> InstanceEvent:
@@ -216,12 +239,10 @@ def _instance_event(
         "swap_mb": swap_mb,
         "disk_gb": instance_disk_gb(image_uuid, root_gb, ephemeral_gb, swap_mb),
     }
-    # Neo4j properties cannot hold maps: one property per key keeps them filterable in Cypher,
-    # e.g. WHERE i.`metadata.tier` = 'gold'.
-    for key, value in data.strings("metadata").items():
-        properties[f"metadata.{key}"] = value
-    for key, value in flavor.strings("extra_specs").items():
-        properties[f"extra_specs.{key}"] = value
+    # Neo4j properties cannot hold maps: "key=value" lists stay filterable in Cypher,
+    # e.g. WHERE 'tier=gold' IN i.metadata.
+    properties["metadata"] = _pairs(data.strings("metadata"))
+    properties["extra_specs"] = _pairs(flavor.strings("extra_specs"))
     return InstanceEvent(
         event_type=envelope.event_type,
         time=envelope.time,
@@ -230,7 +251,7 @@ def _instance_event(
         host_evidence=evidence,
         host=host,
         node=node,
-        properties={key: value for key, value in properties.items() if value is not None},
+        properties=properties,
     )
 
 

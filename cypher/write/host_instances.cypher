@@ -1,14 +1,8 @@
-// Draws the HOSTS edge from the instance's host, creating a compute node not described yet
-// (described = false) when the host is unknown, unless that host was deleted after the
-// event that placed the instance there.
-// $keys: instance uuids
-UNWIND $keys AS uuid
-MATCH (i:Instance {uuid: uuid})
-WHERE i.host IS NOT NULL
-OPTIONAL MATCH (t:ComputeNodeTombstone {hostname: i.host})
-WITH i, t
-WHERE t IS NULL OR i.host_since > t.deleted_at
-MERGE (c:ComputeNode {hostname: i.host})
-  ON CREATE SET c.described = false
-MERGE (c)-[r:HOSTS]->(i)
-  ON CREATE SET r.since = i.host_since
+// Draws the HOSTS edge of each instance from its host (locked, so present). The edge
+// carries the time of the event that placed the instance, and the instance's uuid for the
+// index unhost_instances uses.
+// $rows: [{uuid, hostname, since}]
+UNWIND $rows AS row
+MATCH (i:Instance {uuid: row.uuid})
+MATCH (c:ComputeNode {hostname: row.hostname})
+CREATE (c)-[:HOSTS {instance: row.uuid, since: row.since}]->(i)

@@ -1,8 +1,8 @@
-// Takes the write lock on every compute node a batch may touch, in a fixed (sorted) order, so
-// that concurrent synchronizers serialize per host instead of reading values another
-// transaction is about to change. A host not in the graph yet is created as an undescribed
-// stub; collect_stub_compute_nodes removes it at the end if nothing came to rest on it.
-// $keys: sorted list of hostnames.
+// Takes the write lock on every compute node a batch may touch, in sorted order, before the
+// batch reads anything: concurrent synchronizers then wait for each other instead of
+// deciding on what another transaction is changing. A host not in the graph yet is created
+// as an undescribed stub; the plan removes it again if nothing comes to rest on it.
+// $keys: sorted hostnames
 UNWIND $keys AS hostname
 MERGE (c:ComputeNode {hostname: hostname})
   ON CREATE SET c.described = false

@@ -1,8 +1,5 @@
-// service.delete: remembers the deletion, so that older service events cannot bring the
-// compute node back. The tombstone keeps the latest deletion time.
-// $rows: [{hostname, deleted_at}]
+// Remembers when a compute node was deleted, so that older events cannot bring it back.
+// $rows: [{hostname, deleted_at}], deleted_at already the latest known deletion
 UNWIND $rows AS row
 MERGE (t:ComputeNodeTombstone {hostname: row.hostname})
-  ON CREATE SET t.deleted_at = row.deleted_at
-  ON MATCH SET t.deleted_at = CASE
-      WHEN row.deleted_at > t.deleted_at THEN row.deleted_at ELSE t.deleted_at END
+SET t.deleted_at = row.deleted_at

@@ -1,13 +1,16 @@
-// service.create / service.update of nova-compute: describes the compute node, unless the
-// graph already holds a newer description or a newer deletion (Nova's clock decides).
-// $rows: [{hostname, event_time, event_type, properties}]
+// Describes each compute node as its newest nova-compute service event says.
+// $rows: [{hostname, properties: {...every key below...}}]
 UNWIND $rows AS row
-OPTIONAL MATCH (t:ComputeNodeTombstone {hostname: row.hostname})
-WITH row, t
-WHERE t IS NULL OR row.event_time > t.deleted_at
 MATCH (c:ComputeNode {hostname: row.hostname})
-WHERE c.service_event_time IS NULL OR row.event_time > c.service_event_time
-SET c += row.properties,
-    c.described = true,
-    c.service_event_time = row.event_time,
-    c.last_event = row.event_type
+WITH c, row.properties AS p
+SET c.described = true,
+    c.status = p.status,
+    c.state = p.state,
+    c.disabled_reason = p.disabled_reason,
+    c.forced_down = p.forced_down,
+    c.availability_zone = p.availability_zone,
+    c.service_uuid = p.service_uuid,
+    c.service_version = p.service_version,
+    c.last_seen_up = p.last_seen_up,
+    c.service_event_time = p.service_event_time,
+    c.last_event = p.last_event

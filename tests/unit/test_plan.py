@@ -1,49 +1,87 @@
-"""Planning folds a batch into one row per key, whatever the order and repetition."""
+"""Planning: a batch folds into the newest facts per key, resolved against the stored graph."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cdm_graph import statements
 from cdm_graph.events import decode
-from cdm_graph.plan import plan_batch
-from tests.nova import notification
+from cdm_graph.plan import (
+    INSTANCE_STATE,
+    BatchFold,
+    StoredGraph,
+    StoredInstance,
+    resolve,
+)
+from tests.nova import at, notification
 
+UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
 EVENTS = [
     decode(notification("instance.create.end", 1, host="h1")),
     decode(notification("instance.power_off.end", 2, host="h1")),
     decode(notification("instance.live_migration_post_dest.end", 3, host="h2")),
     decode(notification("instance.lock", 4, host="h1")),
-    decode(notification("instance.delete.end", 5)),
+    decode(notification("instance.delete.end", 0.5)),
     decode(notification("service.update", 2, host="h2")),
     decode(notification("service.delete", 6, host="h3")),
 ]
+EMPTY = StoredGraph({}, {})
 
 
-def _statements(events):
-    return [(s.name, s.parameters) for s in plan_batch(events).statements]
+def _writes(events, stored=EMPTY):
+    writes = resolve(BatchFold.of(events), stored)
+    return {s.name.removeprefix("write/"): s.parameters for s in writes.statements}
 
 
 @given(st.permutations(EVENTS), st.lists(st.sampled_from(EVENTS), max_size=5))
-def test_order_and_repetition_do_not_change_the_plan(events, repeats):
-    assert _statements(events + repeats) == _statements(EVENTS)
+def test_order_and_repetition_do_not_change_the_writes(events, repeats):
+    assert _writes(events + repeats) == _writes(EVENTS)
 
 
-def test_newest_event_of_each_kind_is_kept():
-    rows = dict(_statements(EVENTS))
-    [placement] = rows["write/record_placements"]["rows"]
-    assert placement["authoritative_host"] == "h2"
-    assert placement["hinted_host"] == "h1"
-    [upsert] = rows["write/upsert_instances"]["rows"]
-    assert upsert["event_type"] == "instance.lock"
-
-
-def test_locks_come_first_in_sorted_order():
-    plan = plan_batch(EVENTS)
-    assert [s.name for s in plan.statements[:2]] == [
-        "write/lock_compute_nodes",
-        "write/lock_instances",
+def test_newest_description_and_newest_authoritative_host_win():
+    [row] = _writes(EVENTS)["upsert_instances"]["rows"]
+    state = row["properties"]
+    assert state["last_event"] == "instance.lock"
+    assert (state["host"], state["authoritative_host"], state["hinted_host"]) == (
+        "h2",
+        "h2",
+        "h1",
+    )
+    assert _writes(EVENTS)["host_instances"]["rows"] == [
+        {"uuid": UUID, "hostname": "h2", "since": at(3)}
     ]
-    assert plan.statements[0].parameters["keys"] == ["h1", "h2", "h3"]
 
 
-def test_an_empty_batch_plans_nothing():
-    assert plan_batch([]).statements == []
+def test_an_instance_state_names_every_property_upsert_instances_writes():
+    text = statements.load("write/upsert_instances")
+    written = {line.split("=")[0].strip().removeprefix("SET ") for line in text.splitlines()
+               if line.strip().startswith(("SET i.", "i."))}
+    assert written == {f"i.{key}" for key in INSTANCE_STATE}
+
+
+def test_a_stored_newer_event_is_not_overwritten():
+    stored_state = dict.fromkeys(INSTANCE_STATE)
+    stored_state.update(event_time=at(10), last_event="instance.update")
+    stored = StoredGraph({UUID: StoredInstance(stored_state)}, {})
+    writes = _writes([decode(notification("instance.power_off.end", 5, host=None))], stored)
+    assert "upsert_instances" not in writes
+
+
+def test_a_stored_deletion_keeps_older_events_out():
+    stored = StoredGraph({UUID: StoredInstance({}, deleted_at=at(10))}, {})
+    writes = _writes([decode(notification("instance.create.end", 5))], stored)
+    assert writes == {"remove_instances": {"keys": [UUID]}}
+
+
+def test_a_deleted_compute_node_releases_the_instances_placed_before_its_deletion():
+    stored = StoredGraph(
+        {}, {}, hosted_instances={"h3": [("early", at(1)), ("late", at(9))]}
+    )
+    writes = _writes([decode(notification("service.delete", 6, host="h3"))], stored)
+    assert writes["unhost_instances"] == {"keys": ["early"]}
+    assert writes["tombstone_compute_nodes"] == {"rows": [{"hostname": "h3", "deleted_at": at(6)}]}
+
+
+def test_locks_take_hosts_then_instances_in_sorted_order():
+    locks = BatchFold.of(EVENTS).locks()
+    assert [s.name for s in locks] == ["write/lock_compute_nodes", "write/lock_instances"]
+    assert locks[0].parameters["keys"] == ["h1", "h2", "h3"]
