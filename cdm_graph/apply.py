@@ -58,6 +58,10 @@ def native(value: Any) -> Any:
     return value
 
 
+def _records(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> neo4j.Result:
+    return tx.run(statements.load(name), parameters)
+
+
 def _read_stored(tx: neo4j.ManagedTransaction, fold: BatchFold) -> StoredGraph:
     instances = {
         record["uuid"]: StoredInstance(
@@ -66,21 +70,27 @@ def _read_stored(tx: neo4j.ManagedTransaction, fold: BatchFold) -> StoredGraph:
             hosted_by=record["hostname"],
             hosted_since=native(record["since"]),
         )
-        for record in tx.run(statements.load("read/instances"), keys=fold.instance_keys)
+        for record in _records(tx, "read/instances", keys=fold.instance_keys)
     }
+    # Hosts the stored instances name that the batch does not: an instance may fall back to
+    # one (its authoritative host forgotten after a deletion) or leave one. Locked after the
+    # instances, out of order: a deadlock this rarely causes is retried by the driver.
+    hostnames = fold.hostnames
+    named = set().union(*(instance.hostnames for instance in instances.values()))
+    if extra := sorted(named - set(hostnames)):
+        _records(tx, "write/lock_compute_nodes", keys=extra).consume()
+        hostnames = [*hostnames, *extra]
     compute_nodes = {
         record["hostname"]: StoredComputeNode(
             described=bool(record["described"]),
             service_event_time=native(record["service_event_time"]),
             deleted_at=native(record["deleted_at"]),
         )
-        for record in tx.run(statements.load("read/compute_nodes"), keys=fold.hostnames)
+        for record in _records(tx, "read/compute_nodes", keys=hostnames)
     }
     hosted: dict[str, list[tuple[str, Any]]] = {}
     if fold.deleted_hostnames:
-        for record in tx.run(
-            statements.load("read/hosted_instances"), keys=fold.deleted_hostnames
-        ):
+        for record in _records(tx, "read/hosted_instances", keys=fold.deleted_hostnames):
             hosted.setdefault(record["hostname"], []).append(
                 (record["uuid"], native(record["since"]))
             )
@@ -89,23 +99,25 @@ def _read_stored(tx: neo4j.ManagedTransaction, fold: BatchFold) -> StoredGraph:
 
 def _run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> None:
     for statement in fold.locks():
-        tx.run(statements.load(statement.name), statement.parameters).consume()
+        _records(tx, statement.name, **statement.parameters).consume()
     writes = resolve(fold, _read_stored(tx, fold))
     for statement in writes.statements:
-        tx.run(statements.load(statement.name), statement.parameters).consume()
+        _records(tx, statement.name, **statement.parameters).consume()
     empty = [
         record["hostname"]
-        for record in tx.run(statements.load("read/empty_stubs"), keys=writes.stub_candidates)
+        for record in _records(tx, "read/empty_stubs", keys=writes.stub_candidates)
     ]
     if empty:
-        tx.run(statements.load("write/remove_compute_nodes"), keys=empty).consume()
+        _records(tx, "write/remove_compute_nodes", keys=empty).consume()
 
 
 def retrying(
     stop: tenacity.stop.stop_base | None = None,
     on_retry: Callable[[tenacity.RetryCallState], None] | None = None,
+    sleep: Callable[[float], Any] | None = None,
 ) -> tenacity.Retrying:
-    """Backoff for Neo4j being away: 0.5 s doubling to 30 s, forever unless ``stop`` says."""
+    """Backoff for Neo4j being away: 0.5 s doubling to 30 s, forever unless ``stop`` says.
+    ``sleep`` lets a stopping service cut the wait short (e.g. ``threading.Event.wait``)."""
 
     def log_retry(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -124,6 +136,7 @@ def retrying(
         stop=stop or tenacity.stop_never,
         before_sleep=log_retry,
         reraise=True,
+        **({"sleep": sleep} if sleep is not None else {}),
     )
 
 
@@ -139,6 +152,10 @@ class GraphWriter:
         self._driver = driver
         self._database = database
         self._retry = retry or retrying(stop=tenacity.stop_after_delay(120))
+
+    def with_retry(self, retry: tenacity.Retrying) -> GraphWriter:
+        """The same writer, waiting for Neo4j as ``retry`` says."""
+        return GraphWriter(self._driver, self._database, retry)
 
     def apply_batch(self, events: Sequence[Event]) -> None:
         """Apply the events in one transaction; the graph is as if applied one by one."""
@@ -163,8 +180,28 @@ class GraphWriter:
         """Create the constraints and indexes of ``cypher/schema`` (idempotent)."""
         names = statements.names("schema")
         for name in names:
-            self._retry(self._write, _run_one, name)
+            self.run(name)
         return names
+
+    def run(self, name: str, **parameters: Any) -> None:
+        """Run one statement of ``cypher/`` in its own write transaction."""
+        self._retry(self._write, _run_one, name, parameters)
+
+    def read(self, name: str, **parameters: Any) -> list[neo4j.Record]:
+        """Run one read statement of ``cypher/``; returns its records."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
+            return list(tx.run(statements.load(name), parameters))
+
+        def read_once() -> list[neo4j.Record]:
+            with self._driver.session(database=self._database) as session:
+                return session.execute_read(work)
+
+        return self._retry(read_once)
+
+    def ping(self) -> None:
+        """Raise if Neo4j cannot be reached now (no retry)."""
+        self._driver.verify_connectivity()
 
     def _write(self, work: Callable[..., Any], *args: Any) -> Any:
         with self._driver.session(database=self._database) as session:
@@ -176,5 +213,5 @@ def _expire(tx: neo4j.ManagedTransaction, name: str, before: datetime, limit: in
     return int(record["expired"]) if record else 0
 
 
-def _run_one(tx: neo4j.ManagedTransaction, name: str) -> None:
-    tx.run(statements.load(name)).consume()
+def _run_one(tx: neo4j.ManagedTransaction, name: str, parameters: dict[str, Any]) -> None:
+    tx.run(statements.load(name), parameters).consume()

@@ -167,6 +167,16 @@ class StoredInstance:
     hosted_by: str | None = None
     hosted_since: datetime | None = None
 
+    @property
+    def hostnames(self) -> set[str]:
+        """The hosts its stored state names: the batch may move it back to one of them."""
+        names = {
+            self.hosted_by,
+            self.properties.get("authoritative_host"),
+            self.properties.get("hinted_host"),
+        }
+        return {name for name in names if name is not None}
+
 
 @dataclass(frozen=True, slots=True)
 class StoredComputeNode:
@@ -177,6 +187,9 @@ class StoredComputeNode:
 
 @dataclass(frozen=True, slots=True)
 class StoredGraph:
+    """What the graph holds of the batch's elements; ``compute_nodes`` has every host the
+    batch or the stored instances name (all locked, so present)."""
+
     instances: Mapping[str, StoredInstance]
     compute_nodes: Mapping[str, StoredComputeNode]
     # For each compute node deleted by the batch: (uuid, since) of the instances on it.
@@ -193,12 +206,13 @@ class Writes:
 
 
 def resolve(fold: BatchFold, stored: StoredGraph) -> Writes:
+    hostnames = set(fold.hostnames) | set(stored.compute_nodes)
     host_floor = {
         hostname: _latest(
             stored.compute_nodes.get(hostname, StoredComputeNode()).deleted_at,
             fold.compute_nodes[hostname].deleted_at if hostname in fold.compute_nodes else None,
         )
-        for hostname in fold.hostnames
+        for hostname in hostnames
     }
     node_tombstones, node_upserts, undescribed = [], [], []
     for hostname, node_fold in sorted(fold.compute_nodes.items()):
@@ -218,7 +232,7 @@ def resolve(fold: BatchFold, stored: StoredGraph) -> Writes:
             undescribed.append(hostname)
 
     instance_tombstones, upserts, removals, unhost, host = [], [], [], set(), []
-    stub_candidates = set(fold.hostnames)
+    stub_candidates = set(hostnames)
     for uuid, instance_fold in sorted(fold.instances.items()):
         current = stored.instances.get(uuid, StoredInstance({}))
         floor = _latest(current.deleted_at, instance_fold.deleted_at)

@@ -119,6 +119,15 @@ def _batches(items, rng):
     ],
     seed=0,
 )
+# Found by hypothesis: a deletion and a newer hint in one batch, the instance stored before.
+@example(
+    stream=[
+        *[(n, "instance.create.end", "h1", UUIDS[0]) for n in range(7)],
+        (7, "instance.delete.end", "h1", UUIDS[0]),
+        (8, "instance.live_migration_force_complete.end", "h2", UUIDS[0]),
+    ],
+    seed=9,
+)
 def test_any_order_batching_and_repetition_ends_in_the_reference_graph(
     writer, graph, stream, seed
 ):
