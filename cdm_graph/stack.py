@@ -44,8 +44,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 POM = REPO_ROOT / "tools" / "neo4j" / "pom.xml"
 
 HOST = "127.0.0.1"
-BOLT_PORT = 7687
-HTTP_PORT = 7474
+# Overridable so that a second stack (another checkout, a benchmark) can run beside the first.
+BOLT_PORT = int(os.environ.get("CDM_GRAPH_NEO4J_BOLT_PORT", "7687"))
+HTTP_PORT = int(os.environ.get("CDM_GRAPH_NEO4J_HTTP_PORT", "7474"))
 AMQP_PORT = 5672
 NEO4J_USER = "neo4j"
 PASSWORD_ENV = "CDM_GRAPH_NEO4J_PASSWORD"
