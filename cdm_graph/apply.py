@@ -46,6 +46,8 @@ class Neo4jSettings:
             self.uri,
             auth=(self.username, self.password),
             max_transaction_retry_time=self.max_transaction_retry_time,
+            # "index already exists" and the like are not worth a log line each start.
+            notifications_min_severity="WARNING",
         )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import neo4j
 from oslo_config import cfg
 from oslo_log import log as oslo_log
+from oslo_messaging import opts as oslo_messaging_opts
 
 from cdm_graph import config
 from cdm_graph.apply import GraphWriter, Neo4jSettings
@@ -23,6 +24,10 @@ def load_config(args: argparse.Namespace) -> cfg.ConfigOpts:
     conf = cfg.ConfigOpts()
     config.register(conf)
     oslo_log.register_options(conf)
+    # oslo.messaging's own options ([DEFAULT] transport_url, [oslo_messaging_rabbit], ...),
+    # so that a configuration file and OS_* variables may set them before a transport exists.
+    for group, opts in oslo_messaging_opts.list_opts():
+        conf.register_opts(opts, group=group)
     oslo_args: list[str] = []
     for path in args.config_file or []:
         oslo_args += ["--config-file", path]
@@ -83,6 +88,56 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1 if outcome.rejected else 0
 
 
+def notification_transport_url(conf: cfg.ConfigOpts) -> str:
+    url = conf.oslo_messaging_notifications.transport_url or conf.transport_url
+    if url is None:
+        from cdm_graph import stack
+
+        url = stack.transport_url()
+        LOG.info("no transport_url configured: using the local stack's RabbitMQ")
+        conf.set_override("transport_url", url)
+    return str(url)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from cdm_graph import sync
+
+    conf = load_config(args)
+    url = notification_transport_url(conf)
+    writer, driver = _writer(conf)
+    try:
+        return sync.run(conf, writer, sync.rabbitmq_check(conf, url))
+    finally:
+        driver.close()
+
+
+def cmd_deadletter(args: argparse.Namespace) -> int:
+    from cdm_graph.deadletter import DeadLetterStore
+
+    conf = load_config(args)
+    writer, driver = _writer(conf)
+    store = DeadLetterStore(writer)
+    try:
+        if args.action == "list":
+            letters = store.list(limit=args.limit)
+            for letter in letters:
+                print(
+                    f"{letter.id}  {letter.received_at:%Y-%m-%d %H:%M:%S}  "
+                    f"{letter.event_type or '-'}  attempts={letter.attempts}  {letter.reason}"
+                )
+                if args.verbose:
+                    print(f"    {letter.message}")
+            print(f"{len(letters)} dead letters")
+            return 0
+        applied, refused = store.replay(args.ids or None)
+        print(f"replayed: {len(applied)} applied, {len(refused)} still refused")
+        for letter in refused:
+            print(f"  {letter.id}: {letter.reason}")
+        return 1 if refused else 0
+    finally:
+        driver.close()
+
+
 def cmd_stack(args: argparse.Namespace) -> int:
     from cdm_graph import stack
 
@@ -117,6 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay_parser.add_argument("--batch-size", type=int, default=500)
     replay_parser.set_defaults(func=cmd_replay)
+
+    sync_parser = commands.add_parser(
+        "sync", help="consume Nova's notifications from RabbitMQ and keep the graph in step"
+    )
+    sync_parser.set_defaults(func=cmd_sync)
+
+    deadletter_parser = commands.add_parser(
+        "deadletter", help="list or replay the notifications that could not be applied"
+    )
+    deadletter_actions = deadletter_parser.add_subparsers(dest="action", required=True)
+    list_parser = deadletter_actions.add_parser("list", help="oldest first, with the reason")
+    list_parser.add_argument("--limit", type=int, default=1000)
+    list_parser.add_argument("-v", "--verbose", action="store_true", help="print the messages")
+    replay_letters = deadletter_actions.add_parser(
+        "replay", help="apply them again (all, or the ids given); applied ones are forgotten"
+    )
+    replay_letters.add_argument("ids", nargs="*")
+    deadletter_parser.set_defaults(func=cmd_deadletter)
     return parser
 
 

@@ -40,6 +40,45 @@ notifications_opts = [
     ),
 ]
 
+sync_group = cfg.OptGroup("sync", title="The synchronizer (cdm-graph sync)")
+sync_opts = [
+    cfg.IntOpt(
+        "batch_size",
+        default=500,
+        min=1,
+        help="Notifications applied in one Neo4j transaction. The broker hands over at most "
+        "[oslo_messaging_rabbit] rabbit_qos_prefetch_count unacknowledged messages; when "
+        "that is 0 (unbounded), cdm-graph sets it to twice the batch size.",
+    ),
+    cfg.FloatOpt(
+        "batch_timeout",
+        default=0.5,
+        min=0.01,
+        help="Seconds a partial batch waits for more notifications before it is applied.",
+    ),
+    cfg.IntOpt(
+        "workers",
+        default=2,
+        min=1,
+        help="Batches applied at once by one process (oslo.messaging's threading executor). "
+        "Order does not matter: Nova's clock decides.",
+    ),
+    cfg.HostAddressOpt(
+        "metrics_host", default="127.0.0.1", help="Address of the /metrics and /healthz server."
+    ),
+    cfg.PortOpt(
+        "metrics_port",
+        default=9725,
+        help="Port of the Prometheus /metrics and /healthz server; 0 turns it off.",
+    ),
+    cfg.IntOpt(
+        "tombstone_expiry_interval",
+        default=3600,
+        min=10,
+        help="Seconds between two removals of expired tombstones.",
+    ),
+]
+
 graph_group = cfg.OptGroup("graph", title="Graph upkeep")
 graph_opts = [
     cfg.IntOpt(
@@ -57,6 +96,8 @@ def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(neo4j_opts, group=neo4j_group)
     conf.register_group(notifications_group)
     conf.register_opts(notifications_opts, group=notifications_group)
+    conf.register_group(sync_group)
+    conf.register_opts(sync_opts, group=sync_group)
     conf.register_group(graph_group)
     conf.register_opts(graph_opts, group=graph_group)
 
@@ -66,5 +107,6 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
     return [
         ("neo4j", neo4j_opts),
         ("notifications", notifications_opts),
+        ("sync", sync_opts),
         ("graph", graph_opts),
     ]

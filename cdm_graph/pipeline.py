@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from neo4j.exceptions import Neo4jError
+from neo4j.exceptions import AuthError, ConfigurationError, Forbidden, Neo4jError
 
 from cdm_graph.apply import RETRYABLE, GraphWriter
 from cdm_graph.events import Envelope, Event, Rejected, Skipped, decode
 
 LOG = logging.getLogger(__name__)
+
+# Errors no message is to blame for: they stop the work instead of setting messages aside.
+FATAL = (AuthError, Forbidden, ConfigurationError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +48,19 @@ def decode_batch(envelopes: Sequence[Envelope]) -> tuple[list[tuple[Envelope, Ev
     decoded: list[tuple[Envelope, Event]] = []
     outcome = Outcome()
     for envelope in envelopes:
+        reason = None
         try:
             decoded.append((envelope, decode(envelope)))
         except Skipped as skip:
             LOG.debug("skipped: %s", skip)
             outcome.skipped[envelope.event_type] += 1
         except Rejected as rejection:
-            LOG.warning("rejected %s: %s", envelope.event_type, rejection)
-            outcome.rejected.append(Rejection(str(rejection), envelope, envelope.event_type))
+            reason = str(rejection)
+        except Exception as error:  # a decoder bug must cost this message only, and be seen
+            reason = f"cannot decode: {error!r}"
+        if reason is not None:
+            LOG.warning("rejected %s: %s", envelope.event_type, reason)
+            outcome.rejected.append(Rejection(reason, envelope, envelope.event_type))
     return decoded, outcome
 
 
@@ -74,12 +82,16 @@ def _apply_isolating(
         return
     try:
         writer.apply_batch([event for _, event in decoded])
-    except RETRYABLE:
+    except (*RETRYABLE, *FATAL):
         raise
-    except Neo4jError as error:
+    except Exception as error:  # Neo4j refused the batch, or a bug: find the culprit
         if len(decoded) == 1:
             envelope = decoded[0][0]
-            reason = f"Neo4j refused it: {error.code}: {error.message}"
+            reason = (
+                f"Neo4j refused it: {error.code}: {error.message}"
+                if isinstance(error, Neo4jError)
+                else f"cannot apply: {error!r}"
+            )
             LOG.warning("rejected %s: %s", envelope.event_type, reason)
             outcome.rejected.append(Rejection(reason, envelope, envelope.event_type))
             return

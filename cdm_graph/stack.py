@@ -827,11 +827,31 @@ def _enable_management() -> None:
         LOG.info("rabbitmq: management UI on http://%s:15672/ (guest/guest)", HOST)
 
 
+REJECTED_EXCHANGE = "cdm-graph.rejected"
+
+
+def set_rejected_policy(queue_pattern: str = "^cdm-graph$") -> None:
+    """Dead-letter what oslo.messaging rejects (bodies it cannot parse) from the queues
+    matching ``queue_pattern`` to the exchange ``cdm-graph sync`` drains into its store."""
+    ctl = _rabbit_tool("rabbitmqctl")
+    if ctl is None:
+        raise StackError("rabbitmqctl not found: cannot set the dead-letter policy")
+    definition = json.dumps({"dead-letter-exchange": REJECTED_EXCHANGE})
+    name = "cdm-graph-rejected-" + hashlib.sha256(queue_pattern.encode()).hexdigest()[:8]
+    result = _run(
+        [ctl, "-q", "set_policy", name, queue_pattern, definition, "--apply-to", "queues"],
+        timeout=60,
+    )
+    if result.returncode != 0:
+        raise StackError("rabbitmqctl set_policy failed:\n" + (result.stdout + result.stderr))
+
+
 def _rabbitmq_up() -> None:
     paths = _paths()
     if _rabbit_running():
         LOG.info("rabbitmq: already running")
         _enable_management()
+        set_rejected_policy()
         return
     started = time.monotonic()
     _ensure_rabbitmq_installed()
@@ -863,6 +883,7 @@ def _rabbitmq_up() -> None:
         os_pid = _rabbit_os_pid()
         paths.rabbitmq_marker.write_text(f"{os_pid or 'unknown'}\n")
     _enable_management()
+    set_rejected_policy()
     LOG.info(
         "rabbitmq: ready on %s (%.1f s)",
         transport_url().replace("guest:guest@", ""),

@@ -1,0 +1,94 @@
+"""What the synchronizer does, for Prometheus, and whether it can work, for a health check.
+
+One small HTTP server answers ``/metrics`` (Prometheus text format) and ``/healthz``
+(JSON; 200 when Neo4j and RabbitMQ are both reachable, 503 otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+LOG = logging.getLogger(__name__)
+
+
+class SyncMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.messages = Counter(
+            "cdm_graph_messages",
+            "Notifications handled, by event type and outcome "
+            "(applied, skipped, rejected, dead_lettered).",
+            ["event_type", "outcome"],
+            registry=self.registry,
+        )
+        self.batch_seconds = Histogram(
+            "cdm_graph_batch_seconds",
+            "Time to decode and commit one batch, retries included.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=self.registry,
+        )
+        self.batch_size = Histogram(
+            "cdm_graph_batch_size",
+            "Notifications in one batch.",
+            buckets=(1, 10, 50, 100, 250, 500, 1000, 2500),
+            registry=self.registry,
+        )
+        self.lag_seconds = Gauge(
+            "cdm_graph_lag_seconds",
+            "Commit time minus Nova's timestamp of the newest notification of the last batch.",
+            registry=self.registry,
+        )
+        self.neo4j_retries = Counter(
+            "cdm_graph_neo4j_retries",
+            "Batches retried because Neo4j could not be reached.",
+            registry=self.registry,
+        )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    metrics: SyncMetrics
+    checks: Mapping[str, Callable[[], None]]
+
+    def do_GET(self) -> None:
+        if self.path == "/metrics":
+            self._answer(200, CONTENT_TYPE_LATEST, generate_latest(self.metrics.registry))
+        elif self.path == "/healthz":
+            report: dict[str, str] = {}
+            for name, check in self.checks.items():
+                try:
+                    check()
+                    report[name] = "ok"
+                except Exception as exc:  # any failure is the answer, not a crash
+                    report[name] = f"unreachable: {exc}"
+            healthy = all(value == "ok" for value in report.values())
+            body = json.dumps({"healthy": healthy, **report}).encode()
+            self._answer(200 if healthy else 503, "application/json", body)
+        else:
+            self._answer(404, "text/plain", b"not found\n")
+
+    def _answer(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        LOG.debug("http: " + format, *args)
+
+
+def serve(
+    host: str, port: int, metrics: SyncMetrics, checks: Mapping[str, Callable[[], None]]
+) -> ThreadingHTTPServer:
+    handler = type("Handler", (_Handler,), {"metrics": metrics, "checks": checks})
+    server = ThreadingHTTPServer((host, port), handler)
+    threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
+    LOG.info("metrics and health on http://%s:%d/metrics and /healthz", host, port)
+    return server

@@ -1,0 +1,107 @@
+"""Publishing to the real RabbitMQ as Nova does, and running ``cdm-graph sync`` beside it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import oslo_messaging
+from oslo_config import cfg
+
+from cdm_graph.events import Envelope
+
+
+class NovaPublisher:
+    """oslo.messaging's Notifier with Nova's settings: messagingv2, topic
+    versioned_notifications, the exchange Nova uses (``control_exchange``)."""
+
+    def __init__(self, transport_url: str, exchange: str) -> None:
+        self.conf = cfg.ConfigOpts()
+        self.conf([], project="cdm-graph-tests", default_config_files=[])
+        oslo_messaging.set_transport_defaults(control_exchange=exchange)
+        self.transport = oslo_messaging.get_notification_transport(self.conf, url=transport_url)
+        self.conf.set_override("control_exchange", exchange)
+        self._notifier = oslo_messaging.Notifier(
+            self.transport, driver="messagingv2", topics=["versioned_notifications"]
+        )
+
+    def publish(self, envelope: Envelope) -> None:
+        notifier = self._notifier.prepare(publisher_id=envelope.publisher_id)
+        send = notifier.error if envelope.priority.upper() == "ERROR" else notifier.info
+        send({}, envelope.event_type, envelope.payload)
+
+    def publish_all(self, envelopes: Iterable[Envelope]) -> None:
+        for envelope in envelopes:
+            self.publish(envelope)
+
+    def close(self) -> None:
+        self.transport.cleanup()
+
+
+class SyncProcess:
+    """``cdm-graph sync`` in a child process, configured through OS_* variables only."""
+
+    def __init__(
+        self,
+        neo4j_target: Mapping[str, Any],
+        transport_url: str,
+        exchange: str,
+        pool: str,
+        log_file: Path,
+        **options: str,
+    ) -> None:
+        self.env = {
+            **os.environ,
+            "OS_NEO4J__URI": neo4j_target["uri"],
+            "OS_NEO4J__USERNAME": neo4j_target["username"],
+            "OS_NEO4J__PASSWORD": neo4j_target["password"],
+            "OS_DEFAULT__TRANSPORT_URL": transport_url,
+            "OS_NOTIFICATIONS__EXCHANGE": exchange,
+            "OS_NOTIFICATIONS__POOL": pool,
+            "OS_SYNC__METRICS_PORT": "0",
+            "OS_SYNC__BATCH_TIMEOUT": "0.2",
+            **{f"OS_{key.upper()}": value for key, value in options.items()},
+        }
+        self.log_file = log_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> SyncProcess:
+        log = self.log_file.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cdm_graph.cli", "sync"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: "consuming" in self.log_file.read_text(), 60, "sync to start")
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        return self.process.wait(timeout)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(30)
+
+    def log(self) -> str:
+        return self.log_file.read_text()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
