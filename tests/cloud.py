@@ -1,0 +1,151 @@
+"""A small known cloud, built through the real pipeline, for the read tests.
+
+| host | described | status / state | capacity (vcpu, MB, GB as Watcher computes it) | instances |
+|---|---|---|---|---|
+| compute-1 | yes | enabled / up | 32, 32256, 500 | vm-a, vm-b |
+| compute-2 | yes | enabled / up | 8, 16384, 200: overcommitted | vm-c, vm-d |
+| compute-3 | yes | disabled / up | 16, 16384, 200 | vm-e |
+| compute-4 | yes | enabled / down | not reconciled: 0 | vm-f |
+| compute-5 | yes | enabled / up | 16, 32768, 400 | none |
+| compute-9 | no: known only from vm-g | - | 0 | vm-g |
+
+vm-h was shelved and offloaded: no host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+
+from cdm_graph.events import Envelope
+from tests.nova import notification
+
+PROJECT_1 = "1" * 32
+PROJECT_2 = "2" * 32
+PROJECT_3 = "3" * 32
+IMAGE = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
+
+
+def instance_uuid(name: str) -> str:
+    """vm-a -> 00000000-0000-4000-8000-00000000000a"""
+    return f"00000000-0000-4000-8000-{ord(name[-1]):012x}"
+
+
+def node_uuid(hostname: str) -> str:
+    return f"cccccccc-0000-4000-8000-{int(hostname.rsplit('-', 1)[1]):012d}"
+
+
+@dataclass(frozen=True)
+class KnownInstance:
+    name: str
+    host: str | None
+    project_id: str
+    vcpus: int
+    memory_mb: int
+    root_gb: int
+    metadata: dict[str, str]
+
+    @property
+    def uuid(self) -> str:
+        return instance_uuid(self.name)
+
+
+INSTANCES = (
+    KnownInstance("vm-a", "compute-1", PROJECT_1, 4, 8192, 80, {"tier": "gold"}),
+    KnownInstance("vm-b", "compute-1", PROJECT_2, 1, 512, 1, {}),
+    KnownInstance("vm-c", "compute-2", PROJECT_1, 8, 16384, 160, {}),
+    KnownInstance("vm-d", "compute-2", PROJECT_1, 2, 4096, 40, {}),
+    KnownInstance("vm-e", "compute-3", PROJECT_2, 2, 2048, 20, {}),
+    KnownInstance("vm-f", "compute-4", PROJECT_3, 1, 512, 1, {}),
+    KnownInstance("vm-g", "compute-9", PROJECT_3, 1, 1024, 10, {}),
+    KnownInstance("vm-h", None, PROJECT_2, 2, 4096, 40, {}),
+)
+BY_NAME = {instance.name: instance for instance in INSTANCES}
+
+# hostname: (disabled, forced_down)
+SERVICES = {
+    "compute-1": (False, False),
+    "compute-2": (False, False),
+    "compute-3": (True, False),
+    "compute-4": (False, True),
+    "compute-5": (False, False),
+}
+
+
+def _capacity(vcpus: int, vcpu_ratio: float, memory_mb: int, memory_mb_reserved: int,
+              disk_gb: int, vcpu_reserved: int = 0) -> dict[str, Any]:
+    return dict(vcpus=vcpus, vcpu_reserved=vcpu_reserved, vcpu_ratio=vcpu_ratio,
+                memory_mb=memory_mb, memory_mb_reserved=memory_mb_reserved, memory_ratio=1.0,
+                disk_gb=disk_gb, disk_gb_reserved=0, disk_ratio=1.0)
+
+
+# What reconcile would read from the compute API and Placement; compute-4 was never read.
+CAPACITY: dict[str, dict[str, Any]] = {
+    "compute-1": _capacity(16, 2.0, 32768, 512, 500),
+    "compute-2": _capacity(8, 1.0, 16384, 0, 200),
+    "compute-3": _capacity(16, 1.0, 16384, 0, 200),
+    "compute-5": _capacity(20, 1.0, 32768, 0, 400, vcpu_reserved=4),
+}
+
+# A test's stand-in for `cdm-graph reconcile`: capacity and identity from the API.
+SET_CAPACITY = """
+UNWIND $rows AS row
+MATCH (c:ComputeNode {hostname: row.hostname})
+SET c += row.capacity
+"""
+
+
+def notifications() -> list[Envelope]:
+    envelopes = [
+        notification(
+            "service.update", second, host=hostname, disabled=disabled, forced_down=forced_down,
+            disabled_reason="maintenance" if disabled else None,
+        )
+        for second, (hostname, (disabled, forced_down)) in enumerate(SERVICES.items(), start=1)
+    ]
+    for second, instance in enumerate(INSTANCES, start=10):
+        envelopes.append(
+            notification(
+                "instance.create.end", second, uuid=instance.uuid, display_name=instance.name,
+                host=instance.host or "compute-1", node=f"{instance.host or 'compute-1'}.node",
+                tenant_id=instance.project_id, image_uuid=IMAGE, metadata=instance.metadata,
+                flavor={"vcpus": instance.vcpus, "memory_mb": instance.memory_mb,
+                        "root_gb": instance.root_gb, "ephemeral_gb": 0, "swap": 0},
+            )
+        )
+        if instance.host is None:
+            envelopes.append(
+                notification(
+                    "instance.shelve_offload.end", second + 20, uuid=instance.uuid,
+                    display_name=instance.name, host=None, node=None,
+                    tenant_id=instance.project_id, image_uuid=IMAGE, state="shelved_offloaded",
+                    flavor={"vcpus": instance.vcpus, "memory_mb": instance.memory_mb,
+                            "root_gb": instance.root_gb, "ephemeral_gb": 0, "swap": 0},
+                )
+            )
+    return envelopes
+
+
+def set_capacity(driver: neo4j.Driver, capacity: dict[str, dict[str, Any]]) -> None:
+    rows = [
+        {
+            "hostname": hostname,
+            "capacity": {
+                **values,
+                "uuid": node_uuid(hostname),
+                "hypervisor_hostname": f"{hostname}.node",
+            },
+        }
+        for hostname, values in capacity.items()
+    ]
+    driver.execute_query(SET_CAPACITY, rows=rows)
+
+
+def build(apply: Callable[..., Any], driver: neo4j.Driver) -> None:
+    """The known cloud above, in an empty graph."""
+    outcome = apply(*notifications())
+    assert not outcome.rejected, outcome.rejected
+    set_capacity(driver, CAPACITY)

@@ -1,0 +1,210 @@
+"""GraphClient: Watcher's ModelRoot read API over the real Neo4j, on the known cloud."""
+
+from __future__ import annotations
+
+import pytest
+from neo4j.exceptions import ClientError
+
+from cdm_graph.client import (
+    ComputeNodeNotFound,
+    GraphClient,
+    InstanceNotFound,
+    InstanceNotMapped,
+)
+from tests import cloud
+
+pytestmark = pytest.mark.functional
+
+HOSTNAMES = ["compute-1", "compute-2", "compute-3", "compute-4", "compute-5", "compute-9"]
+
+
+@pytest.fixture
+def client(apply, graph) -> GraphClient:
+    cloud.build(apply, graph)
+    return GraphClient(graph)
+
+
+def test_all_compute_nodes_are_keyed_by_uuid(client):
+    nodes = client.get_all_compute_nodes()
+    assert sorted(node.hostname for node in nodes.values()) == HOSTNAMES
+    assert nodes[cloud.node_uuid("compute-1")].hostname == "compute-1"
+
+
+def test_a_node_without_a_uuid_from_the_api_is_keyed_by_its_hostname(client):
+    nodes = client.get_all_compute_nodes()
+    assert nodes["compute-4"].hostname == "compute-4"
+    assert nodes["compute-9"].hostname == "compute-9"
+
+
+def test_compute_node_has_watchers_attributes(client):
+    node = client.get_node_by_name("compute-1")
+    assert (node.uuid, node.hostname, node.status, node.state) == (
+        cloud.node_uuid("compute-1"), "compute-1", "enabled", "up",
+    )
+    assert (node.vcpus, node.vcpu_reserved, node.vcpu_ratio) == (16, 0, 2.0)
+    assert (node.memory, node.memory_mb_reserved, node.memory_ratio) == (32768, 512, 1.0)
+    assert (node.disk, node.disk_gb_reserved, node.disk_ratio) == (500, 0, 1.0)
+    assert node.hypervisor_hostname == "compute-1.node"
+
+
+def test_capacity_is_total_less_reserved_times_ratio(client):
+    node = client.get_node_by_name("compute-1")
+    assert node.vcpu_capacity == 32.0
+    assert node.memory_mb_capacity == 32256.0
+    assert node.disk_gb_capacity == 500.0
+
+
+def test_node_without_capacity_from_the_api_has_none(client):
+    node = client.get_node_by_name("compute-4")
+    assert (node.vcpus, node.vcpu_ratio, node.vcpu_capacity) == (0, 1.0, 0.0)
+    assert (node.memory_mb_capacity, node.disk_gb_capacity) == (0.0, 0.0)
+
+
+def test_node_known_only_from_instance_events_has_no_status_or_state(client):
+    node = client.get_node_by_name("compute-9")
+    assert (node.described, node.status, node.state) == (False, None, None)
+
+
+def test_disabled_node_carries_its_reason(client):
+    node = client.get_node_by_name("compute-3")
+    assert (node.status, node.disabled_reason) == ("disabled", "maintenance")
+
+
+def test_get_node_by_uuid(client):
+    assert client.get_node_by_uuid(cloud.node_uuid("compute-2")).hostname == "compute-2"
+
+
+def test_get_node_by_uuid_finds_a_node_without_uuid_by_its_hostname(client):
+    assert client.get_node_by_uuid("compute-4").hostname == "compute-4"
+
+
+def test_get_node_by_uuid_does_not_take_the_hostname_of_a_node_with_a_uuid(client):
+    with pytest.raises(ComputeNodeNotFound):
+        client.get_node_by_uuid("compute-1")
+
+
+def test_unknown_node_name_raises_compute_node_not_found(client):
+    with pytest.raises(ComputeNodeNotFound, match="compute-77"):
+        client.get_node_by_name("compute-77")
+
+
+def test_unknown_node_uuid_raises_compute_node_not_found(client):
+    with pytest.raises(ComputeNodeNotFound):
+        client.get_node_by_uuid("cccccccc-0000-4000-8000-999999999999")
+
+
+def test_instance_has_watchers_attributes(client):
+    vm_a = cloud.BY_NAME["vm-a"]
+    instance = client.get_instance_by_uuid(vm_a.uuid)
+    assert (instance.uuid, instance.name, instance.state) == (vm_a.uuid, "vm-a", "active")
+    assert (instance.vcpus, instance.memory, instance.disk) == (4, 8192, 80)
+    assert instance.project_id == cloud.PROJECT_1
+    assert instance.locked is False
+    assert dict(instance.metadata) == {"tier": "gold"}
+    assert instance.watcher_exclude is False
+    assert (instance.host, instance.hypervisor_hostname) == ("compute-1", "compute-1.node")
+
+
+def test_instance_is_frozen(client):
+    instance = client.get_instance_by_uuid(cloud.BY_NAME["vm-a"].uuid)
+    with pytest.raises(AttributeError):
+        instance.state = "stopped"  # type: ignore[misc]
+
+
+def test_unknown_instance_raises_instance_not_found(client):
+    with pytest.raises(InstanceNotFound, match="00000000-0000-4000-8000-0000000000ff"):
+        client.get_instance_by_uuid("00000000-0000-4000-8000-0000000000ff")
+
+
+def test_get_all_instances_includes_those_without_a_host(client):
+    instances = client.get_all_instances()
+    assert sorted(instance.name for instance in instances.values()) == sorted(cloud.BY_NAME)
+    assert instances[cloud.BY_NAME["vm-h"].uuid].host is None
+
+
+def test_node_of_an_instance(client):
+    node = client.get_node_by_instance_uuid(cloud.BY_NAME["vm-g"].uuid)
+    assert node.hostname == "compute-9"
+
+
+def test_node_of_an_instance_without_host_raises_instance_not_mapped(client):
+    with pytest.raises(InstanceNotMapped):
+        client.get_node_by_instance_uuid(cloud.BY_NAME["vm-h"].uuid)
+
+
+def test_node_of_an_unknown_instance_raises_instance_not_found(client):
+    with pytest.raises(InstanceNotFound):
+        client.get_node_by_instance_uuid("00000000-0000-4000-8000-0000000000ff")
+
+
+def test_node_instances(client):
+    node = client.get_node_by_name("compute-2")
+    assert sorted(i.name for i in client.get_node_instances(node)) == ["vm-c", "vm-d"]
+
+
+def test_used_resources_sum_the_hosted_instances(client):
+    node = client.get_node_by_name("compute-2")
+    assert client.get_node_used_resources(node) == {"vcpu": 10, "memory": 20480, "disk": 200}
+
+
+def test_used_resources_of_an_empty_node_are_zero(client):
+    node = client.get_node_by_name("compute-5")
+    assert client.get_node_used_resources(node) == {"vcpu": 0, "memory": 0, "disk": 0}
+
+
+def test_free_resources_are_capacity_less_used_and_negative_when_overcommitted(client):
+    node = client.get_node_by_name("compute-2")
+    assert client.get_node_free_resources(node) == {"vcpu": -2.0, "memory": -4096.0, "disk": 0.0}
+
+
+def test_the_client_cannot_write(client):
+    with pytest.raises(ClientError) as refused:
+        client.query("write/lock_compute_nodes", keys=["compute-100"])
+    assert refused.value.code == "Neo.ClientError.Statement.AccessMode"
+    with pytest.raises(ComputeNodeNotFound):
+        client.get_node_by_name("compute-100")
+
+
+def test_snapshot_answers_like_the_graph(client):
+    snapshot = client.snapshot()
+    assert snapshot.get_all_compute_nodes() == client.get_all_compute_nodes()
+    assert snapshot.get_all_instances() == client.get_all_instances()
+    for node in client.get_all_compute_nodes().values():
+        assert snapshot.get_node_used_resources(node) == client.get_node_used_resources(node)
+        assert sorted(i.uuid for i in snapshot.get_node_instances(node)) == sorted(
+            i.uuid for i in client.get_node_instances(node)
+        )
+
+
+def test_snapshot_reads_in_one_transaction_with_two_queries(client, monkeypatch):
+    ran: list[str] = []
+    original = client._read
+
+    def counting(work):
+        def spy(tx):
+            run = tx.run
+
+            def recording(query, *args, **kwargs):
+                ran.append(query)
+                return run(query, *args, **kwargs)
+
+            tx.run = recording
+            return work(tx)
+
+        ran.append("transaction")
+        return original(spy)
+
+    monkeypatch.setattr(client, "_read", counting)
+    client.snapshot()
+    assert ran[0] == "transaction"
+    assert len(ran) == 3
+
+
+def test_migrating_in_a_snapshot_leaves_the_graph_alone(client):
+    snapshot = client.snapshot()
+    vm_c = snapshot.get_instance_by_uuid(cloud.BY_NAME["vm-c"].uuid)
+    source, destination = (snapshot.get_node_by_name(h) for h in ("compute-2", "compute-5"))
+    assert snapshot.migrate_instance(vm_c, source, destination) is True
+    assert snapshot.get_node_by_instance_uuid(vm_c.uuid).hostname == "compute-5"
+    assert snapshot.get_node_used_resources(destination)["vcpu"] == 8
+    assert client.get_node_by_instance_uuid(vm_c.uuid).hostname == "compute-2"
