@@ -106,7 +106,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     url = notification_transport_url(conf)
     writer, driver = _writer(conf)
     try:
-        return sync.run(conf, writer, sync.rabbitmq_check(conf, url))
+        return sync.run(conf, writer, url)
     finally:
         driver.close()
 
@@ -136,6 +136,64 @@ def cmd_deadletter(args: argparse.Namespace) -> int:
         return 1 if refused else 0
     finally:
         driver.close()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import json
+    import signal
+    import time
+
+    from cdm_graph.simulate import NovaNotifier, NovaSimulator, Pacer, write_truth
+
+    conf = load_config(args)
+    simulator = NovaSimulator(args.hosts, args.instances, args.seed)
+    operations = args.operations or None
+    stopping: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda signum, _: stopping.append(signum))
+
+    if args.dump:
+        start = datetime.fromisoformat(args.start_time) if args.start_time else None
+        with open(args.dump, "w", encoding="utf-8") as out:
+            count = 0
+            for message in simulator.messages(operations, start=start):
+                out.write(json.dumps(message, separators=(",", ":")) + "\n")
+                count += 1
+        print(f"wrote {count} notifications to {args.dump}")
+    else:
+        url = notification_transport_url(conf)
+        notifier = NovaNotifier(
+            conf, url, conf.notifications.exchange, conf.notifications.topic
+        )
+        pacer = Pacer(args.rate)
+        count, started, reported = 0, time.monotonic(), time.monotonic()
+        LOG.info(
+            "publishing a cloud of %d hosts and %d instances to exchange %s, topic %s",
+            args.hosts, args.instances, conf.notifications.exchange, conf.notifications.topic,
+        )
+        try:
+            # Stop only between units, so that the truth written matches what was sent.
+            for unit in simulator.units(operations):
+                if stopping:
+                    break
+                for notification in unit:
+                    pacer.wait()
+                    notifier.publish(notification)
+                    count += 1
+                if time.monotonic() - reported >= 10:
+                    reported = time.monotonic()
+                    LOG.info(
+                        "published %d notifications (%.0f/s); %d instances",
+                        count, count / (reported - started), len(simulator.instances),
+                    )
+        finally:
+            notifier.close()
+        elapsed = time.monotonic() - started
+        print(f"published {count} notifications in {elapsed:.1f} s")
+    if args.truth:
+        write_truth(simulator, args.truth)
+        print(f"truth written to {args.truth}")
+    return 0
 
 
 def cmd_stack(args: argparse.Namespace) -> int:
@@ -178,6 +236,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync_parser.set_defaults(func=cmd_sync)
 
+    simulate_parser = commands.add_parser(
+        "simulate",
+        help="a synthetic Nova: publish a realistic notification stream for a simulated cloud",
+    )
+    simulate_parser.add_argument("--hosts", type=int, default=10, help="compute hosts")
+    simulate_parser.add_argument("--instances", type=int, default=100, help="instances")
+    simulate_parser.add_argument(
+        "--operations",
+        type=int,
+        default=0,
+        help="operations after the cloud is built (0: until interrupted)",
+    )
+    simulate_parser.add_argument(
+        "--rate", type=float, default=50, help="notifications per second (0: unpaced)"
+    )
+    simulate_parser.add_argument("--seed", type=int, default=0)
+    simulate_parser.add_argument(
+        "--truth", metavar="FILE", help="write the cloud the stream ends with, as JSON"
+    )
+    simulate_parser.add_argument(
+        "--dump",
+        metavar="FILE",
+        help="write JSON lines for `cdm-graph replay` instead of publishing",
+    )
+    simulate_parser.add_argument(
+        "--start-time", help="with --dump: time of the first message (naive UTC ISO)"
+    )
+    simulate_parser.set_defaults(func=cmd_simulate)
+
     deadletter_parser = commands.add_parser(
         "deadletter", help="list or replay the notifications that could not be applied"
     )
@@ -190,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay_letters.add_argument("ids", nargs="*")
     deadletter_parser.set_defaults(func=cmd_deadletter)
+
     return parser
 
 

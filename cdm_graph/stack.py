@@ -828,9 +828,11 @@ def _enable_management() -> None:
 
 
 REJECTED_EXCHANGE = "cdm-graph.rejected"
+# The pool queues of `cdm-graph sync`: "cdm-graph" and the like of "cdm-graph-tests-1".
+REJECTING_QUEUES = "^cdm-graph(-.*)?$"
 
 
-def set_rejected_policy(queue_pattern: str = "^cdm-graph$") -> None:
+def set_rejected_policy(queue_pattern: str = REJECTING_QUEUES) -> None:
     """Dead-letter what oslo.messaging rejects (bodies it cannot parse) from the queues
     matching ``queue_pattern`` to the exchange ``cdm-graph sync`` drains into its store."""
     ctl = _rabbit_tool("rabbitmqctl")

@@ -19,8 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import kombu
 import oslo_messaging
 import tenacity
+from kombu.exceptions import KombuError
 from oslo_config import cfg
 
 from cdm_graph.apply import RETRYABLE, GraphWriter, retrying
@@ -29,8 +31,12 @@ from cdm_graph.events import Envelope, Rejected
 from cdm_graph.messages import from_listener
 from cdm_graph.metrics import SyncMetrics, serve
 from cdm_graph.pipeline import Rejection, process_batch
+from cdm_graph.stack import REJECTED_EXCHANGE
 
 LOG = logging.getLogger(__name__)
+
+# Seconds between two moves of rejected messages into the dead-letter store.
+REJECTED_DRAIN_INTERVAL = 2.0
 
 HANDLED = oslo_messaging.NotificationResult.HANDLED
 REQUEUE = oslo_messaging.NotificationResult.REQUEUE
@@ -140,28 +146,91 @@ class NotificationEndpoint:
         return self._handler.handle(messages, "SAMPLE")
 
 
-def rabbitmq_check(conf: cfg.ConfigOpts, url: str | None) -> Callable[[], None]:
-    """A check that opens and closes one AMQP connection to the first broker of ``url``."""
-    import kombu
-
+def kombu_connection(conf: cfg.ConfigOpts, url: str | None) -> kombu.Connection:
+    """A plain AMQP connection to the first broker of ``url``, for what oslo.messaging does
+    not offer: the health check and the rejected-message queue."""
     parsed = oslo_messaging.TransportURL.parse(conf, url)
     host = parsed.hosts[0] if parsed.hosts else None
+    return kombu.Connection(
+        hostname=(host.hostname if host else None) or "localhost",
+        port=(host.port if host else None) or 5672,
+        userid=(host.username if host else None) or "guest",
+        password=(host.password if host else None) or "guest",
+        virtual_host=parsed.virtual_host or "/",
+        connect_timeout=3,
+    )
+
+
+def rabbitmq_check(conf: cfg.ConfigOpts, url: str | None) -> Callable[[], None]:
+    """A check that opens and closes one AMQP connection to the first broker of ``url``."""
 
     def check() -> None:
-        connection = kombu.Connection(
-            hostname=(host.hostname if host else None) or "localhost",
-            port=(host.port if host else None) or 5672,
-            userid=(host.username if host else None) or "guest",
-            password=(host.password if host else None) or "guest",
-            virtual_host=parsed.virtual_host or "/",
-            connect_timeout=3,
-        )
+        connection = kombu_connection(conf, url)
         try:
             connection.ensure_connection(max_retries=1)
         finally:
             connection.release()
 
     return check
+
+
+class RejectedDrain:
+    """Moves what oslo.messaging rejected into the dead-letter store.
+
+    oslo.messaging rejects a body it cannot parse before any endpoint sees it; RabbitMQ
+    drops it unless a policy dead-letters the pool's queue to ``REJECTED_EXCHANGE``
+    (``cdm-graph stack up`` sets one; the README gives the command for other brokers).
+    This declares that exchange and its queue, and stores each message with its reason
+    before acknowledging it.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], kombu.Connection],
+        dead_letters: DeadLetterStore,
+        metrics: SyncMetrics,
+    ) -> None:
+        self._connect = connect
+        self._dead_letters = dead_letters
+        self._metrics = metrics
+        self._exchange = kombu.Exchange(REJECTED_EXCHANGE, "fanout", durable=True)
+        self._queue = kombu.Queue(REJECTED_EXCHANGE, self._exchange, durable=True)
+
+    def drain(self, limit: int = 500) -> int:
+        """Store and acknowledge what waits, up to ``limit``; returns how many."""
+        moved = 0
+        with self._connect() as connection:
+            queue = self._queue(connection.default_channel)
+            queue.declare()
+            while moved < limit:
+                message = queue.get(no_ack=False)
+                if message is None:
+                    break
+                self._dead_letters.store([_rejection(message)])
+                message.ack()
+                self._metrics.messages.labels("", "dead_lettered").inc()
+                moved += 1
+        if moved:
+            LOG.warning("%d unparseable messages moved to the dead-letter store", moved)
+        return moved
+
+
+def _rejection(message: kombu.Message) -> Rejection:
+    body = message.body
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    deaths = (message.headers or {}).get("x-death") or [{}]
+    death = deaths[0]
+    where = ", ".join(
+        f"{key} {value}"
+        for key, value in (
+            ("queue", death.get("queue")),
+            ("routing key", ",".join(death.get("routing-keys") or [])),
+        )
+        if value
+    )
+    return Rejection(
+        f"unparseable body, rejected by oslo.messaging ({where or 'origin unknown'})", text
+    )
 
 
 def bound_prefetch(conf: cfg.ConfigOpts) -> None:
@@ -176,7 +245,7 @@ def bound_prefetch(conf: cfg.ConfigOpts) -> None:
 def run(
     conf: cfg.ConfigOpts,
     writer: GraphWriter,
-    rabbitmq_check: Callable[[], None],
+    url: str,
     stopping: threading.Event | None = None,
 ) -> int:
     stopping = stopping or threading.Event()
@@ -192,7 +261,9 @@ def run(
         )
     )
     writer.run_schema()
-    handler = BatchHandler(writer, DeadLetterStore(writer), metrics, stopping)
+    dead_letters = DeadLetterStore(writer)
+    handler = BatchHandler(writer, dead_letters, metrics, stopping)
+    rejected = RejectedDrain(lambda: kombu_connection(conf, url), dead_letters, metrics)
 
     transport = oslo_messaging.get_notification_transport(conf)
     bound_prefetch(conf)
@@ -218,7 +289,7 @@ def run(
             conf.sync.metrics_host,
             conf.sync.metrics_port,
             metrics,
-            {"neo4j": writer.ping, "rabbitmq": rabbitmq_check},
+            {"neo4j": writer.ping, "rabbitmq": rabbitmq_check(conf, url)},
         )
     listener.start()
     LOG.info(
@@ -231,8 +302,17 @@ def run(
         conf.sync.workers,
     )
     next_expiry = time.monotonic()
+    next_drain = time.monotonic()
     try:
         while not stopping.wait(1.0):
+            if time.monotonic() >= next_drain:
+                next_drain = time.monotonic() + REJECTED_DRAIN_INTERVAL
+                try:
+                    rejected.drain()
+                except RETRYABLE:
+                    pass  # stopping
+                except (OSError, KombuError) as exc:
+                    LOG.warning("cannot drain %s: %s", REJECTED_EXCHANGE, exc)
             if time.monotonic() >= next_expiry:
                 next_expiry = time.monotonic() + conf.sync.tombstone_expiry_interval
                 try:

@@ -11,37 +11,41 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import oslo_messaging
 from oslo_config import cfg
+from oslo_messaging import opts as oslo_messaging_opts
 
 from cdm_graph.events import Envelope
+from cdm_graph.simulate import Notification, NovaNotifier
 
 
 class NovaPublisher:
-    """oslo.messaging's Notifier with Nova's settings: messagingv2, topic
-    versioned_notifications, the exchange Nova uses (``control_exchange``)."""
+    """Publishes as Nova does (``cdm_graph.simulate.NovaNotifier``), from envelopes."""
 
-    def __init__(self, transport_url: str, exchange: str) -> None:
-        self.conf = cfg.ConfigOpts()
-        self.conf([], project="cdm-graph-tests", default_config_files=[])
-        oslo_messaging.set_transport_defaults(control_exchange=exchange)
-        self.transport = oslo_messaging.get_notification_transport(self.conf, url=transport_url)
-        self.conf.set_override("control_exchange", exchange)
-        self._notifier = oslo_messaging.Notifier(
-            self.transport, driver="messagingv2", topics=["versioned_notifications"]
-        )
+    def __init__(self, transport_url: str, exchange: str, **rabbit_options: Any) -> None:
+        conf = cfg.ConfigOpts()
+        conf([], project="cdm-graph-tests", default_config_files=[])
+        for group, opts in oslo_messaging_opts.list_opts():
+            conf.register_opts(opts, group=group)
+        for name, value in rabbit_options.items():
+            conf.set_override(name, value, group="oslo_messaging_rabbit")
+        self._notifier = NovaNotifier(conf, transport_url, exchange, "versioned_notifications")
+
+    def publish_notification(self, notification: Notification) -> None:
+        self._notifier.publish(notification)
 
     def publish(self, envelope: Envelope) -> None:
-        notifier = self._notifier.prepare(publisher_id=envelope.publisher_id)
-        send = notifier.error if envelope.priority.upper() == "ERROR" else notifier.info
-        send({}, envelope.event_type, envelope.payload)
+        self._notifier.publish(
+            Notification(
+                envelope.publisher_id, envelope.event_type, envelope.payload, envelope.priority
+            )
+        )
 
     def publish_all(self, envelopes: Iterable[Envelope]) -> None:
         for envelope in envelopes:
             self.publish(envelope)
 
     def close(self) -> None:
-        self.transport.cleanup()
+        self._notifier.close()
 
 
 class SyncProcess:

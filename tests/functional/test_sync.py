@@ -1,0 +1,417 @@
+"""``cdm-graph sync`` against the real RabbitMQ and Neo4j: nothing lost, whatever happens.
+
+Each test has its own exchange and pool (queue), so a test's leftovers never reach another.
+The tests that stop a server do so only with the local stack, which they own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import kombu
+import pytest
+
+from cdm_graph import stack
+from cdm_graph.simulate import NovaSimulator, Pacer
+from tests.bus import NovaPublisher, SyncProcess, wait_for
+from tests.graphs import read_truth_view, truth_differences
+from tests.nova import notification
+
+pytestmark = pytest.mark.functional
+
+CONVERGE_SECONDS = 180
+
+
+class Bus:
+    """One test's exchange and pool on the real RabbitMQ, and the processes using them."""
+
+    def __init__(
+        self, neo4j_target: dict[str, Any], transport_url: str, tmp_path: Path, **rabbit: Any
+    ) -> None:
+        suffix = uuid.uuid4().hex[:8]
+        self.exchange = f"nova-test-{suffix}"
+        self.pool = f"cdm-graph-test-{suffix}"
+        self.neo4j_target = neo4j_target
+        self.transport_url = transport_url
+        self.tmp_path = tmp_path
+        self.rabbit = rabbit
+        self.publisher = NovaPublisher(transport_url, self.exchange, **rabbit)
+        self.processes: list[SyncProcess] = []
+
+    def sync(self, **options: str) -> SyncProcess:
+        rabbit = {
+            f"oslo_messaging_rabbit__{name}": str(value) for name, value in self.rabbit.items()
+        }
+        process = SyncProcess(
+            self.neo4j_target,
+            self.transport_url,
+            self.exchange,
+            self.pool,
+            self.tmp_path / f"sync-{len(self.processes)}.log",
+            **rabbit,
+            **options,
+        )
+        self.processes.append(process)
+        return process.start()
+
+    def publish_simulation(
+        self, simulator: NovaSimulator, operations: int, rate: float
+    ) -> threading.Thread:
+        """Publish the stream in the background; join the thread to wait for its end."""
+        def publish() -> None:
+            pacer = Pacer(rate)
+            for item in simulator.notifications(operations):
+                pacer.wait()
+                self.publisher.publish_notification(item)
+
+        thread = threading.Thread(target=publish, name="simulated-nova", daemon=True)
+        thread.start()
+        return thread
+
+    def ready_messages(self) -> int:
+        """Messages waiting in the pool's queue, neither delivered nor acknowledged."""
+        with kombu.Connection(self.transport_url.replace("rabbit://", "amqp://")) as conn:
+            _, count, _ = conn.default_channel.queue_declare(queue=self.pool, passive=True)
+            return int(count)
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.process is not None and process.process.poll() is None:
+                process.kill()
+        self.publisher.close()
+        with kombu.Connection(self.transport_url.replace("rabbit://", "amqp://")) as conn:
+            channel = conn.default_channel
+            for queue in (self.pool, "versioned_notifications.info"):
+                try:
+                    channel.queue_delete(queue=queue)
+                except Exception:  # already gone, with its channel: open a new one
+                    channel = conn.channel()
+            with contextlib.suppress(Exception):
+                channel.exchange_delete(exchange=self.exchange)
+
+
+@pytest.fixture
+def bus(graph, neo4j_target, transport_url, tmp_path) -> Iterator[Bus]:
+    bus = Bus(neo4j_target, transport_url, tmp_path)
+    yield bus
+    bus.close()
+
+
+@pytest.fixture
+def durable_bus(graph, neo4j_target, transport_url, tmp_path) -> Iterator[Bus]:
+    bus = Bus(neo4j_target, transport_url, tmp_path, amqp_durable_queues=True)
+    yield bus
+    bus.close()
+
+
+def _converged(graph, truth: dict[str, Any]) -> list[str]:
+    return truth_differences(truth, read_truth_view(graph))
+
+
+def assert_graph_reaches(graph, truth: dict[str, Any], processes: list[SyncProcess]) -> None:
+    deadline = time.monotonic() + CONVERGE_SECONDS
+    differences = _converged(graph, truth)
+    while differences and time.monotonic() < deadline:
+        time.sleep(0.5)
+        differences = _converged(graph, truth)
+    logs = "\n".join(p.log()[-3000:] for p in processes)
+    assert differences == [], f"graph differs from the simulator's truth:\n{logs}"
+
+
+def _local_stack_only(neo4j_target: dict[str, Any]) -> None:
+    if neo4j_target["source"] != "stack":
+        pytest.skip("stops and starts servers: only with the local stack, which it owns")
+
+
+def _published(simulator: NovaSimulator, bus: Bus, operations: int, rate: float) -> None:
+    thread = bus.publish_simulation(simulator, operations, rate)
+    thread.join(CONVERGE_SECONDS)
+    assert not thread.is_alive(), "publishing did not finish"
+
+
+# --------------------------------------------------------------------------- the stream
+
+
+def test_a_simulated_stream_ends_in_the_simulators_truth_and_leaves_the_queue_empty(
+    bus, graph
+):
+    sync = bus.sync()
+    simulator = NovaSimulator(hosts=6, instances=40, seed=1)
+    _published(simulator, bus, operations=150, rate=0)
+    assert_graph_reaches(graph, simulator.truth(), [sync])
+    assert sync.stop() == 0
+    assert bus.ready_messages() == 0
+
+
+def test_two_sync_processes_in_one_pool_end_in_the_same_truth(bus, graph):
+    first, second = bus.sync(), bus.sync()
+    simulator = NovaSimulator(hosts=6, instances=40, seed=2)
+    _published(simulator, bus, operations=200, rate=0)
+    assert_graph_reaches(graph, simulator.truth(), [first, second])
+    assert "batch committed" in first.log() and "batch committed" in second.log()
+    assert first.stop() == 0 and second.stop() == 0
+    assert bus.ready_messages() == 0
+
+
+def test_a_sync_process_killed_mid_stream_loses_nothing_once_restarted(bus, graph):
+    sync = bus.sync(sync__batch_size="20")
+    simulator = NovaSimulator(hosts=5, instances=40, seed=3)
+    publishing = bus.publish_simulation(simulator, operations=150, rate=300)
+    wait_for(lambda: sync.log().count("batch committed") >= 3, 60, "a few batches")
+    sync.kill()  # SIGKILL: whatever it had received and not acknowledged comes back
+    publishing.join(CONVERGE_SECONDS)
+    restarted = bus.sync()
+    assert_graph_reaches(graph, simulator.truth(), [sync, restarted])
+
+
+def test_neo4j_stopped_for_20_seconds_mid_stream_loses_nothing(bus, graph, neo4j_target):
+    _local_stack_only(neo4j_target)
+    sync = bus.sync()
+    simulator = NovaSimulator(hosts=5, instances=40, seed=4)
+    publishing = bus.publish_simulation(simulator, operations=200, rate=40)
+    wait_for(lambda: sync.log().count("batch committed") >= 3, 60, "a few batches")
+    stack.down(["neo4j"])
+    try:
+        time.sleep(20)
+        assert sync.process is not None and sync.process.poll() is None, sync.log()[-2000:]
+    finally:
+        stack.up(["neo4j"])
+    publishing.join(CONVERGE_SECONDS)
+    assert_graph_reaches(graph, simulator.truth(), [sync])
+    assert "Neo4j unavailable" in sync.log()
+    assert sync.stop() == 0
+
+
+def test_rabbitmq_restarted_mid_stream_loses_nothing_with_durable_queues(
+    durable_bus, graph, neo4j_target
+):
+    _local_stack_only(neo4j_target)
+    bus = durable_bus
+    sync = bus.sync()
+    simulator = NovaSimulator(hosts=5, instances=40, seed=5)
+    publishing = bus.publish_simulation(simulator, operations=150, rate=60)
+    wait_for(lambda: sync.log().count("batch committed") >= 3, 60, "a few batches")
+    _restart_rabbitmq()
+    publishing.join(CONVERGE_SECONDS)
+    assert_graph_reaches(graph, simulator.truth(), [sync])
+    assert sync.stop() == 0
+
+
+def _restart_rabbitmq() -> None:
+    ctl = "rabbitmqctl"
+    subprocess.run([ctl, "-q", "stop_app"], check=True, timeout=120, capture_output=True)
+    time.sleep(3)
+    subprocess.run([ctl, "-q", "start_app"], check=True, timeout=120, capture_output=True)
+    subprocess.run(
+        ["rabbitmq-diagnostics", "-q", "check_running"],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+
+
+# --------------------------------------------------------------------------- poison
+
+
+def _raw_publish(bus: Bus, body: str, routing_key: str = "versioned_notifications.info") -> None:
+    """A message as no Notifier would send it, straight onto Nova's exchange."""
+    with kombu.Connection(bus.transport_url.replace("rabbit://", "amqp://")) as conn:
+        exchange = kombu.Exchange(bus.exchange, "topic", durable=False)
+        producer = conn.Producer()
+        producer.publish(
+            body,
+            exchange=exchange,
+            routing_key=routing_key,
+            content_type="application/json",
+            content_encoding="utf-8",
+            serializer=None,
+        )
+
+
+def _wire(message: dict[str, Any]) -> str:
+    return json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(message)})
+
+
+def test_poison_messages_are_dead_lettered_with_reasons_and_good_ones_applied(
+    bus, graph, neo4j_target
+):
+    _local_stack_only(neo4j_target)  # the dead-letter policy for unparseable bodies
+    sync = bus.sync()
+    simulator = NovaSimulator(hosts=4, instances=20, seed=6)
+    publishing = bus.publish_simulation(simulator, operations=60, rate=200)
+    no_data = notification("instance.create.end", 0)
+    no_data.payload.pop("nova_object.data")
+    future = notification("instance.create.end", 0)
+    future.payload["nova_object.version"] = "3.0"
+    wrong_type = notification("instance.create.end", 0)
+    wrong_type.payload["nova_object.data"]["uuid"] = 42
+    for envelope in (no_data, future, wrong_type):
+        bus.publisher.publish(envelope)
+    _raw_publish(bus, "{this is not json")
+    _raw_publish(
+        bus,
+        _wire({"event_type": "instance.update", "publisher_id": "nova-compute:x",
+               "priority": "INFO", "payload": {}, "message_id": str(uuid.uuid4())}),
+    )
+    publishing.join(CONVERGE_SECONDS)
+    assert_graph_reaches(graph, simulator.truth(), [sync])
+
+    def letters() -> list[dict[str, Any]]:
+        records, _, _ = graph.execute_query(
+            "MATCH (d:DeadLetter) RETURN d.reason AS reason, d.event_type AS event_type"
+        )
+        return [dict(r) for r in records]
+
+    wait_for(lambda: len(letters()) >= 5, 60, "five dead letters")
+    reasons = sorted(letter["reason"] for letter in letters())
+    assert len(reasons) == 5, reasons
+    assert any("nova_object.data" in r for r in reasons), reasons
+    assert any("3.0" in r for r in reasons), reasons
+    assert any("uuid" in r for r in reasons), reasons
+    assert any("unparseable body" in r for r in reasons), reasons
+    assert any("timestamp" in r for r in reasons), reasons
+    assert sync.stop() == 0
+    assert bus.ready_messages() == 0
+
+
+# --------------------------------------------------------------------------- stopping
+
+
+def test_sigterm_while_neo4j_is_away_requeues_the_uncommitted_batch(
+    bus, graph, neo4j_target
+):
+    _local_stack_only(neo4j_target)
+    sync = bus.sync()
+    stack.down(["neo4j"])
+    try:
+        for seconds in range(5):
+            bus.publisher.publish(notification("instance.create.end", seconds))
+        wait_for(lambda: "Neo4j unavailable" in sync.log(), 60, "the writer to wait")
+        assert sync.stop(signal.SIGTERM) == 0
+    finally:
+        stack.up(["neo4j"])
+    assert "requeued" in sync.log()
+    wait_for(lambda: bus.ready_messages() == 5, 30, "the five messages back in the queue")
+
+
+def test_sigint_stops_an_idle_synchronizer_cleanly(bus, graph):
+    sync = bus.sync()
+    assert sync.stop(signal.SIGINT) == 0
+    assert "stopped" in sync.log()
+
+
+# --------------------------------------------------------------------------- operators
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph):
+    port = _free_port()
+    sync = bus.sync(sync__metrics_port=str(port))
+    simulator = NovaSimulator(hosts=3, instances=10, seed=7)
+    stream = list(simulator.notifications(10))
+    for item in stream:
+        bus.publisher.publish_notification(item)
+    created = sum(item.event_type == "instance.create.end" for item in stream)
+    assert_graph_reaches(graph, simulator.truth(), [sync])
+
+    status, body = _get(f"http://127.0.0.1:{port}/healthz")
+    assert status == 200
+    assert json.loads(body) == {"healthy": True, "neo4j": "ok", "rabbitmq": "ok"}
+
+    status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
+    assert status == 200
+    applied = 'cdm_graph_messages_total{event_type="instance.create.end",outcome="applied"}'
+    assert f"{applied} {created:.1f}" in metrics
+    assert 'outcome="skipped"' in metrics
+    assert "cdm_graph_batch_seconds_count" in metrics
+    assert "cdm_graph_lag_seconds" in metrics
+    assert sync.stop() == 0
+
+
+def test_health_check_says_503_when_neo4j_is_unreachable(bus, graph, neo4j_target):
+    _local_stack_only(neo4j_target)
+    port = _free_port()
+    sync = bus.sync(sync__metrics_port=str(port))
+    stack.down(["neo4j"])
+    try:
+        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        stack.up(["neo4j"])
+    assert status == 503
+    report = json.loads(body)
+    assert report["healthy"] is False and report["rabbitmq"] == "ok"
+    assert report["neo4j"].startswith("unreachable")
+    assert sync.stop() == 0
+
+
+def test_deadletter_list_and_replay_through_the_command_line(bus, graph, neo4j_target):
+    from cdm_graph.apply import GraphWriter
+    from cdm_graph.deadletter import DeadLetterStore
+    from cdm_graph.pipeline import Rejection
+
+    fixable = notification("instance.create.end", 0)
+    hopeless = notification("instance.create.end", 1)
+    hopeless.payload["nova_object.version"] = "9.0"
+    DeadLetterStore(GraphWriter(graph)).store(
+        [
+            Rejection("the handler had a bug then", fixable, fixable.event_type),
+            Rejection("unknown major version 9", hopeless, hopeless.event_type),
+        ]
+    )
+    # The password travels in the environment, never in argv.
+    env = {
+        **os.environ,
+        "OS_NEO4J__URI": neo4j_target["uri"],
+        "OS_NEO4J__USERNAME": neo4j_target["username"],
+        "OS_NEO4J__PASSWORD": neo4j_target["password"],
+    }
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cdm_graph.cli", "deadletter", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    listed = cli("list")
+    assert listed.returncode == 0, listed.stderr
+    assert "the handler had a bug then" in listed.stdout
+    assert "2 dead letters" in listed.stdout
+
+    replayed = cli("replay")
+    assert replayed.returncode == 1
+    assert "1 applied, 1 still refused" in replayed.stdout
+    uuid_created = fixable.payload["nova_object.data"]["uuid"]
+    assert uuid_created in read_truth_view(graph)["instances"]
+    assert "1 dead letters" in cli("list").stdout
