@@ -87,6 +87,7 @@ def _read_stored(tx: neo4j.ManagedTransaction, fold: BatchFold) -> StoredGraph:
             described=bool(record["described"]),
             service_event_time=native(record["service_event_time"]),
             deleted_at=native(record["deleted_at"]),
+            properties={key: native(value) for key, value in record["properties"].items()},
         )
         for record in _records(tx, "read/compute_nodes", keys=hostnames)
     }
@@ -188,6 +189,11 @@ class GraphWriter:
     def run(self, name: str, **parameters: Any) -> None:
         """Run one statement of ``cypher/`` in its own write transaction."""
         self._retry(self._write, _run_one, name, parameters)
+
+    def transaction(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run ``work(tx, *args)`` in one managed write transaction, retried like a batch:
+        for writes that lock, read and decide in Python, as batches do."""
+        return self._retry(self._write, work, *args)
 
     def read(self, name: str, **parameters: Any) -> list[neo4j.Record]:
         """Run one read statement of ``cypher/``; returns its records."""

@@ -48,7 +48,8 @@ class Envelope:
 @dataclass(frozen=True, slots=True)
 class InstanceEvent:
     """An instance as one event describes it; ``properties`` has every key of
-    ``INSTANCE_FIELDS`` (None where the payload has no value)."""
+    ``INSTANCE_FIELDS`` (None where the payload has no value). A reconcile's event lacks the
+    keys its API does not show: the graph keeps what it holds for those."""
 
     event_type: str
     time: datetime

@@ -183,6 +183,7 @@ class StoredComputeNode:
     described: bool = False
     service_event_time: datetime | None = None
     deleted_at: datetime | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +226,9 @@ def resolve(fold: BatchFold, stored: StoredGraph) -> Writes:
         if latest is not None and _after(latest.time, floor) and (
             not alive or latest.time > node.service_event_time  # type: ignore[operator]
         ):
-            properties = {key: latest.properties.get(key) for key in COMPUTE_NODE_FIELDS}
+            properties = _known_or_kept(
+                latest.properties, node.properties if alive else {}, COMPUTE_NODE_FIELDS
+            )
             properties.update(service_event_time=latest.time, last_event=latest.event_type)
             node_upserts.append({"hostname": hostname, "properties": properties})
         elif node.described and not alive:
@@ -281,6 +284,14 @@ def resolve(fold: BatchFold, stored: StoredGraph) -> Writes:
     return Writes(statements, sorted(stub_candidates))
 
 
+def _known_or_kept(
+    described: Mapping[str, Any], stored: Mapping[str, Any], keys: tuple[str, ...]
+) -> dict[str, Any]:
+    """The event's value of each key; where the event lacks the key (the APIs a reconcile
+    reads do not show every field a notification carries), the stored value."""
+    return {key: described[key] if key in described else stored.get(key) for key in keys}
+
+
 def _instance_state(
     uuid: str, fold: InstanceFold, current: StoredInstance, floor: datetime | None
 ) -> dict[str, Any] | None:
@@ -290,7 +301,7 @@ def _instance_state(
     alive = _after(stored_time, floor)
     latest = fold.latest if fold.latest is not None and _after(fold.latest.time, floor) else None
     if latest is not None and (not alive or latest.time > stored_time):  # type: ignore[operator]
-        state = {key: latest.properties.get(key) for key in INSTANCE_FIELDS}
+        state = _known_or_kept(latest.properties, stored if alive else {}, INSTANCE_FIELDS)
         state.update(event_time=latest.time, last_event=latest.event_type)
     elif alive:
         state = {key: stored.get(key) for key in (*INSTANCE_FIELDS, "event_time", "last_event")}

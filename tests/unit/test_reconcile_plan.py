@@ -1,0 +1,76 @@
+"""A reconcile's events lack what its APIs do not show: the graph keeps what it holds of it."""
+
+from __future__ import annotations
+
+from cdm_graph.events import COMPUTE_NODE_FIELDS, ComputeNodeEvent, InstanceEvent, decode
+from cdm_graph.mapping import Action, HostEvidence
+from cdm_graph.plan import (
+    BatchFold,
+    StoredComputeNode,
+    StoredGraph,
+    StoredInstance,
+    resolve,
+)
+from tests.nova import at, notification
+
+UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
+
+
+def _rows(writes, name):
+    for statement in writes.statements:
+        if statement.name == f"write/{name}":
+            return statement.parameters["rows"]
+    return []
+
+
+def _reconciled_instance(time: float) -> InstanceEvent:
+    described = decode(notification("instance.create.end", 0, host="h1")).properties
+    return InstanceEvent(
+        event_type="reconcile",
+        time=at(time),
+        uuid=UUID,
+        action=Action.UPSERT,
+        host_evidence=HostEvidence.AUTHORITATIVE,
+        host="h1",
+        properties={k: v for k, v in described.items() if k != "architecture"},
+    )
+
+
+def _stored_instance(time: float, **properties) -> StoredInstance:
+    return StoredInstance({"event_time": at(time), **properties})
+
+
+def test_an_instance_event_lacking_a_field_keeps_the_stored_value():
+    stored = StoredGraph({UUID: _stored_instance(1, architecture="aarch64")}, {})
+    writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored)
+    [row] = _rows(writes, "upsert_instances")
+    assert row["properties"]["architecture"] == "aarch64"
+    assert row["properties"]["last_event"] == "reconcile"
+
+
+def test_an_instance_event_lacking_a_field_leaves_it_null_on_a_new_instance():
+    writes = resolve(BatchFold.of([_reconciled_instance(10)]), StoredGraph({}, {}))
+    [row] = _rows(writes, "upsert_instances")
+    assert row["properties"]["architecture"] is None
+
+
+def test_a_deleted_instance_keeps_nothing_for_a_later_event_lacking_a_field():
+    stored = StoredGraph(
+        {UUID: StoredInstance({"event_time": at(1), "architecture": "aarch64"}, deleted_at=at(5))},
+        {},
+    )
+    writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored)
+    [row] = _rows(writes, "upsert_instances")
+    assert row["properties"]["architecture"] is None
+
+
+def test_a_compute_node_event_lacking_a_field_keeps_the_stored_value():
+    described = {key: None for key in COMPUTE_NODE_FIELDS if key != "service_version"}
+    event = ComputeNodeEvent("reconcile", at(10), "h1", Action.UPSERT, described)
+    stored = StoredGraph(
+        {},
+        {"h1": StoredComputeNode(True, at(1), properties={"service_version": 61})},
+    )
+    [row] = _rows(resolve(BatchFold.of([event]), stored), "upsert_compute_nodes")
+    assert row["properties"]["service_version"] == 61
+    assert row["properties"]["service_event_time"] == at(10)
