@@ -90,6 +90,33 @@ graph_opts = [
     ),
 ]
 
+reconcile_group = cfg.OptGroup(
+    "reconcile", title="Reconcile with Nova and Placement (cdm-graph reconcile)"
+)
+reconcile_opts = [
+    cfg.IntOpt(
+        "interval",
+        default=0,
+        min=0,
+        help="Seconds between two reconciles inside cdm-graph sync, the first at start; "
+        "0 turns the periodic reconcile off. Each reads every compute service, hypervisor, "
+        "Placement inventory and server of the cloud.",
+    ),
+    cfg.StrOpt(
+        "cloud",
+        help="Cloud of clouds.yaml holding the credentials (as OS_CLOUD). When unset, "
+        "openstacksdk reads OS_CLOUD or the OS_* variables (OS_AUTH_URL, OS_USERNAME, ...). "
+        "The user needs the admin role: it lists all projects' servers and the hypervisors.",
+    ),
+    cfg.IntOpt(
+        "page_size",
+        default=1000,
+        min=1,
+        help="Servers asked for per page of /servers/detail (Nova caps it at its "
+        "[api] max_limit).",
+    ),
+]
+
 
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_group(neo4j_group)
@@ -100,6 +127,8 @@ def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(sync_opts, group=sync_group)
     conf.register_group(graph_group)
     conf.register_opts(graph_opts, group=graph_group)
+    conf.register_group(reconcile_group)
+    conf.register_opts(reconcile_opts, group=reconcile_group)
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
@@ -109,4 +138,5 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
         ("notifications", notifications_opts),
         ("sync", sync_opts),
         ("graph", graph_opts),
+        ("reconcile", reconcile_opts),
     ]

@@ -301,6 +301,9 @@ def run(
         conf.sync.batch_timeout,
         conf.sync.workers,
     )
+    from cdm_graph.reconcile import start_periodic
+
+    reconciler = start_periodic(conf, writer, stopping)
     next_expiry = time.monotonic()
     next_drain = time.monotonic()
     try:
@@ -328,5 +331,9 @@ def run(
         transport.cleanup()
         if server is not None:
             server.shutdown()
+        if reconciler is not None:
+            # A reconcile stops at its next write; one still listing the cloud ends with the
+            # process (a daemon thread). Each of its writes is a whole transaction.
+            reconciler.join(timeout=10)
     LOG.info("stopped")
     return 1 if handler.failed else 0

@@ -35,6 +35,10 @@ PARAMETERS = {
         "rows": [{"hostname": "a", "properties": dict.fromkeys(COMPUTE_NODE_FIELDS)}]
     },
     "write/undescribe_compute_nodes": KEYS,
+    "write/lock_compute_node_capacity": KEYS,
+    "write/upsert_compute_node_capacity": {
+        "rows": [{"hostname": "a", "time": WHEN, "properties": {"uuid": "u", "vcpus": 8}}]
+    },
     "write/remove_compute_nodes": KEYS,
     "write/expire_instance_tombstones": {"before": WHEN, "limit": 10},
     "write/expire_compute_node_tombstones": {"before": WHEN, "limit": 10},

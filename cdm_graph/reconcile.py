@@ -1,0 +1,277 @@
+"""Reconcile: make the graph what Nova and Placement say, without undoing newer notifications.
+
+A listing (``cdm_graph.listing``) that began at T becomes the events a notification would
+have been, all at time T: each nova-compute service a service event, each server an
+instance event whose host is authoritative. They go through the same batches as
+notifications (``GraphWriter.apply_batch``), so Nova's clock still decides: what a
+notification wrote after T stays, and a tombstone newer than T keeps its element deleted.
+
+Capacity, which no notification carries, has its own guarded statement
+(``cypher/write/upsert_compute_node_capacity.cypher``, clock ``capacity_time``).
+
+Only a complete listing removes anything: an instance or compute node the graph holds, that
+the listing does not show and that no event newer than T wrote, gets a deletion at T,
+leaving a tombstone like any deletion.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import neo4j
+import openstack
+from openstack.connection import Connection
+from oslo_config import cfg
+
+from cdm_graph import __version__, statements
+from cdm_graph.apply import RETRYABLE, GraphWriter, native
+from cdm_graph.events import ComputeNodeEvent, Event, InstanceEvent
+from cdm_graph.listing import Listing, Progress, list_cloud, no_progress
+from cdm_graph.mapping import Action, HostEvidence
+
+LOG = logging.getLogger(__name__)
+
+# The event type of what a reconcile writes: the last_event operators then see.
+RECONCILE = "reconcile"
+COMPUTE_NODES = "compute nodes"
+INSTANCES = "instances"
+
+
+@dataclass(slots=True)
+class Summary:
+    """Per kind, as the graph was read once the listing ended. ``kept`` ones were written by
+    a notification newer than the listing, which wins."""
+
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    kept: Counter[str] = field(default_factory=Counter)
+    removed: Counter[str] = field(default_factory=Counter)
+    left_out: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.error is None
+
+    def count(self, kind: str, stored_time: datetime | None, listed_at: datetime) -> None:
+        if stored_time is None:
+            self.created[kind] += 1
+        elif stored_time < listed_at:
+            self.updated[kind] += 1
+        else:
+            self.kept[kind] += 1
+
+    def text(self) -> str:
+        lines = [
+            f"{kind}: {self.created[kind]} created, {self.updated[kind]} updated, "
+            f"{self.removed[kind]} removed, {self.kept[kind]} kept (newer notification), "
+            f"{self.left_out[kind]} left out (ironic)"
+            for kind in (COMPUTE_NODES, INSTANCES)
+        ]
+        if self.error is not None:
+            lines.append(f"listing incomplete, nothing removed: {self.error}")
+        return "\n".join(lines)
+
+
+_Item = TypeVar("_Item")
+
+
+def _chunks(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _older(stored_time: datetime | None, listed_at: datetime) -> bool:
+    return stored_time is None or stored_time < listed_at
+
+
+def apply_listing(
+    writer: GraphWriter,
+    listing: Listing,
+    batch_size: int = 500,
+    progress: Progress = no_progress,
+) -> Summary:
+    """Write the listing to the graph; remove what it lacks only if it is complete."""
+    when = listing.started_at
+    stored_instances = {
+        record["uuid"]: native(record["event_time"])
+        for record in writer.read("read/listed_instances")
+    }
+    stored_nodes = {
+        record["hostname"]: native(record["service_event_time"])
+        for record in writer.read("read/listed_compute_nodes")
+    }
+    summary = Summary(error=listing.error)
+    summary.left_out.update(
+        {COMPUTE_NODES: len(listing.left_out_hosts), INSTANCES: len(listing.left_out_servers)}
+    )
+
+    node_events: list[Event] = []
+    capacity: list[dict[str, Any]] = []
+    for node in listing.compute_nodes:
+        summary.count(COMPUTE_NODES, stored_nodes.get(node.hostname), when)
+        node_events.append(
+            ComputeNodeEvent(RECONCILE, when, node.hostname, Action.UPSERT, node.properties)
+        )
+        if node.hypervisor is not None:
+            capacity.append(
+                {"hostname": node.hostname, "time": when, "properties": dict(node.hypervisor)}
+            )
+    instance_events: list[Event] = []
+    for server in listing.servers:
+        summary.count(INSTANCES, stored_instances.get(server.uuid), when)
+        instance_events.append(
+            InstanceEvent(
+                event_type=RECONCILE,
+                time=when,
+                uuid=server.uuid,
+                action=Action.UPSERT,
+                host_evidence=HostEvidence.AUTHORITATIVE,
+                host=server.host,
+                node=server.node,
+                properties=server.properties,
+            )
+        )
+
+    removals: list[Event] = []
+    if listing.complete:
+        listed = {server.uuid for server in listing.servers} | listing.left_out_servers
+        for uuid, stored_time in sorted(stored_instances.items()):
+            if uuid not in listed and _older(stored_time, when):
+                removals.append(
+                    InstanceEvent(RECONCILE, when, uuid, Action.DELETE, HostEvidence.STALE)
+                )
+                summary.removed[INSTANCES] += 1
+        hosts = {node.hostname for node in listing.compute_nodes} | listing.left_out_hosts
+        for hostname, stored_time in sorted(stored_nodes.items()):
+            if hostname not in hosts and _older(stored_time, when):
+                removals.append(ComputeNodeEvent(RECONCILE, when, hostname, Action.DELETE))
+                summary.removed[COMPUTE_NODES] += 1
+
+    # Compute nodes first, so that their capacity finds them described.
+    total = len(node_events) + len(capacity) + len(instance_events) + len(removals)
+    with progress("writing", total) as advance:
+
+        def write(events: Sequence[Event]) -> None:
+            for chunk in _chunks(events, batch_size):
+                writer.apply_batch(chunk)
+                advance(len(chunk))
+
+        write(node_events)
+        for rows in _chunks(capacity, batch_size):
+            writer.transaction(_write_capacity, rows)
+            advance(len(rows))
+        write(instance_events)
+        write(removals)
+    return summary
+
+
+def _write_capacity(tx: neo4j.ManagedTransaction, rows: Sequence[dict[str, Any]]) -> None:
+    """Capacity of described compute nodes only (one deleted since the listing began keeps
+    none), and only newer than the listing it holds capacity from."""
+    keys = sorted({row["hostname"] for row in rows})
+    tx.run(statements.load("write/lock_compute_node_capacity"), keys=keys).consume()
+    held = {
+        record["hostname"]: (record["described"], native(record["capacity_time"]))
+        for record in tx.run(statements.load("read/compute_node_capacity"), keys=keys)
+    }
+    newer = [
+        row
+        for row in rows
+        if row["hostname"] in held
+        and held[row["hostname"]][0] is True
+        and _older(held[row["hostname"]][1], row["time"])
+    ]
+    if newer:
+        tx.run(statements.load("write/upsert_compute_node_capacity"), rows=newer).consume()
+
+
+def connect(cloud: str | None) -> Connection:
+    """An openstacksdk connection, configured as the ``openstack`` client would be: the
+    cloud of clouds.yaml named ``cloud`` (or by OS_CLOUD), else the OS_* variables."""
+    return openstack.connect(cloud=cloud, app_name="cdm-graph", app_version=__version__)
+
+
+def reconcile(
+    cloud: str | None,
+    writer: GraphWriter,
+    page_size: int = 1000,
+    batch_size: int = 500,
+    progress: Progress = no_progress,
+) -> Summary:
+    connection = connect(cloud)
+    try:
+        listing = list_cloud(connection, page_size=page_size, progress=progress)
+    finally:
+        connection.close()
+    return apply_listing(writer, listing, batch_size=batch_size, progress=progress)
+
+
+@contextmanager
+def terminal_progress(description: str, total: int | None) -> Iterator[Callable[[int], object]]:
+    """A tqdm bar on stderr; use only where stderr is a terminal."""
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=description, unit="", file=sys.stderr, leave=False) as bar:
+        yield bar.update
+
+
+def progress_for(stream: Any) -> Progress:
+    return terminal_progress if stream.isatty() else no_progress
+
+
+def run_periodically(
+    reconcile_once: Callable[[], Summary],
+    interval: float,
+    stopping: threading.Event,
+) -> None:
+    """Reconcile now, then every ``interval`` seconds until ``stopping`` is set. A failure is
+    logged and waits for the next round: the notifications go on meanwhile."""
+    while not stopping.is_set():
+        try:
+            summary = reconcile_once()
+            LOG.info("reconcile done: %s", summary.text().replace("\n", "; "))
+        except RETRYABLE:
+            if stopping.is_set():
+                break  # the writer gave up waiting for Neo4j because the service stops
+            LOG.exception("reconcile failed: Neo4j unavailable; next in %.0f s", interval)
+        except Exception:
+            LOG.exception("reconcile failed; next in %.0f s", interval)
+        if stopping.wait(interval):
+            break
+
+
+def start_periodic(
+    conf: cfg.ConfigOpts, writer: GraphWriter, stopping: threading.Event
+) -> threading.Thread | None:
+    """The periodic reconcile of ``cdm-graph sync``, if ``[reconcile] interval`` asks for one."""
+    interval = conf.reconcile.interval
+    if interval <= 0:
+        return None
+
+    def reconcile_once() -> Summary:
+        return reconcile(
+            conf.reconcile.cloud,
+            writer,
+            page_size=conf.reconcile.page_size,
+            batch_size=conf.sync.batch_size,
+        )
+
+    thread = threading.Thread(
+        target=run_periodically,
+        args=(reconcile_once, float(interval), stopping),
+        name="cdm-graph-reconcile",
+        daemon=True,
+    )
+    thread.start()
+    LOG.info("reconciling with the cloud every %d s", interval)
+    return thread
+

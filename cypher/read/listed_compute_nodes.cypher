@@ -1,0 +1,6 @@
+// Every described compute node, with the time of the newest service event or reconcile that
+// described it: a reconcile compares them with Nova's nova-compute services. Stubs are left
+// to the batches: they go by themselves once nothing rests on them.
+MATCH (c:ComputeNode)
+WHERE c.described = true
+RETURN c.hostname AS hostname, c.service_event_time AS service_event_time

@@ -1,0 +1,20 @@
+// Writes what the compute API and Placement say of each compute node's hypervisor: its uuid,
+// its name and its capacity, with capacity_time, the time the listing began. No notification
+// carries these, so they have their own clock; the reconcile (cdm_graph.reconcile) has
+// already chosen, under lock, the rows newer than what each node holds.
+// $rows: [{hostname, time, properties: {...every key below...}}]
+UNWIND $rows AS row
+MATCH (c:ComputeNode {hostname: row.hostname})
+WITH c, row.time AS time, row.properties AS p
+SET c.uuid = p.uuid,
+    c.hypervisor_hostname = p.hypervisor_hostname,
+    c.vcpus = p.vcpus,
+    c.vcpu_reserved = p.vcpu_reserved,
+    c.vcpu_ratio = p.vcpu_ratio,
+    c.memory_mb = p.memory_mb,
+    c.memory_mb_reserved = p.memory_mb_reserved,
+    c.memory_ratio = p.memory_ratio,
+    c.disk_gb = p.disk_gb,
+    c.disk_gb_reserved = p.disk_gb_reserved,
+    c.disk_ratio = p.disk_ratio,
+    c.capacity_time = time

@@ -1,0 +1,382 @@
+"""Reconcile against a Nova + Placement emulator over HTTP, on the real Neo4j.
+
+A listing begins at T (``at(10)`` here); notifications are placed before or after it on the
+same clock. ``reconcile_at`` lists and applies at once; a test that needs a notification to
+arrive while the listing runs lists first, applies the notification, then the listing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from oslo_config import cfg
+
+from cdm_graph import config
+from cdm_graph.apply import GraphWriter
+from cdm_graph.events import Event, InstanceEvent
+from cdm_graph.listing import Listing, list_cloud
+from cdm_graph.reconcile import (
+    COMPUTE_NODES,
+    INSTANCES,
+    Summary,
+    apply_listing,
+    connect,
+    start_periodic,
+)
+from tests.graphs import hosts_of, read_graph
+from tests.nova import at, notification
+from tests.openstack_emulator import OpenStackEmulator, inventory
+
+pytestmark = pytest.mark.functional
+
+UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"  # the instance of Nova's samples
+OTHER = "5a0a3b5e-2b8c-4e0b-9d44-3f7c1a2b9e01"
+T = 10
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenStackEmulator]:
+    with OpenStackEmulator() as emulator:
+        for name in [name for name in os.environ if name.startswith("OS_")]:
+            monkeypatch.delenv(name)
+        for name, value in emulator.environment().items():
+            monkeypatch.setenv(name, value)
+        yield emulator
+
+
+@pytest.fixture
+def connection(cloud: OpenStackEmulator) -> Iterator[Any]:
+    connection = connect(None)
+    yield connection
+    connection.close()
+
+
+def listed_at(connection: Any, seconds: float) -> Listing:
+    return list_cloud(connection, page_size=1000, now=lambda: at(seconds))
+
+
+def reconcile_at(connection: Any, writer: GraphWriter, seconds: float = T) -> Summary:
+    return apply_listing(writer, listed_at(connection, seconds))
+
+
+def capacity_of(node: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        node.get(name)
+        for name in ("vcpus", "vcpu_reserved", "vcpu_ratio", "memory_mb", "memory_mb_reserved",
+                     "memory_ratio", "disk_gb", "disk_gb_reserved", "disk_ratio")
+    )
+
+
+PLACEMENT = {
+    "VCPU": inventory(64, reserved=4, allocation_ratio=4.0),
+    "MEMORY_MB": inventory(262144, reserved=4096, allocation_ratio=1.5),
+    "DISK_GB": inventory(2000, reserved=100, allocation_ratio=1.0),
+}
+
+
+def test_capacity_is_filled_in_from_placement(cloud, connection, writer, graph):
+    compute = cloud.add_compute("h1", inventories=PLACEMENT)
+    reconcile_at(connection, writer)
+    node = read_graph(graph)["ComputeNode"]["h1"]
+    assert capacity_of(node) == (64, 4, 4.0, 262144, 4096, 1.5, 2000, 100, 1.0)
+    assert (node["uuid"], node["hypervisor_hostname"]) == (
+        compute.hypervisor_uuid,
+        "h1.example.org",
+    )
+
+
+def test_the_hypervisor_stands_in_where_placement_has_no_inventory(
+    cloud, connection, writer, graph
+):
+    cloud.add_compute("h1", vcpus=24, memory_mb=131072, local_gb=900, inventories=None)
+    reconcile_at(connection, writer)
+    node = read_graph(graph)["ComputeNode"]["h1"]
+    assert capacity_of(node) == (24, 0, 1.0, 131072, 0, 1.0, 900, 0, 1.0)
+
+
+def test_the_service_describes_the_compute_node(cloud, connection, writer, graph):
+    compute = cloud.add_compute(
+        "h1", status="disabled", disabled_reason="maintenance", forced_down=True, state="down"
+    )
+    reconcile_at(connection, writer)
+    node = read_graph(graph)["ComputeNode"]["h1"]
+    assert node["described"] is True
+    assert (node["status"], node["state"], node["disabled_reason"], node["forced_down"]) == (
+        "disabled",
+        "down",
+        "maintenance",
+        True,
+    )
+    assert node["service_uuid"] == compute.service_uuid
+    assert node["last_event"] == "reconcile"
+
+
+def test_a_missed_create_is_repaired(cloud, connection, writer, graph):
+    cloud.add_compute("h1", inventories=PLACEMENT)
+    cloud.add_server(UUID, "h1", name="web-1", metadata={"tier": "gold"}, key_name="ops")
+    reconcile_at(connection, writer)
+    after = read_graph(graph)
+    instance = after["Instance"][UUID]
+    assert hosts_of(after, UUID) == ["h1"]
+    assert (instance["name"], instance["state"], instance["power_state"]) == (
+        "web-1",
+        "active",
+        "running",
+    )
+    assert (instance["vcpus"], instance["memory_mb"], instance["disk_gb"]) == (1, 2048, 20)
+    assert instance["metadata"] == ["tier=gold"]
+    assert instance["extra_specs"] == ["hw:cpu_policy=shared"]
+    assert (instance["host"], instance["node"]) == ("h1", "h1.example.org")
+
+
+def test_a_missed_delete_is_repaired(cloud, connection, writer, graph, apply):
+    cloud.add_compute("h1")
+    apply(notification("instance.create.end", 1, host="h1"))
+    reconcile_at(connection, writer)
+    after = read_graph(graph)
+    assert UUID not in after["Instance"]
+    assert after["InstanceTombstone"][UUID]["deleted_at"].to_native() == at(T)
+
+
+def test_a_missed_migration_is_repaired(cloud, connection, writer, graph, apply):
+    cloud.add_compute("src")
+    cloud.add_compute("dst")
+    apply(notification("instance.create.end", 1, host="src", node="src"))
+    cloud.add_server(UUID, "dst")
+    reconcile_at(connection, writer)
+    after = read_graph(graph)
+    assert hosts_of(after, UUID) == ["dst"]
+    assert after["Instance"][UUID]["host"] == "dst"
+
+
+def test_a_missed_service_delete_removes_the_compute_node(cloud, connection, writer, graph, apply):
+    cloud.add_compute("h1")
+    apply(notification("service.create", 1, host="gone"))
+    reconcile_at(connection, writer)
+    after = read_graph(graph)
+    assert sorted(after["ComputeNode"]) == ["h1"]
+    assert "gone" in after["ComputeNodeTombstone"]
+
+
+def test_nothing_is_removed_after_a_failed_listing(cloud, connection, writer, graph, apply):
+    cloud.max_limit = 2
+    cloud.add_compute("h1")
+    for number in range(5):
+        cloud.add_server(f"00000000-0000-0000-0000-00000000000{number}", "h1")
+    apply(notification("service.create", 1, host="gone"))
+    apply(notification("instance.create.end", 1, host="h1"))
+    cloud.fail("/servers/detail", on_request=2)
+    summary = reconcile_at(connection, writer)
+    after = read_graph(graph)
+    assert not summary.complete
+    assert UUID in after["Instance"]
+    assert "gone" in after["ComputeNode"]
+    assert after["InstanceTombstone"] == after["ComputeNodeTombstone"] == {}
+
+
+def test_servers_listed_before_a_failure_are_still_written(cloud, connection, writer, graph):
+    cloud.max_limit = 2
+    cloud.add_compute("h1")
+    for number in range(5):
+        cloud.add_server(f"00000000-0000-0000-0000-00000000000{number}", "h1")
+    cloud.fail("/servers/detail", on_request=2)
+    reconcile_at(connection, writer)
+    assert sorted(read_graph(graph)["Instance"]) == [
+        "00000000-0000-0000-0000-000000000000",
+        "00000000-0000-0000-0000-000000000001",
+    ]
+
+
+def test_every_page_of_servers_is_read(cloud, connection, writer, graph):
+    cloud.max_limit = 2
+    cloud.add_compute("h1")
+    uuids = [f"00000000-0000-0000-0000-00000000000{number}" for number in range(5)]
+    for uuid in uuids:
+        cloud.add_server(uuid, "h1")
+    reconcile_at(connection, writer)
+    assert sorted(read_graph(graph)["Instance"]) == uuids
+    markers = [r.query.get("marker") for r in cloud.requests_to("/servers/detail")]
+    assert markers == [None, [uuids[1]], [uuids[3]], [uuids[4]]]
+
+
+def test_servers_of_every_project_are_read(cloud, connection, writer, graph):
+    cloud.add_compute("h1")
+    cloud.add_server(UUID, "h1", project_id="another-project")
+    reconcile_at(connection, writer)
+    assert read_graph(graph)["Instance"][UUID]["project_id"] == "another-project"
+
+
+def test_the_apis_are_read_at_the_microversions_the_mapping_expects(cloud, connection, writer):
+    cloud.add_compute("h1")
+    reconcile_at(connection, writer)
+    versions = {
+        path: {r.microversion for r in cloud.requests_to(path)}
+        for path in ("/os-services", "/os-hypervisors/detail", "/servers/detail")
+    }
+    assert versions == {
+        "/os-services": {"2.53"},
+        "/os-hypervisors/detail": {"2.53"},
+        "/servers/detail": {"2.73"},
+    }
+
+
+def test_a_notification_newer_than_the_listing_is_kept(cloud, connection, writer, graph, apply):
+    cloud.add_compute("src")
+    cloud.add_compute("dst")
+    cloud.add_server(UUID, "src", vm_state="active")
+    apply(notification("instance.create.end", 1, host="src", node="src"))
+    listing = listed_at(connection, T)
+    apply(notification("instance.live_migration_post_dest.end", T + 1, host="dst", node="dst"))
+    apply(notification("service.update", T + 1, host="src", disabled=True))
+    apply_listing(writer, listing)
+    after = read_graph(graph)
+    assert hosts_of(after, UUID) == ["dst"]
+    assert after["Instance"][UUID]["last_event"] == "instance.live_migration_post_dest.end"
+    assert after["ComputeNode"]["src"]["status"] == "disabled"
+
+
+def test_an_instance_created_after_the_listing_began_survives(
+    cloud, connection, writer, graph, apply
+):
+    cloud.add_compute("h1")
+    listing = listed_at(connection, T)
+    apply(notification("instance.create.end", T + 1, host="h1"))
+    summary = apply_listing(writer, listing)
+    assert UUID in read_graph(graph)["Instance"]
+    assert summary.removed[INSTANCES] == 0
+
+
+def test_a_deletion_newer_than_the_listing_is_kept(cloud, connection, writer, graph, apply):
+    cloud.add_compute("h1")
+    cloud.add_server(UUID, "h1")
+    listing = listed_at(connection, T)
+    apply(notification("instance.delete.end", T + 1))
+    apply_listing(writer, listing)
+    assert UUID not in read_graph(graph)["Instance"]
+
+
+def test_ironic_nodes_are_left_out(cloud, connection, writer, graph):
+    cloud.add_compute("h1")
+    cloud.add_compute("ironic-1", hypervisor_type="ironic")
+    cloud.add_server(UUID, "ironic-1")
+    summary = reconcile_at(connection, writer)
+    after = read_graph(graph)
+    assert sorted(after["ComputeNode"]) == ["h1"]
+    assert after["Instance"] == {}
+    assert (summary.left_out[COMPUTE_NODES], summary.left_out[INSTANCES]) == (1, 1)
+
+
+def test_a_service_event_keeps_the_capacity(cloud, connection, writer, graph, apply):
+    cloud.add_compute("host1", inventories=PLACEMENT)
+    reconcile_at(connection, writer)
+    apply(notification("service.update", T + 1, disabled=True, disabled_reason="maintenance"))
+    node = read_graph(graph)["ComputeNode"]["host1"]
+    assert node["status"] == "disabled"
+    assert capacity_of(node) == (64, 4, 4.0, 262144, 4096, 1.5, 2000, 100, 1.0)
+
+
+def test_a_reconcile_keeps_what_only_notifications_say(cloud, connection, writer, graph, apply):
+    cloud.add_compute("host2")
+    cloud.add_server(UUID, "host2")
+    apply(notification("service.create", 1, host="host2"))
+    apply(notification("instance.create.end", 1, host="host2"))
+    reconcile_at(connection, writer)
+    after = read_graph(graph)
+    assert after["ComputeNode"]["host2"]["service_version"] == 23
+    assert after["Instance"][UUID]["architecture"] == "x86_64"
+    assert after["Instance"][UUID]["flavor_id"] == "a22d5517-147c-4147-a0d1-e698df5cd4e3"
+    assert after["Instance"][UUID]["last_event"] == "reconcile"
+
+
+def test_an_older_listing_does_not_overwrite_newer_capacity(cloud, connection, writer, graph):
+    cloud.add_compute("h1", inventories={"VCPU": inventory(64)})
+    older = listed_at(connection, T)
+    cloud.computes["h1"].inventories = {"VCPU": inventory(96)}
+    apply_listing(writer, listed_at(connection, T + 5))
+    apply_listing(writer, older)
+    assert read_graph(graph)["ComputeNode"]["h1"]["vcpus"] == 96
+
+
+def test_a_deleted_compute_node_forgets_its_capacity(cloud, connection, writer, graph, apply):
+    cloud.add_compute("host1", inventories=PLACEMENT)
+    reconcile_at(connection, writer)
+    apply(notification("service.delete", T + 1, host="host1"))
+    apply(notification("instance.create.end", T + 2, host="host1"))
+    stub = read_graph(graph)["ComputeNode"]["host1"]
+    assert stub["described"] is False
+    assert capacity_of(stub) == (None,) * 9
+    assert "uuid" not in stub
+
+
+def test_a_second_reconcile_changes_nothing(cloud, connection, writer, graph):
+    cloud.add_compute("h1", inventories=PLACEMENT)
+    cloud.add_server(UUID, "h1")
+    reconcile_at(connection, writer, T)
+    first = read_graph(graph)
+    summary = reconcile_at(connection, writer, T)
+    assert read_graph(graph) == first
+    assert (summary.created[INSTANCES], summary.removed[INSTANCES]) == (0, 0)
+
+
+def test_the_summary_counts_what_was_created_updated_kept_and_removed(
+    cloud, connection, writer, apply
+):
+    cloud.add_compute("h1")
+    cloud.add_compute("h2")
+    cloud.add_server(UUID, "h1")
+    cloud.add_server(OTHER, "h1")
+    apply(notification("service.create", 1, host="h1"))
+    apply(notification("service.create", 1, host="gone"))
+    apply(notification("instance.create.end", 1, host="h1"))
+    apply(notification("instance.create.end", 1, host="h1", uuid="5e1f3b2a-0000-4000-8000-1"))
+    listing = listed_at(connection, T)
+    apply(notification("service.update", T + 1, host="h2"))
+    summary = apply_listing(writer, listing)
+    assert (summary.created, summary.updated, summary.kept, summary.removed) == (
+        {INSTANCES: 1},
+        {COMPUTE_NODES: 1, INSTANCES: 1},
+        {COMPUTE_NODES: 1},
+        {COMPUTE_NODES: 1, INSTANCES: 1},
+    )
+    assert summary.text().splitlines() == [
+        "compute nodes: 0 created, 1 updated, 1 removed, 1 kept (newer notification), "
+        "0 left out (ironic)",
+        "instances: 1 created, 1 updated, 1 removed, 0 kept (newer notification), "
+        "0 left out (ironic)",
+    ]
+
+
+def test_the_listing_time_is_utc_now_by_default(cloud, connection):
+    def utc_now() -> datetime:
+        return datetime.now(UTC).replace(tzinfo=None)
+
+    before = utc_now()
+    listing = list_cloud(connection)
+    assert before <= listing.started_at <= utc_now()
+
+
+def test_sync_reconciles_at_start_when_an_interval_is_set(cloud, graph, schema_applied):
+    cloud.add_compute("h1")
+    cloud.add_server(UUID, "h1")
+    conf = cfg.ConfigOpts()
+    config.register(conf)
+    conf(args=[], default_config_files=[])
+    conf.set_override("interval", 3600, group="reconcile")
+    stopping = threading.Event()
+
+    class StoppingOnceInstancesAreWritten(GraphWriter):
+        def apply_batch(self, events: Sequence[Event]) -> None:
+            super().apply_batch(events)
+            if any(isinstance(event, InstanceEvent) for event in events):
+                stopping.set()
+
+    thread = start_periodic(conf, StoppingOnceInstancesAreWritten(graph), stopping)
+    assert thread is not None
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert hosts_of(read_graph(graph), UUID) == ["h1"]

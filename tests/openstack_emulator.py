@@ -1,0 +1,611 @@
+"""A Keystone, Nova and Placement API emulator served over HTTP on 127.0.0.1, for reconcile.
+
+openstacksdk talks to it as to a cloud: it authenticates with a password against Keystone v3
+(token in ``X-Subject-Token``, service catalog in the body), discovers the compute and
+placement versions, and sends microversion headers. The responses follow the API
+references: ``/os-services``, ``/os-hypervisors/detail`` (integer ids before 2.53, uuids
+from 2.53; the hypervisor's own capacity until 2.88), ``/servers/detail`` (``all_tenants``,
+``limit`` and ``marker``, a ``servers_links`` next link on every full page, the flavor
+embedded from 2.47), Placement's ``/resource_providers`` and their ``/inventories``.
+
+A test describes the cloud (``add_compute``, ``add_server``), may make one request fail with
+HTTP 500 (``fail``), and reads back what was asked (``requests``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid as uuid_module
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+COMPUTE_MIN, COMPUTE_MAX = (2, 1), (2, 96)
+PLACEMENT_MIN, PLACEMENT_MAX = (1, 0), (1, 39)
+REGION = "RegionOne"
+# nova.compute.power_state.RUNNING
+RUNNING = 1
+
+
+def _dotted(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, _, minor = text.partition(".")
+    return int(major), int(minor)
+
+
+def inventory(total: int, reserved: int = 0, allocation_ratio: float = 1.0) -> dict[str, Any]:
+    """One resource class's inventory record, as Placement shows it."""
+    return {
+        "total": total,
+        "reserved": reserved,
+        "allocation_ratio": allocation_ratio,
+        "min_unit": 1,
+        "max_unit": total,
+        "step_size": 1,
+    }
+
+
+@dataclass
+class Compute:
+    """A nova-compute service, its hypervisor and, unless ``inventories`` is None, the
+    Placement resource provider of that hypervisor (same uuid, as Nova makes it)."""
+
+    host: str
+    hypervisor_hostname: str
+    hypervisor_uuid: str = field(default_factory=lambda: str(uuid_module.uuid4()))
+    service_uuid: str = field(default_factory=lambda: str(uuid_module.uuid4()))
+    hypervisor_type: str = "QEMU"
+    status: str = "enabled"
+    state: str = "up"
+    disabled_reason: str | None = None
+    forced_down: bool = False
+    zone: str = "nova"
+    updated_at: str = "2026-01-01T08:59:50.000000"
+    vcpus: int = 16
+    memory_mb: int = 65536
+    local_gb: int = 500
+    inventories: dict[str, dict[str, Any]] | None = None
+
+
+@dataclass
+class Server:
+    uuid: str
+    host: str | None
+    node: str | None = None
+    name: str = "server"
+    project_id: str = "6f70656e737461636b20342065766572"
+    user_id: str = "fake"
+    vm_state: str = "active"
+    power_state: int = RUNNING
+    task_state: str | None = None
+    image_uuid: str | None = "155d900f-4e14-4e4c-a73d-069cbf4541e6"
+    flavor: dict[str, Any] = field(
+        default_factory=lambda: {
+            "original_name": "m1.small",
+            "vcpus": 1,
+            "ram": 2048,
+            "disk": 20,
+            "ephemeral": 0,
+            "swap": 0,
+            "extra_specs": {"hw:cpu_policy": "shared"},
+        }
+    )
+    metadata: dict[str, str] = field(default_factory=dict)
+    availability_zone: str = "nova"
+    key_name: str | None = None
+    locked: bool = False
+    locked_reason: str | None = None
+    description: str | None = None
+    created: str = "2026-01-01T08:00:00Z"
+    updated: str = "2026-01-01T08:00:05Z"
+    launched_at: str | None = "2026-01-01T08:00:04.000000"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    microversion: str | None
+
+
+class OpenStackEmulator:
+    """``with OpenStackEmulator() as cloud:`` serves until the block ends."""
+
+    username = "admin"
+    password = "s3cret-emulated-password"
+    project_name = "admin"
+    project_id = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
+    def __init__(self, max_limit: int = 1000) -> None:
+        self.max_limit = max_limit
+        self.computes: dict[str, Compute] = {}
+        self.servers: list[Server] = []
+        self.requests: list[Request] = []
+        self._failures: dict[str, int] = {}
+        self._seen: Counter[str] = Counter()
+        self.token = uuid_module.uuid4().hex
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # ------------------------------------------------------------------ the test's side
+
+    def __enter__(self) -> OpenStackEmulator:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def auth_url(self) -> str:
+        return f"{self.url}/identity/v3"
+
+    def environment(self) -> dict[str, str]:
+        """The OS_* variables an operator would source (an openrc)."""
+        return {
+            "OS_AUTH_TYPE": "password",
+            "OS_AUTH_URL": self.auth_url,
+            "OS_IDENTITY_API_VERSION": "3",
+            "OS_USERNAME": self.username,
+            "OS_PASSWORD": self.password,
+            "OS_PROJECT_NAME": self.project_name,
+            "OS_USER_DOMAIN_NAME": "Default",
+            "OS_PROJECT_DOMAIN_NAME": "Default",
+            "OS_REGION_NAME": REGION,
+            "OS_INTERFACE": "public",
+        }
+
+    def write_clouds_yaml(self, path: Path, cloud: str, password: str | None = None) -> Path:
+        """A clouds.yaml naming this emulator ``cloud`` (JSON is YAML); ``password`` other
+        than the emulator's makes credentials Keystone refuses."""
+        auth = {
+            "auth_url": self.auth_url,
+            "username": self.username,
+            "password": password or self.password,
+            "project_name": self.project_name,
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+        }
+        document = {
+            "clouds": {
+                cloud: {
+                    "auth": auth,
+                    "auth_type": "password",
+                    "identity_api_version": 3,
+                    "region_name": REGION,
+                    "interface": "public",
+                }
+            }
+        }
+        path.write_text(json.dumps(document, indent=2))
+        return path
+
+    def add_compute(self, host: str, **details: Any) -> Compute:
+        details.setdefault("hypervisor_hostname", f"{host}.example.org")
+        compute = Compute(host=host, **details)
+        self.computes[host] = compute
+        return compute
+
+    def add_server(self, uuid: str, host: str | None, **details: Any) -> Server:
+        compute = self.computes.get(host) if host else None
+        details.setdefault("node", compute.hypervisor_hostname if compute else None)
+        server = Server(uuid=uuid, host=host, **details)
+        self.servers.append(server)
+        return server
+
+    def remove_server(self, uuid: str) -> None:
+        self.servers = [server for server in self.servers if server.uuid != uuid]
+
+    def fail(self, path: str, on_request: int = 1) -> None:
+        """Answer the ``on_request``-th GET of ``path`` (e.g. ``/servers/detail``) with 500."""
+        self._failures[path] = on_request
+
+    def requests_to(self, path: str) -> list[Request]:
+        return [request for request in self.requests if request.path.endswith(path)]
+
+    # ------------------------------------------------------------------ the API's side
+
+    def handle(
+        self, method: str, target: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, str], Any]:
+        parts = urlsplit(target)
+        path = parts.path.rstrip("/") or "/"
+        query = parse_qs(parts.query)
+        service = path.split("/")[1] if path != "/" else ""
+        microversion = _requested_microversion(service, headers)
+        with self._lock:
+            self.requests.append(Request(method, path, query, microversion))
+            for failing, number in self._failures.items():
+                if path.endswith(failing):
+                    self._seen[failing] += 1
+                    if self._seen[failing] == number:
+                        fault = {"code": 500, "message": "Unexpected API Error."}
+                        return 500, {}, {"computeFault": fault}
+        if service == "identity":
+            return self._identity(method, path, body)
+        if headers.get("X-Auth-Token") != self.token:
+            return 401, {}, {"error": {"code": 401, "message": "Authentication required"}}
+        if service == "compute":
+            return self._compute(path, query, microversion)
+        if service == "placement":
+            return self._placement(path, microversion)
+        return 404, {}, {"error": {"code": 404, "message": f"no route {path}"}}
+
+    def _identity(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+        version = {
+            "id": "v3.14",
+            "status": "stable",
+            "updated": "2020-04-07T00:00:00Z",
+            "links": [{"rel": "self", "href": f"{self.auth_url}/"}],
+            "media-types": [
+                {"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}
+            ],
+        }
+        if method == "GET" and path == "/identity":
+            return 300, {}, {"versions": {"values": [version]}}
+        if method == "GET" and path == "/identity/v3":
+            return 200, {}, {"version": version}
+        if method == "POST" and path == "/identity/v3/auth/tokens":
+            return self._token_response(json.loads(body or b"{}"))
+        return 404, {}, {"error": {"code": 404, "message": f"no route {path}"}}
+
+    def _token_response(self, request: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        user = request.get("auth", {}).get("identity", {}).get("password", {}).get("user", {})
+        if (user.get("name"), user.get("password")) != (self.username, self.password):
+            return 401, {}, {"error": {"code": 401, "message": "The request you have made "
+                                       "requires authentication.", "title": "Unauthorized"}}
+        domain = {"id": "default", "name": "Default"}
+
+        def endpoint(service_type: str, url: str) -> dict[str, Any]:
+            return {
+                "id": uuid_module.uuid4().hex,
+                "type": service_type,
+                "name": service_type,
+                "endpoints": [
+                    {
+                        "id": uuid_module.uuid4().hex,
+                        "interface": "public",
+                        "region": REGION,
+                        "region_id": REGION,
+                        "url": url,
+                    }
+                ],
+            }
+
+        token = {
+            "methods": ["password"],
+            "user": {"id": "u-admin", "name": self.username, "domain": domain,
+                     "password_expires_at": None},
+            "project": {"id": self.project_id, "name": self.project_name, "domain": domain},
+            "roles": [{"id": "r-admin", "name": "admin"}, {"id": "r-reader", "name": "reader"}],
+            "is_domain": False,
+            "issued_at": "2026-01-01T00:00:00.000000Z",
+            "expires_at": "2999-01-01T00:00:00.000000Z",
+            "audit_ids": [uuid_module.uuid4().hex[:22]],
+            "catalog": [
+                endpoint("identity", f"{self.url}/identity"),
+                endpoint("compute", f"{self.url}/compute/v2.1"),
+                endpoint("placement", f"{self.url}/placement"),
+            ],
+        }
+        return 201, {"X-Subject-Token": self.token}, {"token": token}
+
+    def _compute(
+        self, path: str, query: dict[str, list[str]], microversion: str | None
+    ) -> tuple[int, dict[str, str], Any]:
+        version_doc = {
+            "id": "v2.1",
+            "status": "CURRENT",
+            "version": _dotted(COMPUTE_MAX),
+            "min_version": _dotted(COMPUTE_MIN),
+            "updated": "2013-07-23T11:33:21Z",
+            "links": [{"rel": "self", "href": f"{self.url}/compute/v2.1/"}],
+        }
+        if path == "/compute":
+            return 200, {}, {"versions": [version_doc]}
+        if path == "/compute/v2.1":
+            return 200, {}, {"version": version_doc}
+        version = _version(microversion or "2.1")
+        if not COMPUTE_MIN <= version <= COMPUTE_MAX:
+            message = (
+                f"Version {microversion} is not supported by the API. Minimum is "
+                f"{_dotted(COMPUTE_MIN)} and maximum is {_dotted(COMPUTE_MAX)}."
+            )
+            return 406, {}, {"computeFault": {"code": 406, "message": message}}
+        headers = {
+            "OpenStack-API-Version": f"compute {version[0]}.{version[1]}",
+            "X-OpenStack-Nova-API-Version": f"{version[0]}.{version[1]}",
+            "Vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version",
+        }
+        resource = path.removeprefix("/compute/v2.1")
+        if resource == "/os-services":
+            return 200, headers, {"services": self._services(query, version)}
+        if resource == "/os-hypervisors/detail":
+            hypervisors = [self._hypervisor(c, i, version) for i, c in self._computes()]
+            return self._page(path, "hypervisors", hypervisors, query, headers)
+        if resource == "/servers/detail":
+            return self._servers(path, query, version, headers)
+        return 404, headers, {"itemNotFound": {"code": 404, "message": f"no route {path}"}}
+
+    def _computes(self) -> list[tuple[int, Compute]]:
+        return list(enumerate(self.computes.values(), start=1))
+
+    def _services(
+        self, query: dict[str, list[str]], version: tuple[int, int]
+    ) -> list[dict[str, Any]]:
+        services = []
+        for number, compute in self._computes():
+            service: dict[str, Any] = {
+                "id": compute.service_uuid if version >= (2, 53) else number,
+                "binary": "nova-compute",
+                "host": compute.host,
+                "zone": compute.zone,
+                "status": compute.status,
+                "state": compute.state,
+                "disabled_reason": compute.disabled_reason,
+                "updated_at": compute.updated_at,
+            }
+            if version >= (2, 11):
+                service["forced_down"] = compute.forced_down
+            services.append(service)
+        # Every Nova has these too: they are not compute nodes.
+        services.append({
+            "id": str(uuid_module.UUID(int=1)) if version >= (2, 53) else 0,
+            "binary": "nova-scheduler", "host": "controller", "zone": "internal",
+            "status": "enabled", "state": "up", "disabled_reason": None,
+            "updated_at": "2026-01-01T08:59:55.000000",
+            **({"forced_down": False} if version >= (2, 11) else {}),
+        })
+        for name in ("binary", "host"):
+            if name in query:
+                services = [s for s in services if s[name] == query[name][0]]
+        return services
+
+    def _hypervisor(
+        self, compute: Compute, number: int, version: tuple[int, int]
+    ) -> dict[str, Any]:
+        uuids = version >= (2, 53)
+        hypervisor: dict[str, Any] = {
+            "id": compute.hypervisor_uuid if uuids else number,
+            "hypervisor_hostname": compute.hypervisor_hostname,
+            "hypervisor_type": compute.hypervisor_type,
+            "hypervisor_version": 8002000,
+            "host_ip": f"192.0.2.{number}",
+            "state": compute.state,
+            "status": compute.status,
+            "service": {
+                "host": compute.host,
+                "id": compute.service_uuid if uuids else number,
+                "disabled_reason": compute.disabled_reason,
+            },
+        }
+        if version < (2, 88):
+            running = sum(1 for server in self.servers if server.host == compute.host)
+            hypervisor.update(
+                vcpus=compute.vcpus,
+                memory_mb=compute.memory_mb,
+                local_gb=compute.local_gb,
+                vcpus_used=0,
+                memory_mb_used=512,
+                local_gb_used=0,
+                free_ram_mb=compute.memory_mb - 512,
+                free_disk_gb=compute.local_gb,
+                disk_available_least=compute.local_gb,
+                current_workload=0,
+                running_vms=running,
+                cpu_info=json.dumps({"arch": "x86_64", "vendor": "Intel"}),
+            )
+        else:
+            hypervisor["uptime"] = None
+        return hypervisor
+
+    def _servers(
+        self,
+        path: str,
+        query: dict[str, list[str]],
+        version: tuple[int, int],
+        headers: dict[str, str],
+    ) -> tuple[int, dict[str, str], Any]:
+        all_tenants = query.get("all_tenants", ["0"])[0].lower() in {"1", "true", "yes", ""}
+        servers = [
+            server for server in self.servers
+            if all_tenants or server.project_id == self.project_id
+        ]
+        return self._page(
+            path, "servers", [self._server_view(s, version) for s in servers], query, headers
+        )
+
+    def _server_view(self, server: Server, version: tuple[int, int]) -> dict[str, Any]:
+        links = [{"rel": "bookmark", "href": f"{self.url}/compute/servers/{server.uuid}"}]
+        if version >= (2, 47):
+            flavor = dict(server.flavor)
+            if version < (2, 75) and not flavor.get("swap"):
+                flavor["swap"] = ""  # before 2.75 Nova shows no swap as an empty string
+        else:
+            flavor = {"id": "1", "links": links}
+        view: dict[str, Any] = {
+            "id": server.uuid,
+            "name": server.name,
+            "status": "ACTIVE" if server.vm_state == "active" else server.vm_state.upper(),
+            "tenant_id": server.project_id,
+            "user_id": server.user_id,
+            "metadata": server.metadata,
+            "hostId": uuid_module.uuid5(uuid_module.NAMESPACE_DNS, server.host or "").hex,
+            "image": {"id": server.image_uuid, "links": links} if server.image_uuid else "",
+            "flavor": flavor,
+            "created": server.created,
+            "updated": server.updated,
+            "addresses": {},
+            "accessIPv4": "",
+            "accessIPv6": "",
+            "links": links,
+            "key_name": server.key_name,
+            "config_drive": "",
+            "progress": 0,
+            "OS-DCF:diskConfig": "MANUAL",
+            "OS-EXT-AZ:availability_zone": server.availability_zone,
+            "OS-EXT-SRV-ATTR:host": server.host,
+            "OS-EXT-SRV-ATTR:hypervisor_hostname": server.node,
+            "OS-EXT-SRV-ATTR:instance_name": f"instance-{server.uuid[:8]}",
+            "OS-EXT-STS:vm_state": server.vm_state,
+            "OS-EXT-STS:power_state": server.power_state,
+            "OS-EXT-STS:task_state": server.task_state,
+            "OS-SRV-USG:launched_at": server.launched_at,
+            "OS-SRV-USG:terminated_at": None,
+            "os-extended-volumes:volumes_attached": [],
+            "security_groups": [{"name": "default"}],
+        }
+        if version >= (2, 9):
+            view["locked"] = server.locked
+        if version >= (2, 19):
+            view["description"] = server.description
+        if version >= (2, 26):
+            view["tags"] = []
+        if version >= (2, 73):
+            view["locked_reason"] = server.locked_reason
+        return view
+
+    def _page(
+        self,
+        path: str,
+        key: str,
+        items: list[dict[str, Any]],
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+    ) -> tuple[int, dict[str, str], Any]:
+        """Nova's limit/marker paging: a next link whenever the page is full."""
+        limit = min(int(query.get("limit", [self.max_limit])[0]), self.max_limit)
+        start = 0
+        if "marker" in query:
+            ids = [str(item["id"]) for item in items]
+            marker = query["marker"][0]
+            if marker not in ids:
+                message = f"marker [{marker}] not found"
+                return 400, headers, {"badRequest": {"code": 400, "message": message}}
+            start = ids.index(marker) + 1
+        page = items[start : start + limit]
+        body: dict[str, Any] = {key: page}
+        if page and len(page) == limit:
+            following = {name: values[0] for name, values in query.items()}
+            following.update(limit=str(limit), marker=str(page[-1]["id"]))
+            body[f"{key}_links"] = [
+                {"rel": "next", "href": f"{self.url}{path}?{urlencode(following)}"}
+            ]
+        return 200, headers, body
+
+    def _placement(
+        self, path: str, microversion: str | None
+    ) -> tuple[int, dict[str, str], Any]:
+        if path == "/placement":
+            version_doc = {
+                "id": "v1.0",
+                "min_version": _dotted(PLACEMENT_MIN),
+                "max_version": _dotted(PLACEMENT_MAX),
+                "status": "CURRENT",
+                "links": [{"rel": "self", "href": f"{self.url}/placement/"}],
+            }
+            return 200, {}, {"versions": [version_doc]}
+        version = _version(microversion or "1.0")
+        if not PLACEMENT_MIN <= version <= PLACEMENT_MAX:
+            return 406, {}, {"errors": [{"status": 406, "title": "Not Acceptable",
+                                         "detail": f"Unacceptable version {microversion}"}]}
+        headers = {
+            "OpenStack-API-Version": f"placement {version[0]}.{version[1]}",
+            "Vary": "OpenStack-API-Version",
+        }
+        providers = {
+            compute.hypervisor_uuid: compute
+            for compute in self.computes.values()
+            if compute.inventories is not None
+        }
+        if path == "/placement/resource_providers":
+            return 200, headers, {
+                "resource_providers": [
+                    {
+                        "uuid": provider,
+                        "name": compute.hypervisor_hostname,
+                        "generation": 1,
+                        "parent_provider_uuid": None,
+                        "root_provider_uuid": provider,
+                        "links": [
+                            {"rel": "self",
+                             "href": f"/placement/resource_providers/{provider}"},
+                        ],
+                    }
+                    for provider, compute in providers.items()
+                ]
+            }
+        match = re.fullmatch(r"/placement/resource_providers/([0-9a-f-]+)/inventories", path)
+        if match:
+            compute = providers.get(match.group(1))
+            if compute is None:
+                detail = f"No resource provider with uuid {match.group(1)} found"
+                return 404, headers, {"errors": [{"status": 404, "title": "Not Found",
+                                                  "detail": detail}]}
+            return 200, headers, {
+                "inventories": compute.inventories,
+                "resource_provider_generation": 1,
+            }
+        return 404, headers, {"errors": [{"status": 404, "title": "Not Found", "detail": path}]}
+
+
+def _requested_microversion(service: str, headers: Any) -> str | None:
+    """``OpenStack-API-Version: compute 2.53`` (or Nova's older header); None when absent."""
+    for value in headers.get_all("OpenStack-API-Version") or []:
+        name, _, version = value.strip().partition(" ")
+        if name == service:
+            return _latest(service, version.strip())
+    if service == "compute" and headers.get("X-OpenStack-Nova-API-Version"):
+        return _latest(service, headers["X-OpenStack-Nova-API-Version"].strip())
+    return None
+
+
+def _latest(service: str, version: str) -> str:
+    if version != "latest":
+        return version
+    newest = COMPUTE_MAX if service == "compute" else PLACEMENT_MAX
+    return _dotted(newest)
+
+
+def _handler_for(emulator: OpenStackEmulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, document = emulator.handle(
+                self.command, self.path, self.headers, body
+            )
+            payload = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # the tests read ``emulator.requests`` instead
+
+    return Handler
