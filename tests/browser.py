@@ -156,3 +156,17 @@ def node_radius(driver: WebDriver, caption: str) -> float:
         if caption in [text.text for text in node.find_elements(By.CSS_SELECTOR, "text")]:
             return float(node.find_element(By.CSS_SELECTOR, "circle.b-outline").get_attribute("r"))
     raise LookupError(f"no node captioned {caption!r} drawn")
+
+
+def settle(driver: WebDriver) -> None:
+    """Wait until the force layout has stopped moving the nodes."""
+    last: list[list[str | None]] = []
+
+    def still(page: WebDriver) -> bool:
+        positions = [node.get_attribute("transform")
+                     for node in page.find_elements(By.CSS_SELECTOR, "svg g.node")]
+        stopped = bool(last) and positions == last[-1]
+        last.append(positions)
+        return stopped
+
+    WebDriverWait(driver, PAGE_TIMEOUT, poll_frequency=1.0).until(still)

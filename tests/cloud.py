@@ -75,8 +75,9 @@ SERVICES = {
 }
 
 
-def _capacity(vcpus: int, vcpu_ratio: float, memory_mb: int, memory_mb_reserved: int,
-              disk_gb: int, vcpu_reserved: int = 0) -> dict[str, Any]:
+def capacity_of(vcpus: int, vcpu_ratio: float, memory_mb: int, memory_mb_reserved: int,
+                disk_gb: int, vcpu_reserved: int = 0) -> dict[str, Any]:
+    """A compute node's capacity as reconcile writes it (memory and disk ratios 1.0)."""
     return dict(vcpus=vcpus, vcpu_reserved=vcpu_reserved, vcpu_ratio=vcpu_ratio,
                 memory_mb=memory_mb, memory_mb_reserved=memory_mb_reserved, memory_ratio=1.0,
                 disk_gb=disk_gb, disk_gb_reserved=0, disk_ratio=1.0)
@@ -84,10 +85,10 @@ def _capacity(vcpus: int, vcpu_ratio: float, memory_mb: int, memory_mb_reserved:
 
 # What reconcile would read from the compute API and Placement; compute-4 was never read.
 CAPACITY: dict[str, dict[str, Any]] = {
-    "compute-1": _capacity(16, 2.0, 32768, 512, 500),
-    "compute-2": _capacity(8, 1.0, 16384, 0, 200),
-    "compute-3": _capacity(16, 1.0, 16384, 0, 200),
-    "compute-5": _capacity(20, 1.0, 32768, 0, 400, vcpu_reserved=4),
+    "compute-1": capacity_of(16, 2.0, 32768, 512, 500),
+    "compute-2": capacity_of(8, 1.0, 16384, 0, 200),
+    "compute-3": capacity_of(16, 1.0, 16384, 0, 200),
+    "compute-5": capacity_of(20, 1.0, 32768, 0, 400, vcpu_reserved=4),
 }
 
 # A test's stand-in for `cdm-graph reconcile`: capacity and identity from the API.
