@@ -1,0 +1,61 @@
+"""``python -m bench``: every benchmark in one run; the table goes to bench/RESULTS.md.
+
+Needs Neo4j and RabbitMQ (``cdm-graph stack up``). The Neo4j must be the benchmark's own: it
+is wiped before each size and at the end, and a graph holding other data is refused unless
+``--force``. Where they are: ``NEO4J_URI`` / ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` and
+``TRANSPORT_URL`` when set, else the local stack (``CDM_GRAPH_STACK_DIR`` and
+``CDM_GRAPH_NEO4J_BOLT_PORT`` select a second one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bench.graph import ForeignData
+from bench.run import FULL, QUICK, run
+from cdm_graph import stack
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
+    parser.add_argument("--force", action="store_true", help="wipe a graph holding other data")
+    parser.add_argument(
+        "--output", type=Path, help=f"where the table goes (default {RESULTS}; --quick: stdout "
+        "only unless given)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The driver and oslo log a line per retry or connection; the bench's own lines suffice.
+    for name in ("neo4j", "oslo_messaging", "openstack", "keystoneauth", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Watcher logs every notification at INFO; silenced, which spares it that cost.
+    logging.getLogger("watcher").setLevel(logging.WARNING)
+
+    if os.environ.get("NEO4J_URI"):
+        target = {
+            "uri": os.environ["NEO4J_URI"],
+            "username": os.environ.get("NEO4J_USERNAME", "neo4j"),
+            "password": os.environ.get("NEO4J_PASSWORD"),
+        }
+    else:
+        target = stack.neo4j_settings()
+    transport_url = os.environ.get("TRANSPORT_URL") or stack.transport_url()
+    output = args.output or (Path(os.devnull) if args.quick else RESULTS)
+    try:
+        report = run(QUICK if args.quick else FULL, target, transport_url, output, args.force)
+    except ForeignData as refused:
+        print(f"python -m bench: {refused}", file=sys.stderr)
+        return 2
+    print(report.markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

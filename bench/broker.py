@@ -1,0 +1,196 @@
+"""RabbitMQ side of the benchmark: the pool's queue filled ahead of time with Nova's exact
+wire format, and ``cdm-graph sync`` (a child process, as an operator runs it) draining it.
+
+Publishing through oslo.messaging's Notifier costs far more per message than the sync spends
+applying it, so the measured stream is published with kombu directly: same exchange, routing
+key, body (``{"oslo.version": "2.0", "oslo.message": ...}``) and persistence as Nova's
+messagingv2 driver. The queue itself is declared by the sync, with oslo.messaging's own
+arguments: it is started once, stopped, and started again once the stream waits in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import kombu
+import oslo_messaging
+from oslo_config import cfg
+
+from cdm_graph.config import sync_opts
+from tests.bus import SyncProcess, wait_for
+
+SYNC_DEFAULTS = {opt.name: opt.default for opt in sync_opts}
+
+ROUTING_KEY = "versioned_notifications.info"
+COMMITTED = re.compile(
+    r"batch committed: messages=(?P<messages>\d+) .*seconds=(?P<seconds>[\d.]+) "
+    r"lag=(?P<lag>[-\d.]+)"
+)
+LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def kombu_url(transport_url: str) -> str:
+    """kombu's URL for the first broker of an oslo.messaging transport URL."""
+    conf = cfg.ConfigOpts()
+    parsed = oslo_messaging.TransportURL.parse(conf, transport_url)
+    host = parsed.hosts[0]
+    return (
+        f"amqp://{host.username or 'guest'}:{host.password or 'guest'}@"
+        f"{host.hostname or 'localhost'}:{host.port or 5672}/{parsed.virtual_host or ''}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One ``batch committed`` line of the sync's log."""
+
+    logged_at: float  # seconds since the epoch, millisecond precision, local time
+    messages: int
+    seconds: float
+    lag: float | None
+
+
+class Bus:
+    """One benchmark's exchange and pool; deleted on close."""
+
+    def __init__(self, transport_url: str, neo4j_target: dict[str, Any], workdir: Path) -> None:
+        suffix = uuid.uuid4().hex[:8]
+        self.exchange = f"nova-bench-{suffix}"
+        self.pool = f"cdm-graph-bench-{suffix}"
+        self.transport_url = transport_url
+        self.neo4j_target = neo4j_target
+        self.workdir = workdir
+        self.connection = kombu.Connection(kombu_url(transport_url))
+        self._started = 0
+
+    def sync(self, **options: str) -> tuple[SyncProcess, int]:
+        """A running ``cdm-graph sync`` on this bus, with its /metrics port."""
+        port = free_port()
+        self._started += 1
+        # SyncProcess shortens the batch timeout for tests; the benchmark runs the product's.
+        options.setdefault("sync__batch_timeout", str(SYNC_DEFAULTS["batch_timeout"]))
+        process = SyncProcess(
+            self.neo4j_target,
+            self.transport_url,
+            self.exchange,
+            self.pool,
+            self.workdir / f"sync-{self._started}.log",
+            sync__metrics_port=str(port),
+            **options,
+        )
+        return process.start(), port
+
+    @contextlib.contextmanager
+    def running(self, **options: str) -> Iterator[tuple[SyncProcess, int]]:
+        """A sync for the block, stopped cleanly at its end (an error if it failed)."""
+        process, port = self.sync(**options)
+        try:
+            yield process, port
+            if process.stop() != 0:
+                raise RuntimeError(f"cdm-graph sync failed:\n{process.log()[-3000:]}")
+        finally:
+            if process.process is not None and process.process.poll() is None:
+                process.kill()
+
+    def declare(self) -> None:
+        """Let the sync declare the exchange and the pool's queue as it does, then stop."""
+        process, _ = self.sync()
+        if process.stop() != 0:
+            raise RuntimeError(f"cdm-graph sync failed:\n{process.log()[-3000:]}")
+
+    def publish(self, bodies: Iterable[str]) -> int:
+        """Publish serialized messagingv2 bodies as Nova's Notifier does; returns how many."""
+        exchange = kombu.Exchange(self.exchange, type="topic", durable=False, passive=True)
+        count = 0
+        with self.connection.Producer(exchange=exchange, auto_declare=False) as producer:
+            for body in bodies:
+                producer.publish(
+                    body,
+                    routing_key=ROUTING_KEY,
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                )
+                count += 1
+        return count
+
+    def waiting(self) -> int:
+        """Messages in the pool's queue, not yet delivered."""
+        channel = self.connection.channel()
+        try:
+            _, count, _ = channel.queue_declare(queue=self.pool, passive=True)
+            return int(count)
+        finally:
+            channel.close()
+
+    def close(self) -> None:
+        deletions = (("queue_delete", {"queue": self.pool}),
+                     ("exchange_delete", {"exchange": self.exchange}))  # fmt: skip
+        for method, arguments in deletions:
+            # Already gone (a run cut short): the error closes the channel; the next opens anew.
+            channel = self.connection.channel()
+            with contextlib.suppress(Exception):
+                getattr(channel, method)(**arguments)
+                channel.close()
+        self.connection.release()
+
+
+def handled(port: int) -> int:
+    """Sum of ``cdm_graph_messages_total`` on the sync's /metrics: every message it has
+    applied, skipped or set aside, so far."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return int(
+        sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("cdm_graph_messages_total{")
+        )
+    )
+
+
+def wait_handled(port: int, expected: int, timeout: float) -> None:
+    wait_for(lambda: handled(port) >= expected, timeout, f"{expected} messages handled")
+
+
+def peak_rss_kib(pid: int) -> int:
+    """VmHWM: the most resident memory the process has had."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def committed_batches(log: str) -> list[Batch]:
+    batches: list[Batch] = []
+    for line in log.splitlines():
+        match = COMMITTED.search(line)
+        stamp = LOG_TIME.match(line)
+        if match is None or stamp is None:
+            continue
+        logged = time.mktime(time.strptime(stamp.group(1)[:19], "%Y-%m-%d %H:%M:%S"))
+        lag = match.group("lag")
+        batches.append(
+            Batch(
+                logged_at=logged + int(stamp.group(1)[20:]) / 1000,
+                messages=int(match.group("messages")),
+                seconds=float(match.group("seconds")),
+                lag=None if lag == "-" else float(lag),
+            )
+        )
+    return batches

@@ -1,0 +1,137 @@
+"""Whole-model operations at each size: a reconcile of a full listing from the API emulator
+(API time apart from writing time), and GraphClient's whole-model snapshot."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from cdm_graph.simulate import NovaSimulator
+
+SHUTDOWN = 4  # nova.compute.power_state.SHUTDOWN
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileResult:
+    compute_nodes: int
+    servers: int
+    api_seconds: float
+    apply_seconds: float
+    summary: str
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """The OS_* variables of an openrc, for openstacksdk, only while listing."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _emulator(simulator: NovaSimulator) -> Any:
+    from tests.openstack_emulator import OpenStackEmulator, inventory
+
+    class PagedEmulator(OpenStackEmulator):
+        """The emulator renders every server for each page; at 200,000 servers that is
+        quadratic and would time the emulator, not the reconcile: render the page only."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._positions: dict[str, int] = {}
+
+        def index(self) -> None:
+            self._positions = {server.uuid: n for n, server in enumerate(self.servers)}
+
+        def _servers(self, path: str, query: Any, version: Any, headers: Any) -> Any:
+            limit = min(int(query.get("limit", [self.max_limit])[0]), self.max_limit)
+            first = self._positions.get(query["marker"][0], -1) if "marker" in query else -1
+            # The marker's own server goes first: the emulator's paging starts after it.
+            window = self.servers[max(first, 0) : first + 1 + limit]
+            views = [self._server_view(server, version) for server in window]
+            return self._page(path, "servers", views, query, headers)
+
+    emulator = PagedEmulator()
+    for host in simulator.hosts.values():
+        emulator.add_compute(
+            host.hostname,
+            status="disabled" if host.disabled else "enabled",
+            disabled_reason=host.disabled_reason,
+            service_uuid=host.service_uuid,
+            inventories={
+                "VCPU": inventory(64, 0, 4.0),
+                "MEMORY_MB": inventory(262144, 512, 1.5),
+                "DISK_GB": inventory(4000),
+            },
+        )
+    for instance in simulator.instances.values():
+        flavor = instance.flavor
+        emulator.add_server(
+            instance.uuid,
+            instance.host,
+            name=instance.name,
+            project_id=instance.project_id,
+            vm_state=instance.state,
+            power_state=1 if instance.power_state == "running" else SHUTDOWN,
+            image_uuid=instance.image_uuid or None,
+            metadata=dict(instance.metadata),
+            flavor={
+                "original_name": flavor.name,
+                "vcpus": flavor.vcpus,
+                "ram": flavor.memory_mb,
+                "disk": flavor.root_gb,
+                "ephemeral": flavor.ephemeral_gb,
+                "swap": flavor.swap,
+                "extra_specs": {"hw:cpu_policy": "shared"},
+            },
+        )
+    emulator.index()
+    return emulator
+
+
+def reconcile_from_emulator(simulator: NovaSimulator, writer: Any) -> ReconcileResult:
+    """List the simulator's cloud from the emulator over HTTP, then apply the listing."""
+    from cdm_graph.listing import list_cloud
+    from cdm_graph.reconcile import apply_listing, connect
+
+    with _emulator(simulator) as emulator, _environment(emulator.environment()):
+        connection = connect(None)
+        try:
+            started = time.perf_counter()
+            listing = list_cloud(connection, page_size=1000)
+            api_seconds = time.perf_counter() - started
+        finally:
+            connection.close()
+    if listing.error:
+        raise RuntimeError(f"listing the emulated cloud failed: {listing.error}")
+    started = time.perf_counter()
+    summary = apply_listing(writer, listing)
+    apply_seconds = time.perf_counter() - started
+    return ReconcileResult(
+        len(listing.compute_nodes),
+        len(listing.servers),
+        api_seconds,
+        apply_seconds,
+        summary.text().replace("\n", "; "),
+    )
+
+
+def snapshot_seconds(driver: Any) -> tuple[float, int, int]:
+    """Time of GraphClient.snapshot(), and what it read (compute nodes, instances)."""
+    from cdm_graph.client import GraphClient
+
+    client = GraphClient(driver)
+    started = time.perf_counter()
+    snapshot = client.snapshot()
+    seconds = time.perf_counter() - started
+    return seconds, len(snapshot.get_all_compute_nodes()), len(snapshot.get_all_instances())
