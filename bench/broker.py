@@ -11,6 +11,7 @@ arguments: it is started once, stopped, and started again once the stream waits 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import socket
 import time
@@ -174,6 +175,12 @@ def peak_rss_kib(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def committed_batches(log: str) -> list[Batch]:

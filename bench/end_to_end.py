@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bench.broker import Bus, committed_batches, peak_rss_kib, wait_handled
+from bench.broker import Bus, committed_batches, cpu_seconds, peak_rss_kib, wait_handled
 from bench.stream import STEP, wire_body
 from cdm_graph.simulate import Notification
 from tests.bus import wait_for
@@ -20,6 +20,9 @@ class EndToEndResult:
     publish_seconds: float
     peak_rss_mib: float
     batches: int
+    # CPU the sync process used over its whole life, and that life's length.
+    cpu_seconds: float
+    alive_seconds: float
 
     @property
     def per_second(self) -> float:
@@ -42,11 +45,16 @@ def measure(bus: Bus, stream: Sequence[Notification], start: datetime) -> EndToE
     wait_for(lambda: bus.waiting() >= published, 120, "RabbitMQ to count the stream")
     publish_seconds = time.perf_counter() - began
     with bus.running() as (process, port):
+        born = time.perf_counter()
         # Generous: at 500 notifications/s the largest stream still finishes.
         wait_handled(port, len(stream), timeout=max(300.0, len(stream) / 500))
         assert process.process is not None
         peak = peak_rss_kib(process.process.pid) / 1024
+        cpu = cpu_seconds(process.process.pid)
+        alive = time.perf_counter() - born
     batches = committed_batches(process.log())
     first = min(batch.logged_at - batch.seconds for batch in batches)
     last = max(batch.logged_at for batch in batches)
-    return EndToEndResult(len(stream), last - first, publish_seconds, peak, len(batches))
+    return EndToEndResult(
+        len(stream), last - first, publish_seconds, peak, len(batches), cpu, alive
+    )

@@ -63,6 +63,45 @@ QUICK = Plan(
 )
 
 
+METHOD_NOTES = (
+    "Streams: `cdm_graph.simulate.NovaSimulator` builds each cloud (services, then five "
+    "notifications per instance: the build stream, applied through `process_batch` before "
+    "anything is timed), then draws one stream of operations (power off/on, live migration, "
+    "resize confirm/revert, shelve offload, unshelve, delete, create, service disable/"
+    "enable, each with its `.start`/`.end` and `instance.update`). That one stream is used "
+    "by (1), (2), the ceiling, (3) (its first messages) and (4), each time stamped newer "
+    "than what the graph holds, so every message is really applied, never skipped as stale. "
+    "`.start` events and non-compute services are decoded and skipped, as in production.",
+    "(1): the stream is published beforehand to the pool's queue (kombu, Nova's messagingv2 "
+    "wire format, persistent, exchange and queue declared by `cdm-graph sync` itself), then a "
+    "fresh `cdm-graph sync` with the shipped defaults (batch_size 500, batch_timeout 0.5 s, "
+    "2 workers, prefetch 2,000) drains it; the time runs from the start of its first batch "
+    "to its last commit, both read from its log.",
+    "(2): the same messages as envelopes through `process_batch` (decode, plan, one managed "
+    "transaction a batch), no broker. The ceiling (`bench/cypher/ceiling.cypher`) writes the "
+    "same batches' instance rows (every property the event carries) with a bare "
+    "`UNWIND $rows AS row MERGE (i:Instance {uuid: row.uuid}) SET i += row.props`: no "
+    "guard, no read, no host edge; rows are made before its clock starts.",
+    "(4): Watcher's own `VersionedNotification.info()` on a `ModelRoot` holding the cloud as "
+    "the build stream left it, so it never asks Nova; its Nova and Placement helpers are "
+    "replaced by counting stubs (the count is shown: 0 means never called). Its per-event "
+    "INFO log line is silenced, which spares it that cost. It is stopped after a time "
+    "budget: `get_node_by_name` scans every node of the graph, so its cost per "
+    "notification grows with the cloud. Messages it raises on (e.g. a shelved-offloaded "
+    "instance's host None, which its element refuses) are counted: oslo.messaging would "
+    "log and drop them.",
+    "(5): a fresh sync; messages published at a steady rate, each stamped with its publish "
+    "time; the sync logs each committed batch's size and lag (commit minus newest "
+    "timestamp); batches are consecutive runs of the queue, so each message's commit time "
+    "follows. The first second (connecting, warming up) is left out. Nothing polls the "
+    "graph.",
+    "(6): reconcile lists the emulated cloud (tests/openstack_emulator.py, in this process, "
+    "over HTTP, through openstacksdk as in production) and applies the listing with "
+    "`cdm_graph.reconcile.apply_listing`; the emulator's server paging renders only the page "
+    "asked for. Snapshot: `cdm_graph.client.GraphClient.snapshot()`.",
+)
+
+
 def _rate(value: float) -> str:
     return f"{value:,.0f} notifications/s"
 
@@ -119,6 +158,9 @@ def _measure_size(
     report.add(
         "6. memory: peak RSS of the sync process during (1)", size.name,
         f"{e2e.peak_rss_mib:.0f} MiB (VmHWM)",
+        f"the sync's CPU: {e2e.cpu_seconds:.1f} s in its {e2e.alive_seconds:.1f} s "
+        f"after it started consuming ({e2e.cpu_seconds / e2e.alive_seconds:.2f} cores); "
+        f"publishing the stream beforehand took {e2e.publish_seconds:.1f} s",
     )  # fmt: skip
 
     LOG.info("%s: apply only", size.name)
@@ -227,6 +269,7 @@ def run(
                     report.write(output)  # what is measured so far survives a later failure
             finally:
                 bus.close()
+        report.notes.extend(METHOD_NOTES)
         report.machine["load average after the run"] = ", ".join(
             f"{v:.2f}" for v in os.getloadavg()
         )
