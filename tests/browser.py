@@ -21,6 +21,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -49,6 +50,8 @@ def chromium() -> Iterator[WebDriver]:
     # An explicit chromedriver: selenium then never tries to download one.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(paths[1]), options=options)
+    driver.set_page_load_timeout(PAGE_TIMEOUT)
+    driver.set_script_timeout(PAGE_TIMEOUT)
     try:
         yield driver
     finally:
@@ -140,22 +143,24 @@ def show_graph(driver: WebDriver, style_url: str, query: str, expected_nodes: in
     _wait(driver).until(lambda d: rendered_nodes(d) >= expected_nodes)
 
 
-def node_fill(driver: WebDriver, caption: str) -> str | None:
-    """The fill colour of the drawn node whose caption is ``caption``."""
-    for node in driver.find_elements(By.CSS_SELECTOR, "svg g.node"):
-        texts = [text.text for text in node.find_elements(By.CSS_SELECTOR, "text")]
-        if caption in texts:
-            circle = node.find_element(By.CSS_SELECTOR, "circle.b-outline")
-            return circle.get_attribute("fill")
-    return None
+def _drawn(driver: WebDriver, node_id: str) -> WebElement:
+    """The drawn node of one graph node (``node_id``: the last part of its elementId)."""
+    return driver.find_element(By.CSS_SELECTOR, f'svg g.node[aria-label="graph-node{node_id}"]')
 
 
-def node_radius(driver: WebDriver, caption: str) -> float:
-    """The radius of the drawn node whose caption is ``caption``."""
-    for node in driver.find_elements(By.CSS_SELECTOR, "svg g.node"):
-        if caption in [text.text for text in node.find_elements(By.CSS_SELECTOR, "text")]:
-            return float(node.find_element(By.CSS_SELECTOR, "circle.b-outline").get_attribute("r"))
-    raise LookupError(f"no node captioned {caption!r} drawn")
+def node_fill(driver: WebDriver, node_id: str) -> str | None:
+    return _drawn(driver, node_id).find_element(By.CSS_SELECTOR, "circle.b-outline"
+                                                ).get_attribute("fill")
+
+
+def node_radius(driver: WebDriver, node_id: str) -> float:
+    circle = _drawn(driver, node_id).find_element(By.CSS_SELECTOR, "circle.b-outline")
+    return float(circle.get_attribute("r") or 0)
+
+
+def node_caption(driver: WebDriver, node_id: str) -> str:
+    texts = _drawn(driver, node_id).find_elements(By.CSS_SELECTOR, "text.caption")
+    return " ".join(text.text.strip() for text in texts)
 
 
 def settle(driver: WebDriver) -> None:

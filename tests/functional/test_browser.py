@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 
 from cdm_graph import browser, stack
+from cdm_graph.apply import GraphWriter
+from cdm_graph.pipeline import process_batch
 from tests import browser as driving
 from tests import cloud
 
@@ -66,12 +68,18 @@ def test_the_style_colours_every_display_label():
 # ------------------------------------------------------------------ the Browser itself
 
 
-@pytest.fixture
-def page(labelled, neo4j_target):
+@pytest.fixture(scope="module")
+def page(neo4j_driver, neo4j_target, schema_applied):
+    """One Browser session for the tests below (Chromium is slow to start on 2 cores): the
+    known cloud, labelled, drawn with the style."""
     if neo4j_target["source"] != "stack":
         pytest.skip("the Browser is served by the local stack's Neo4j only")
     if driving.chromium_paths() is None:
         pytest.skip("chromium and chromedriver missing (tools/run-tests installs them)")
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+    writer = GraphWriter(neo4j_driver)
+    cloud.build(lambda *envelopes: process_batch(writer, list(envelopes)), neo4j_driver)
+    browser.label_compute_nodes(neo4j_driver)
     target = driving.BrowserTarget(
         browser_url=stack.browser_url(),
         bolt_address=f"{stack.HOST}:{stack.BOLT_PORT}",
@@ -85,19 +93,36 @@ def page(labelled, neo4j_target):
         yield driver
 
 
+def node_id(driver, hostname: str) -> str:
+    records, _, _ = driver.execute_query(
+        "MATCH (c:ComputeNode {hostname: $hostname}) RETURN elementId(c) AS id", hostname=hostname
+    )
+    return str(records[0]["id"]).rsplit(":", 1)[-1]
+
+
 def test_browser_draws_every_compute_node_and_hosted_instance(page):
     assert driving.rendered_nodes(page) == 13
 
 
-def test_browser_colours_compute_nodes_by_state_and_status(page):
-    assert driving.node_fill(page, "compute-1") == ENABLED_GREEN
-    assert driving.node_fill(page, "compute-3") == DISABLED_AMBER
-    assert driving.node_fill(page, "compute-4") == DOWN_RED
-    assert driving.node_fill(page, "compute-9") == UNDESCRIBED_GREY
+def test_browser_colours_compute_nodes_by_state_and_status(page, neo4j_driver):
+    def fill(hostname: str) -> str | None:
+        return driving.node_fill(page, node_id(neo4j_driver, hostname))
+
+    assert fill("compute-1") == ENABLED_GREEN
+    assert fill("compute-3") == DISABLED_AMBER
+    assert fill("compute-4") == DOWN_RED
+    assert fill("compute-9") == UNDESCRIBED_GREY
 
 
-def test_browser_sizes_compute_nodes_by_load(page):
-    assert driving.node_radius(page, "compute-2") > driving.node_radius(page, "compute-1")
+def test_browser_sizes_compute_nodes_by_load(page, neo4j_driver):
+    overcommitted = driving.node_radius(page, node_id(neo4j_driver, "compute-2"))
+    lightly_loaded = driving.node_radius(page, node_id(neo4j_driver, "compute-1"))
+    assert overcommitted > lightly_loaded
+
+
+def test_browser_captions_compute_nodes_with_their_hostname(page, neo4j_driver):
+    # compute-2 is drawn largest (overcommitted): its caption is not shortened to fit.
+    assert driving.node_caption(page, node_id(neo4j_driver, "compute-2")) == "compute-2"
 
 
 def test_browser_screenshot_shows_the_coloured_graph(page, tmp_path):
