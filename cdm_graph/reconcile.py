@@ -34,7 +34,7 @@ from oslo_config import cfg
 from cdm_graph import __version__, statements
 from cdm_graph.apply import RETRYABLE, GraphWriter, native
 from cdm_graph.events import ComputeNodeEvent, Event, InstanceEvent
-from cdm_graph.listing import Listing, Progress, list_cloud, no_progress
+from cdm_graph.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
 from cdm_graph.mapping import Action, HostEvidence
 
 LOG = logging.getLogger(__name__)
@@ -207,7 +207,13 @@ def reconcile(
     batch_size: int = 500,
     progress: Progress = no_progress,
 ) -> Summary:
-    connection = connect(cloud)
+    """List the cloud and apply the listing; a cloud that cannot even be configured (no such
+    cloud in clouds.yaml) makes an incomplete summary, like a failed listing."""
+    try:
+        connection = connect(cloud)
+    except CLOUD_ERRORS as error:
+        LOG.error("cannot connect to the cloud: %s", error)
+        return Summary(error=str(error))
     try:
         listing = list_cloud(connection, page_size=page_size, progress=progress)
     finally:

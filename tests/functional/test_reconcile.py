@@ -360,13 +360,18 @@ def test_the_listing_time_is_utc_now_by_default(cloud, connection):
     assert before <= listing.started_at <= utc_now()
 
 
-def test_sync_reconciles_at_start_when_an_interval_is_set(cloud, graph, schema_applied):
+def test_sync_reconciles_at_start_when_an_interval_is_set(
+    cloud, graph, schema_applied, tmp_path
+):
     cloud.add_compute("h1")
     cloud.add_server(UUID, "h1")
+    # A file rather than set_override: oslo.config keeps overrides on the option groups,
+    # which every ConfigOpts registering them shares.
+    conf_file = tmp_path / "cdm-graph.conf"
+    conf_file.write_text("[reconcile]\ninterval = 3600\n")
     conf = cfg.ConfigOpts()
     config.register(conf)
-    conf(args=[], default_config_files=[])
-    conf.set_override("interval", 3600, group="reconcile")
+    conf(args=[], default_config_files=[str(conf_file)])
     stopping = threading.Event()
 
     class StoppingOnceInstancesAreWritten(GraphWriter):

@@ -17,6 +17,7 @@ from cdm_graph.reconcile import (
     Summary,
     connect,
     progress_for,
+    reconcile,
     run_periodically,
     start_periodic,
     terminal_progress,
@@ -116,18 +117,12 @@ def test_the_reconcile_options_reach_the_sample_config_generator():
     assert {opt.name for opt in options["reconcile"]} == {"interval", "cloud", "page_size"}
 
 
-def _conf(**reconcile: Any) -> cfg.ConfigOpts:
+def test_the_periodic_reconcile_is_off_by_default():
     conf = cfg.ConfigOpts()
     config.register(conf)
     conf(args=[], default_config_files=[])
-    for name, value in reconcile.items():
-        conf.set_override(name, value, group="reconcile")
-    return conf
-
-
-def test_the_periodic_reconcile_is_off_by_default():
-    assert _conf().reconcile.interval == 0
-    assert start_periodic(_conf(), writer=None, stopping=threading.Event()) is None  # type: ignore[arg-type]
+    assert conf.reconcile.interval == 0
+    assert start_periodic(conf, writer=None, stopping=threading.Event()) is None  # type: ignore[arg-type]
 
 
 def test_a_failing_periodic_reconcile_is_logged_and_the_next_one_runs(caplog):
@@ -167,3 +162,10 @@ def test_a_progress_bar_only_on_a_terminal():
 
     assert progress_for(io.StringIO()) is no_progress
     assert progress_for(Terminal()) is terminal_progress
+
+
+def test_an_unknown_cloud_makes_an_incomplete_summary(tmp_path, monkeypatch):
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
+    summary = reconcile("no-such-cloud", writer=None)  # type: ignore[arg-type]
+    assert not summary.complete
+    assert "no-such-cloud" in (summary.error or "")
