@@ -19,6 +19,7 @@ import re
 import threading
 import uuid as uuid_module
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -339,7 +340,7 @@ class OpenStackEmulator:
             return 200, headers, {"services": self._services(query, version)}
         if resource == "/os-hypervisors/detail":
             hypervisors = [self._hypervisor(c, i, version) for i, c in self._computes()]
-            return self._page(path, "hypervisors", hypervisors, query, headers)
+            return self._page(path, "hypervisors", hypervisors, query, headers, dict)
         if resource == "/servers/detail":
             return self._servers(path, query, version, headers)
         return 404, headers, {"itemNotFound": {"code": 404, "message": f"no route {path}"}}
@@ -429,7 +430,7 @@ class OpenStackEmulator:
             if all_tenants or server.project_id == self.project_id
         ]
         return self._page(
-            path, "servers", [self._server_view(s, version) for s in servers], query, headers
+            path, "servers", servers, query, headers, lambda s: self._server_view(s, version)
         )
 
     def _server_view(self, server: Server, version: tuple[int, int]) -> dict[str, Any]:
@@ -486,21 +487,23 @@ class OpenStackEmulator:
         self,
         path: str,
         key: str,
-        items: list[dict[str, Any]],
+        items: Sequence[Any],
         query: dict[str, list[str]],
         headers: dict[str, str],
+        view: Callable[[Any], dict[str, Any]],
     ) -> tuple[int, dict[str, str], Any]:
-        """Nova's limit/marker paging: a next link whenever the page is full."""
+        """Nova's limit/marker paging: a next link whenever the page is full. Only the page
+        is rendered (``view``), so that a large cloud pages in linear time."""
         limit = min(int(query.get("limit", [self.max_limit])[0]), self.max_limit)
         start = 0
         if "marker" in query:
-            ids = [str(item["id"]) for item in items]
+            ids = [str(_identity(item)) for item in items]
             marker = query["marker"][0]
             if marker not in ids:
                 message = f"marker [{marker}] not found"
                 return 400, headers, {"badRequest": {"code": 400, "message": message}}
             start = ids.index(marker) + 1
-        page = items[start : start + limit]
+        page = [view(item) for item in items[start : start + limit]]
         body: dict[str, Any] = {key: page}
         if page and len(page) == limit:
             following = {name: values[0] for name, values in query.items()}
@@ -564,6 +567,11 @@ class OpenStackEmulator:
                 "resource_provider_generation": 1,
             }
         return 404, headers, {"errors": [{"status": 404, "title": "Not Found", "detail": path}]}
+
+
+def _identity(item: Any) -> Any:
+    """The id a listing's marker names: a server's uuid, a rendered item's id."""
+    return item.uuid if isinstance(item, Server) else item["id"]
 
 
 def _requested_microversion(service: str, headers: Any) -> str | None:
