@@ -8,6 +8,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cdm_graph.stack import HEAP_MAX, PAGECACHE
+
 
 @dataclass(slots=True)
 class Row:
@@ -59,6 +61,10 @@ class Report:
         path.write_text(self.markdown())
 
 
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2g}"
+
+
 def verdict(value: float, target: float, unit: str, higher_is_better: bool = True) -> str:
     """``met`` or ``missed``, and by how much, against ``target``."""
     met = value >= target if higher_is_better else value <= target
@@ -67,10 +73,11 @@ def verdict(value: float, target: float, unit: str, higher_is_better: bool = Tru
         return f"{sign} {target:g}{unit}: met"
     if higher_is_better:
         short = (target - value) / target * 100
-        missed_by = f"{target - value:.3g}{unit} ({short:.0f}% short)"
+        missed_by = f"{_amount(target - value)}{unit} ({short:.0f}% short)"
         return f"{sign} {target:g}{unit}: **missed** by {missed_by}"
     over = (value - target) / target * 100
-    return f"{sign} {target:g}{unit}: **missed** by {value - target:.3g}{unit} ({over:.0f}% over)"
+    missed_by = f"{_amount(value - target)}{unit} ({over:.0f}% over)"
+    return f"{sign} {target:g}{unit}: **missed** by {missed_by}"
 
 
 def _first_line(path: str, prefix: str) -> str:
@@ -115,6 +122,7 @@ def machine(neo4j_version: str, load_before: tuple[float, float, float]) -> dict
         "OS": platform.platform(),
         "Python": platform.python_version(),
         "Neo4j": neo4j_version,
+        "Neo4j memory, if the local stack's": f"heap {HEAP_MAX}, page cache {PAGECACHE}",
         "RabbitMQ": _rabbitmq_version(),
         "neo4j driver": package("neo4j"),
         "oslo.messaging": package("oslo.messaging"),
