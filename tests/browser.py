@@ -7,14 +7,12 @@ The password is typed into the login form: it never appears in a URL or on a com
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import shutil
-import threading
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -58,33 +56,49 @@ def chromium() -> Iterator[WebDriver]:
         driver.quit()
 
 
-class _StyleHandler(http.server.SimpleHTTPRequestHandler):
+# The style server runs in a process of its own: in this one, an http.server thread's
+# shutdown can block for ever once eventlet is imported (python-watcher imports it).
+_SERVE_ONE_FILE = """
+import functools, http.server, sys
+
+class Handler(http.server.SimpleHTTPRequestHandler):
     # The Browser fetches the style from its own origin: it needs CORS, preflight included.
-    def end_headers(self) -> None:
+    def end_headers(self):
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Access-Control-Allow-Headers", "*")
         super().end_headers()
 
-    def do_OPTIONS(self) -> None:
+    def do_OPTIONS(self):
         self.send_response(204)
         self.end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format, *args):
         pass
+
+server = http.server.ThreadingHTTPServer(
+    ("localhost", 0), functools.partial(Handler, directory=sys.argv[1])
+)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
 
 
 @contextlib.contextmanager
 def serve_file(path: Path) -> Iterator[str]:
     """Serve one file on localhost (the Browser's default remote content allowlist); its URL."""
-    handler = functools.partial(_StyleHandler, directory=str(path.parent))
-    server = http.server.ThreadingHTTPServer(("localhost", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = subprocess.Popen(
+        [sys.executable, "-c", _SERVE_ONE_FILE, str(path.parent)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        yield f"http://localhost:{server.server_address[1]}/{path.name}"
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        yield f"http://localhost:{port}/{path.name}"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @dataclass(frozen=True)
