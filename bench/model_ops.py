@@ -42,26 +42,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 def _emulator(simulator: NovaSimulator) -> Any:
     from tests.openstack_emulator import OpenStackEmulator, inventory
 
-    class PagedEmulator(OpenStackEmulator):
-        """The emulator renders every server for each page; at 200,000 servers that is
-        quadratic and would time the emulator, not the reconcile: render the page only."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self._positions: dict[str, int] = {}
-
-        def index(self) -> None:
-            self._positions = {server.uuid: n for n, server in enumerate(self.servers)}
-
-        def _servers(self, path: str, query: Any, version: Any, headers: Any) -> Any:
-            limit = min(int(query.get("limit", [self.max_limit])[0]), self.max_limit)
-            first = self._positions.get(query["marker"][0], -1) if "marker" in query else -1
-            # The marker's own server goes first: the emulator's paging starts after it.
-            window = self.servers[max(first, 0) : first + 1 + limit]
-            views = [self._server_view(server, version) for server in window]
-            return self._page(path, "servers", views, query, headers)
-
-    emulator = PagedEmulator()
+    emulator = OpenStackEmulator()
     for host in simulator.hosts.values():
         emulator.add_compute(
             host.hostname,
@@ -95,7 +76,6 @@ def _emulator(simulator: NovaSimulator) -> Any:
                 "extra_specs": {"hw:cpu_policy": "shared"},
             },
         )
-    emulator.index()
     return emulator
 
 

@@ -97,8 +97,7 @@ METHOD_NOTES = (
     "graph.",
     "(6): reconcile lists the emulated cloud (tests/openstack_emulator.py, in this process, "
     "over HTTP, through openstacksdk as in production) and applies the listing with "
-    "`cdm_graph.reconcile.apply_listing`; the emulator's server paging renders only the page "
-    "asked for. Snapshot: `cdm_graph.client.GraphClient.snapshot()`.",
+    "`cdm_graph.reconcile.apply_listing`. Snapshot: `cdm_graph.client.GraphClient.snapshot()`.",
 )
 
 
