@@ -77,6 +77,14 @@ sync_opts = [
         min=10,
         help="Seconds between two removals of expired tombstones.",
     ),
+    cfg.IntOpt(
+        "browser_labels_interval",
+        default=60,
+        min=0,
+        help="Seconds between two refreshes of the compute nodes' display labels for the "
+        "Neo4j Browser style (status, state, load: `cdm-graph browser label`); 0 turns "
+        "them off.",
+    ),
 ]
 
 graph_group = cfg.OptGroup("graph", title="Graph upkeep")

@@ -11,6 +11,7 @@ queue (requeue) and the process exits: nothing uncommitted is acknowledged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -26,6 +27,7 @@ from kombu.exceptions import KombuError
 from oslo_config import cfg
 
 from cdm_graph.apply import RETRYABLE, GraphWriter, retrying
+from cdm_graph.browser import HIGH_LOAD, MEDIUM_LOAD
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.events import Envelope, Rejected
 from cdm_graph.messages import from_listener
@@ -306,8 +308,16 @@ def run(
     reconciler = start_periodic(conf, writer, stopping)
     next_expiry = time.monotonic()
     next_drain = time.monotonic()
+    next_labels = time.monotonic()
     try:
         while not stopping.wait(1.0):
+            if conf.sync.browser_labels_interval and time.monotonic() >= next_labels:
+                # The Browser's style selects by label only: keep those labels current.
+                next_labels = time.monotonic() + conf.sync.browser_labels_interval
+                with contextlib.suppress(*RETRYABLE):  # only when stopping
+                    writer.run(
+                        "browser/label_compute_nodes", medium=MEDIUM_LOAD, high=HIGH_LOAD
+                    )
             if time.monotonic() >= next_drain:
                 next_drain = time.monotonic() + REJECTED_DRAIN_INTERVAL
                 try:

@@ -356,6 +356,23 @@ def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph):
     assert sync.stop() == 0
 
 
+def test_sync_keeps_the_browser_display_labels_current(bus, graph):
+    sync = bus.sync(sync__browser_labels_interval="1")
+    simulator = NovaSimulator(hosts=3, instances=6, seed=8)
+    _published(simulator, bus, operations=0, rate=0)
+    assert_graph_reaches(graph, simulator.truth(), [sync])
+
+    def labelled() -> bool:
+        records, _, _ = graph.execute_query(
+            "MATCH (c:ComputeNode) WHERE c:Enabled AND (c:LoadUnknown OR c:LoadLow) "
+            "RETURN count(c) AS n"
+        )
+        return records[0]["n"] == 3
+
+    wait_for(labelled, 30, "the three compute nodes labelled")
+    assert sync.stop() == 0
+
+
 def test_health_check_says_503_when_neo4j_is_unreachable(bus, graph, neo4j_target):
     _local_stack_only(neo4j_target)
     port = _free_port()
