@@ -311,14 +311,20 @@ def run(
     next_labels = time.monotonic()
     try:
         while not stopping.wait(1.0):
-            if conf.sync.browser_labels_interval and time.monotonic() >= next_labels:
+            # Each duty below may wait on Neo4j for a whole attempt (the driver retries a
+            # transaction for up to 30 s): none starts once a signal says stop.
+            if (
+                not stopping.is_set()
+                and conf.sync.browser_labels_interval
+                and time.monotonic() >= next_labels
+            ):
                 # The Browser's style selects by label only: keep those labels current.
                 next_labels = time.monotonic() + conf.sync.browser_labels_interval
                 with contextlib.suppress(*RETRYABLE):  # only when stopping
                     writer.run(
                         "browser/label_compute_nodes", medium=MEDIUM_LOAD, high=HIGH_LOAD
                     )
-            if time.monotonic() >= next_drain:
+            if not stopping.is_set() and time.monotonic() >= next_drain:
                 next_drain = time.monotonic() + REJECTED_DRAIN_INTERVAL
                 try:
                     rejected.drain()
@@ -326,7 +332,7 @@ def run(
                     pass  # stopping
                 except (OSError, KombuError) as exc:
                     LOG.warning("cannot drain %s: %s", REJECTED_EXCHANGE, exc)
-            if time.monotonic() >= next_expiry:
+            if not stopping.is_set() and time.monotonic() >= next_expiry:
                 next_expiry = time.monotonic() + conf.sync.tombstone_expiry_interval
                 try:
                     expired = writer.expire_tombstones(timedelta(seconds=conf.graph.tombstone_ttl))
