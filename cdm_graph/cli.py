@@ -196,6 +196,72 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from cdm_graph.reconcile import progress_for, reconcile
+
+    conf = load_config(args)
+    writer, driver = _writer(conf)
+    try:
+        writer.run_schema()
+        summary = reconcile(
+            args.os_cloud or conf.reconcile.cloud,
+            writer,
+            page_size=conf.reconcile.page_size,
+            batch_size=conf.sync.batch_size,
+            progress=progress_for(sys.stderr),
+        )
+    finally:
+        driver.close()
+    print(summary.text())
+    return 0 if summary.complete else 1
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from cdm_graph import queries
+    from cdm_graph.client import GraphClient
+
+    try:
+        if args.list:
+            for query in queries.catalogue():
+                print(f"{query.name}\n    {query.summary}")
+                for parameter in query.parameters:
+                    print(f"    {parameter.describe()}")
+            return 0
+        if args.name is None:
+            raise queries.QueryError("name a query, or --list them")
+        query = queries.get(args.name)
+        parameters = query.bind(queries.parse_assignments(args.param or []))
+    except queries.QueryError as error:
+        print(f"cdm-graph query: error: {error}", file=sys.stderr)
+        return 2
+    conf = load_config(args)
+    settings = neo4j_settings(conf)
+    driver = settings.driver()
+    try:
+        rows = GraphClient(driver, settings.database).query(query.statement, **parameters)
+    finally:
+        driver.close()
+    print(queries.to_json(rows) if args.json else queries.to_table(rows))
+    return 0
+
+
+def cmd_browser(args: argparse.Namespace) -> int:
+    from cdm_graph import browser
+
+    if args.action == "style":
+        print(browser.style(), end="")
+        return 0
+    conf = load_config(args)
+    settings = neo4j_settings(conf)
+    driver = settings.driver()
+    try:
+        count = browser.label_compute_nodes(driver, settings.database)
+    finally:
+        driver.close()
+    print(f"labelled {count} compute nodes")
+    return 0
+
+
 def cmd_stack(args: argparse.Namespace) -> int:
     from cdm_graph import stack
 
@@ -230,6 +296,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay_parser.add_argument("--batch-size", type=int, default=500)
     replay_parser.set_defaults(func=cmd_replay)
+
+    reconcile_parser = commands.add_parser(
+        "reconcile",
+        help="read Nova and Placement: fill in capacity, repair what notifications missed",
+    )
+    reconcile_parser.add_argument(
+        "--os-cloud",
+        metavar="NAME",
+        help="cloud of clouds.yaml (default: [reconcile] cloud, then OS_CLOUD or the OS_* "
+        "variables); credentials never go on the command line",
+    )
+    reconcile_parser.set_defaults(func=cmd_reconcile)
 
     sync_parser = commands.add_parser(
         "sync", help="consume Nova's notifications from RabbitMQ and keep the graph in step"
@@ -278,6 +356,32 @@ def build_parser() -> argparse.ArgumentParser:
     replay_letters.add_argument("ids", nargs="*")
     deadletter_parser.set_defaults(func=cmd_deadletter)
 
+    query_parser = commands.add_parser(
+        "query", help="run a named query for analysts (cypher/queries) and print its rows"
+    )
+    query_parser.add_argument("name", nargs="?", help="the query; --list shows them all")
+    query_parser.add_argument(
+        "--list", action="store_true", help="list the queries, what they answer, their parameters"
+    )
+    query_parser.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a parameter of the query, converted to its declared type (repeatable)",
+    )
+    query_parser.add_argument("--json", action="store_true", help="rows as a JSON list")
+    query_parser.set_defaults(func=cmd_query)
+
+    browser_parser = commands.add_parser(
+        "browser", help="the Neo4j Browser view: its GraSS style, and the labels it styles by"
+    )
+    browser_parser.add_argument(
+        "action",
+        choices=["style", "label"],
+        help="style: print cdm-graph.grass; label: refresh the compute nodes' display labels "
+        "(status, state, load)",
+    )
+    browser_parser.set_defaults(func=cmd_browser)
     return parser
 
 
