@@ -37,8 +37,6 @@ class Plan:
     latency_rate: float
     latency_seconds: float
     latency_timeouts: tuple[float, ...]
-    # Above this many servers the emulator listing (openstacksdk, ~5 ms a server) is skipped.
-    reconcile_max_servers: int
 
 
 FULL = Plan(
@@ -49,7 +47,6 @@ FULL = Plan(
     latency_rate=1000.0,
     latency_seconds=20.0,
     latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.1),
-    reconcile_max_servers=25_000,
 )
 QUICK = Plan(
     sizes=(
@@ -59,7 +56,6 @@ QUICK = Plan(
     latency_rate=1000.0,
     latency_seconds=3.0,
     latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.1),
-    reconcile_max_servers=25_000,
 )
 
 
@@ -186,21 +182,13 @@ def _measure_size(
                 verdict(result.p99_ms, P99_TARGET_MS, " ms", higher_is_better=False),
             )  # fmt: skip
 
-    if len(cloud.simulator.instances) <= plan.reconcile_max_servers:
-        LOG.info("%s: reconcile", size.name)
-        listed = reconcile_from_emulator(cloud.simulator, graph.writer)
-        report.add(
-            "6. reconcile: full listing from the API emulator, applied", size.name,
-            f"apply {listed.apply_seconds:.1f} s; API (listing) {listed.api_seconds:.1f} s",
-            f"{listed.compute_nodes:,} compute nodes, {listed.servers:,} servers",
-        )  # fmt: skip
-    else:
-        report.add(
-            "6. reconcile: full listing from the API emulator, applied", size.name,
-            "**not measured**: listing is too slow at this size",
-            f"{len(cloud.simulator.instances):,} servers > {plan.reconcile_max_servers:,}: "
-            "openstacksdk's listing costs ~5 ms a server (see notes)",
-        )  # fmt: skip
+    LOG.info("%s: reconcile", size.name)
+    listed = reconcile_from_emulator(cloud.simulator, graph.writer)
+    report.add(
+        "6. reconcile: full listing from the API emulator, applied", size.name,
+        f"apply {listed.apply_seconds:.1f} s; API (listing) {listed.api_seconds:.1f} s",
+        f"{listed.compute_nodes:,} compute nodes, {listed.servers:,} servers",
+    )  # fmt: skip
 
     LOG.info("%s: client snapshot", size.name)
     seconds, nodes, instances = snapshot_seconds(graph.driver)

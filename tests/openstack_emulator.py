@@ -129,9 +129,12 @@ class OpenStackEmulator:
     def __init__(self, max_limit: int = 1000) -> None:
         self.max_limit = max_limit
         self.computes: dict[str, Compute] = {}
+        # Hypervisor uuid -> its compute: Placement's provider uuids, looked up per request.
+        self._by_uuid: dict[str, Compute] = {}
         self.servers: list[Server] = []
         self.requests: list[Request] = []
         self._failures: dict[str, int] = {}
+        self._answers: dict[str, Any] = {}
         self._seen: Counter[str] = Counter()
         self.token = uuid_module.uuid4().hex
         self._lock = threading.Lock()
@@ -201,7 +204,11 @@ class OpenStackEmulator:
     def add_compute(self, host: str, **details: Any) -> Compute:
         details.setdefault("hypervisor_hostname", f"{host}.example.org")
         compute = Compute(host=host, **details)
+        replaced = self.computes.get(host)
+        if replaced is not None:
+            self._by_uuid.pop(replaced.hypervisor_uuid, None)
         self.computes[host] = compute
+        self._by_uuid[compute.hypervisor_uuid] = compute
         return compute
 
     def add_server(self, uuid: str, host: str | None, **details: Any) -> Server:
@@ -217,6 +224,11 @@ class OpenStackEmulator:
     def fail(self, path: str, on_request: int = 1) -> None:
         """Answer the ``on_request``-th GET of ``path`` (e.g. ``/servers/detail``) with 500."""
         self._failures[path] = on_request
+
+    def answer(self, path: str, document: Any) -> None:
+        """Answer every GET of ``path`` with 200 and ``document``: an API gone wrong, or a
+        proxy in front of it."""
+        self._answers[path] = document
 
     def requests_to(self, path: str) -> list[Request]:
         return [request for request in self.requests if request.path.endswith(path)]
@@ -239,6 +251,9 @@ class OpenStackEmulator:
                     if self._seen[failing] == number:
                         fault = {"code": 500, "message": "Unexpected API Error."}
                         return 500, {}, {"computeFault": fault}
+            for answered, document in self._answers.items():
+                if path.endswith(answered):
+                    return 200, {}, document
         if service == "identity":
             return self._identity(method, path, body)
         if headers.get("X-Auth-Token") != self.token:
@@ -339,7 +354,11 @@ class OpenStackEmulator:
         if resource == "/os-services":
             return 200, headers, {"services": self._services(query, version)}
         if resource == "/os-hypervisors/detail":
-            hypervisors = [self._hypervisor(c, i, version) for i, c in self._computes()]
+            # Counted once a request: a count per hypervisor would make 10,000 hosts quadratic.
+            running = Counter(server.host for server in self.servers)
+            hypervisors = [
+                self._hypervisor(c, i, version, running[c.host]) for i, c in self._computes()
+            ]
             return self._page(path, "hypervisors", hypervisors, query, headers, dict)
         if resource == "/servers/detail":
             return self._servers(path, query, version, headers)
@@ -380,7 +399,7 @@ class OpenStackEmulator:
         return services
 
     def _hypervisor(
-        self, compute: Compute, number: int, version: tuple[int, int]
+        self, compute: Compute, number: int, version: tuple[int, int], running: int
     ) -> dict[str, Any]:
         uuids = version >= (2, 53)
         hypervisor: dict[str, Any] = {
@@ -398,7 +417,6 @@ class OpenStackEmulator:
             },
         }
         if version < (2, 88):
-            running = sum(1 for server in self.servers if server.host == compute.host)
             hypervisor.update(
                 vcpus=compute.vcpus,
                 memory_mb=compute.memory_mb,
@@ -533,12 +551,12 @@ class OpenStackEmulator:
             "OpenStack-API-Version": f"placement {version[0]}.{version[1]}",
             "Vary": "OpenStack-API-Version",
         }
-        providers = {
-            compute.hypervisor_uuid: compute
-            for compute in self.computes.values()
-            if compute.inventories is not None
-        }
         if path == "/placement/resource_providers":
+            providers = {
+                compute.hypervisor_uuid: compute
+                for compute in self.computes.values()
+                if compute.inventories is not None
+            }
             return 200, headers, {
                 "resource_providers": [
                     {
@@ -557,8 +575,8 @@ class OpenStackEmulator:
             }
         match = re.fullmatch(r"/placement/resource_providers/([0-9a-f-]+)/inventories", path)
         if match:
-            compute = providers.get(match.group(1))
-            if compute is None:
+            compute = self._by_uuid.get(match.group(1))
+            if compute is None or compute.inventories is None:
                 detail = f"No resource provider with uuid {match.group(1)} found"
                 return 404, headers, {"errors": [{"status": 404, "title": "Not Found",
                                                   "detail": detail}]}

@@ -200,8 +200,9 @@ def test_every_page_of_servers_is_read(cloud, connection, writer, graph):
         cloud.add_server(uuid, "h1")
     reconcile_at(connection, writer)
     assert sorted(read_graph(graph)["Instance"]) == uuids
+    # Nova shows a next link only under a full page: the short last page ends the listing.
     markers = [r.query.get("marker") for r in cloud.requests_to("/servers/detail")]
-    assert markers == [None, [uuids[1]], [uuids[3]], [uuids[4]]]
+    assert markers == [None, [uuids[1]], [uuids[3]]]
 
 
 def test_servers_of_every_project_are_read(cloud, connection, writer, graph):

@@ -55,6 +55,21 @@ def test_a_listing_that_fails_midway_is_incomplete(cloud, connection):
     assert [server.uuid for server in listing.servers] == [UUID]
 
 
+def test_a_server_without_an_id_makes_an_incomplete_listing(cloud, connection):
+    cloud.answer("/servers/detail", {"servers": [{"name": "no id"}]})
+    listing = list_cloud(connection)
+    assert not listing.complete
+    assert "malformed response" in (listing.error or "")
+
+
+def test_a_response_without_its_collection_makes_an_incomplete_listing(cloud, connection):
+    cloud.answer("/os-services", {"message": "maintenance"})
+    listing = list_cloud(connection)
+    assert not listing.complete
+    assert "no list of services" in (listing.error or "")
+    assert listing.compute_nodes == []
+
+
 def test_refused_credentials_make_an_incomplete_listing(cloud, tmp_path):
     clouds_yaml = cloud.write_clouds_yaml(tmp_path / "clouds.yaml", "emulated", "wrong")
     with pytest.MonkeyPatch.context() as patch:
