@@ -27,7 +27,7 @@ import oslo_messaging
 from oslo_config import cfg
 
 from cdm_graph.config import sync_opts
-from tests.bus import SyncProcess, wait_for
+from tests.bus import SyncProcess
 
 SYNC_DEFAULTS = {opt.name: opt.default for opt in sync_opts}
 
@@ -81,6 +81,10 @@ class Bus:
 
     def sync(self, **options: str) -> tuple[SyncProcess, int]:
         """A running ``cdm-graph sync`` on this bus, with its /metrics port."""
+        process, port = self._sync_process(**options)
+        return process.start(), port
+
+    def _sync_process(self, **options: str) -> tuple[SyncProcess, int]:
         port = free_port()
         self._started += 1
         # SyncProcess shortens the batch timeout for tests; the benchmark runs the product's.
@@ -94,19 +98,26 @@ class Bus:
             sync__metrics_port=str(port),
             **options,
         )
-        return process.start(), port
+        return process, port
 
     @contextlib.contextmanager
-    def running(self, **options: str) -> Iterator[tuple[SyncProcess, int]]:
-        """A sync for the block, stopped cleanly at its end (an error if it failed)."""
-        process, port = self.sync(**options)
+    def running(self, count: int = 1, **options: str) -> Iterator[list[tuple[SyncProcess, int]]]:
+        """``count`` syncs for the block, started together, stopped cleanly at its end (an
+        error if one failed)."""
+        syncs = [self._sync_process(**options) for _ in range(count)]
         try:
-            yield process, port
-            if process.stop() != 0:
-                raise RuntimeError(f"cdm-graph sync failed:\n{process.log()[-3000:]}")
+            for process, _ in syncs:
+                process.launch()
+            for process, _ in syncs:
+                process.wait_started()
+            yield syncs
+            for process, _ in syncs:
+                if process.stop() != 0:
+                    raise RuntimeError(f"cdm-graph sync failed:\n{process.log()[-3000:]}")
         finally:
-            if process.process is not None and process.process.poll() is None:
-                process.kill()
+            for process, _ in syncs:
+                if process.process is not None and process.process.poll() is None:
+                    process.kill()
 
     def declare(self) -> None:
         """Let the sync declare the exchange and the pool's queue as it does, then stop."""
@@ -163,10 +174,6 @@ def handled(port: int) -> int:
             if line.startswith("cdm_graph_messages_total{")
         )
     )
-
-
-def wait_handled(port: int, expected: int, timeout: float) -> None:
-    wait_for(lambda: handled(port) >= expected, timeout, f"{expected} messages handled")
 
 
 def peak_rss_kib(pid: int) -> int:

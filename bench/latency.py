@@ -79,7 +79,7 @@ def measure(
             published.append(moment)
             yield wire_body(notification, moment, payload)
 
-    with bus.running(sync__batch_timeout=str(batch_timeout)) as (process, port):
+    with bus.running(sync__batch_timeout=str(batch_timeout)) as [(process, port)]:
         started = time.monotonic()
         bus.publish(bodies())
         achieved = len(stream) / (time.monotonic() - started)

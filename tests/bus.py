@@ -76,13 +76,20 @@ class SyncProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SyncProcess:
-        log = self.log_file.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cdm_graph.cli", "sync"],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        return self.launch().wait_started()
+
+    def launch(self) -> SyncProcess:
+        """Start the process without waiting for it (several may then start together)."""
+        with self.log_file.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "cdm_graph.cli", "sync"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def wait_started(self) -> SyncProcess:
         wait_for(lambda: "consuming" in self.log_file.read_text(), 60, "sync to start")
         return self
 
