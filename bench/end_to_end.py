@@ -30,11 +30,16 @@ class EndToEndResult:
 
 
 def measure(
-    bus: Bus, stream: Sequence[Notification], start: datetime, processes: int = 1
+    bus: Bus,
+    stream: Sequence[Notification],
+    start: datetime,
+    processes: int = 1,
+    **options: str,
 ) -> EndToEndResult:
     """Publish ``stream`` stamped from ``start``, then time ``processes`` fresh syncs of one
-    pool (the product's defaults) from the first batch's start to the last commit, per their
-    own logs. Memory is the largest process's peak; CPU is theirs summed."""
+    pool (the product's defaults but for ``options``, e.g. ``sync__batch_timeout``) from the
+    first batch's start to the last commit, per their own logs. Memory is the largest
+    process's peak; CPU is theirs summed."""
     import time
 
     bodies = [
@@ -47,7 +52,7 @@ def measure(
     del bodies
     wait_for(lambda: bus.waiting() >= published, 120, "RabbitMQ to count the stream")
     publish_seconds = time.perf_counter() - began
-    with bus.running(processes) as running:
+    with bus.running(processes, **options) as running:
         pids = [process.process.pid for process, _ in running if process.process is not None]
         # From here on: their start-up (imports, connections) is not the drain's CPU.
         cpu_at_birth = sum(cpu_seconds(pid) for pid in pids)
