@@ -61,6 +61,10 @@ class BatchHandler:
         self.failed = False
 
     def handle(self, messages: Sequence[Mapping[str, Any]], priority: str) -> Any:
+        if self._stopping.is_set():
+            # A batch requeued on the way out comes straight back to this consumer until the
+            # listener stops: hand it back without waiting for Neo4j again.
+            return REQUEUE
         started = time.monotonic()
         envelopes: list[Envelope] = []
         unreadable: list[Rejection] = []
@@ -306,40 +310,19 @@ def run(
     from cdm_graph.reconcile import start_periodic
 
     reconciler = start_periodic(conf, writer, stopping)
-    next_expiry = time.monotonic()
-    next_drain = time.monotonic()
-    next_labels = time.monotonic()
+    # The duties may each wait a whole driver retry (up to [neo4j]
+    # max_transaction_retry_time) on an absent Neo4j: in a thread of their own, they never
+    # hold back a stop. Each is idempotent, so one cut short by the exit is simply redone.
+    housekeeping = threading.Thread(
+        target=_housekeeping,
+        args=(conf, writer, rejected, stopping),
+        name="housekeeping",
+        daemon=True,
+    )
+    housekeeping.start()
     try:
         while not stopping.wait(1.0):
-            # Each duty below may wait on Neo4j for a whole attempt (the driver retries a
-            # transaction for up to 30 s): none starts once a signal says stop.
-            if (
-                not stopping.is_set()
-                and conf.sync.browser_labels_interval
-                and time.monotonic() >= next_labels
-            ):
-                # The Browser's style selects by label only: keep those labels current.
-                next_labels = time.monotonic() + conf.sync.browser_labels_interval
-                with contextlib.suppress(*RETRYABLE):  # only when stopping
-                    writer.run(
-                        "browser/label_compute_nodes", medium=MEDIUM_LOAD, high=HIGH_LOAD
-                    )
-            if not stopping.is_set() and time.monotonic() >= next_drain:
-                next_drain = time.monotonic() + REJECTED_DRAIN_INTERVAL
-                try:
-                    rejected.drain()
-                except RETRYABLE:
-                    pass  # stopping
-                except (OSError, KombuError) as exc:
-                    LOG.warning("cannot drain %s: %s", REJECTED_EXCHANGE, exc)
-            if not stopping.is_set() and time.monotonic() >= next_expiry:
-                next_expiry = time.monotonic() + conf.sync.tombstone_expiry_interval
-                try:
-                    expired = writer.expire_tombstones(timedelta(seconds=conf.graph.tombstone_ttl))
-                    if expired:
-                        LOG.info("expired %d tombstones", expired)
-                except RETRYABLE:
-                    pass  # stopping
+            pass
     finally:
         LOG.info("stopping: finishing the batches under way")
         listener.stop()
@@ -353,3 +336,35 @@ def run(
             reconciler.join(timeout=10)
     LOG.info("stopped")
     return 1 if handler.failed else 0
+
+
+def _housekeeping(
+    conf: cfg.ConfigOpts,
+    writer: GraphWriter,
+    rejected: RejectedDrain,
+    stopping: threading.Event,
+) -> None:
+    """The sync's periodic duties, each when due, until a signal says stop."""
+    next_expiry = next_drain = next_labels = time.monotonic()
+    while not stopping.wait(1.0):
+        if conf.sync.browser_labels_interval and time.monotonic() >= next_labels:
+            # The Browser's style selects by label only: keep those labels current.
+            next_labels = time.monotonic() + conf.sync.browser_labels_interval
+            with contextlib.suppress(*RETRYABLE):  # only when stopping
+                writer.run("browser/label_compute_nodes", medium=MEDIUM_LOAD, high=HIGH_LOAD)
+        if not stopping.is_set() and time.monotonic() >= next_drain:
+            next_drain = time.monotonic() + REJECTED_DRAIN_INTERVAL
+            try:
+                rejected.drain()
+            except RETRYABLE:
+                pass  # stopping
+            except (OSError, KombuError) as exc:
+                LOG.warning("cannot drain %s: %s", REJECTED_EXCHANGE, exc)
+        if not stopping.is_set() and time.monotonic() >= next_expiry:
+            next_expiry = time.monotonic() + conf.sync.tombstone_expiry_interval
+            try:
+                expired = writer.expire_tombstones(timedelta(seconds=conf.graph.tombstone_ttl))
+                if expired:
+                    LOG.info("expired %d tombstones", expired)
+            except RETRYABLE:
+                pass  # stopping
