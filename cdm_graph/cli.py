@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,6 +51,17 @@ def neo4j_settings(conf: cfg.ConfigOpts) -> Neo4jSettings:
         database=conf.neo4j.database,
         max_transaction_retry_time=conf.neo4j.max_transaction_retry_time,
     )
+
+
+@contextlib.contextmanager
+def _reading(conf: cfg.ConfigOpts) -> Iterator[tuple[neo4j.Driver, str]]:
+    """A driver and the database to read, closed when the block ends."""
+    settings = neo4j_settings(conf)
+    driver = settings.driver()
+    try:
+        yield driver, settings.database
+    finally:
+        driver.close()
 
 
 def _writer(conf: cfg.ConfigOpts) -> tuple[GraphWriter, neo4j.Driver]:
@@ -234,13 +246,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     except queries.QueryError as error:
         print(f"cdm-graph query: error: {error}", file=sys.stderr)
         return 2
-    conf = load_config(args)
-    settings = neo4j_settings(conf)
-    driver = settings.driver()
-    try:
-        rows = GraphClient(driver, settings.database).query(query.statement, **parameters)
-    finally:
-        driver.close()
+    with _reading(load_config(args)) as (driver, database):
+        rows = GraphClient(driver, database).query(query.statement, **parameters)
     print(queries.to_json(rows) if args.json else queries.to_table(rows))
     return 0
 
@@ -251,13 +258,8 @@ def cmd_browser(args: argparse.Namespace) -> int:
     if args.action == "style":
         print(browser.style(), end="")
         return 0
-    conf = load_config(args)
-    settings = neo4j_settings(conf)
-    driver = settings.driver()
-    try:
-        count = browser.label_compute_nodes(driver, settings.database)
-    finally:
-        driver.close()
+    with _reading(load_config(args)) as (driver, database):
+        count = browser.label_compute_nodes(driver, database)
     print(f"labelled {count} compute nodes")
     return 0
 

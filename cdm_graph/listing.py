@@ -154,6 +154,11 @@ def _collection(body: Mapping[str, Any], path: str, key: str) -> list[dict[str, 
     return items
 
 
+def _listed(proxy: Proxy, path: str, key: str, **request: Any) -> list[dict[str, Any]]:
+    """An unpaged collection: one GET."""
+    return _collection(_get(proxy, path, **request), path, key)
+
+
 def _paged(
     proxy: Proxy,
     path: str,
@@ -176,16 +181,12 @@ def _paged(
 
 
 def _list_compute_nodes(connection: Connection, listing: Listing, progress: Progress) -> None:
-    path = "/os-services"
-    services = _collection(
-        _get(
-            connection.compute,
-            path,
-            params={"binary": NOVA_COMPUTE},
-            microversion=SERVICES_MICROVERSION,
-        ),
-        path,
+    services = _listed(
+        connection.compute,
+        "/os-services",
         "services",
+        params={"binary": NOVA_COMPUTE},
+        microversion=SERVICES_MICROVERSION,
     )
     hypervisors: dict[str, list[dict[str, Any]]] = {}
     for hypervisor in _paged(
@@ -198,12 +199,9 @@ def _list_compute_nodes(connection: Connection, listing: Listing, progress: Prog
         host = (hypervisor.get("service") or {}).get("host")
         if host is not None:
             hypervisors.setdefault(host, []).append(hypervisor)
-    path = "/resource_providers"
     providers = {
         provider.get("uuid")
-        for provider in _collection(
-            _get(connection.placement, path), path, "resource_providers"
-        )
+        for provider in _listed(connection.placement, "/resource_providers", "resource_providers")
     }
     with progress("compute nodes", len(services)) as advance:
         for service in services:
