@@ -39,7 +39,7 @@ class Neo4jSettings:
     username: str
     password: str
     database: str = "neo4j"
-    max_transaction_retry_time: float = 30.0
+    max_transaction_retry_time: float = 5.0
 
     def driver(self) -> neo4j.Driver:
         return neo4j.GraphDatabase.driver(
