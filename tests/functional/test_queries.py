@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -146,6 +147,11 @@ def command(apply, graph, neo4j_target, monkeypatch):
     monkeypatch.setenv("OS_NEO4J__URI", neo4j_target["uri"])
     monkeypatch.setenv("OS_NEO4J__USERNAME", neo4j_target["username"])
     monkeypatch.setenv("OS_NEO4J__PASSWORD", neo4j_target["password"])
+    # The command sets up oslo.log on the root logger, writing to this test's captured
+    # stderr: put the root logger back, or later tests log into a closed stream.
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
     return lambda *argv: cli.main(["query", *argv])
 
 
