@@ -124,8 +124,10 @@ def retrying(
 
     def log_retry(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
+        # A TransientError is Neo4j answering (deadlocks outlasting the driver's retries).
         LOG.warning(
-            "Neo4j unavailable (%s); retry %d in %.1f s",
+            "Neo4j %s (%s); retry %d in %.1f s",
+            "busy" if isinstance(error, TransientError) else "unavailable",
             error,
             state.attempt_number,
             state.next_action.sleep if state.next_action else 0.0,
