@@ -64,20 +64,18 @@ def _reading(conf: cfg.ConfigOpts) -> Iterator[tuple[neo4j.Driver, str]]:
         driver.close()
 
 
-def _writer(conf: cfg.ConfigOpts) -> tuple[GraphWriter, neo4j.Driver]:
-    settings = neo4j_settings(conf)
-    driver = settings.driver()
-    return GraphWriter(driver, settings.database), driver
+@contextlib.contextmanager
+def _writing(conf: cfg.ConfigOpts) -> Iterator[GraphWriter]:
+    """A writer whose driver is closed when the block ends."""
+    with _reading(conf) as (driver, database):
+        yield GraphWriter(driver, database)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     conf = load_config(args)
-    writer, driver = _writer(conf)
-    try:
+    with _writing(conf) as writer:
         for name in writer.run_schema():
             print(f"applied {name}")
-    finally:
-        driver.close()
     return 0
 
 
@@ -85,17 +83,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from cdm_graph.replay import expand, replay, summary
 
     conf = load_config(args)
-    writer, driver = _writer(conf)
     start = (
         datetime.fromisoformat(args.start_time)
         if args.start_time
         else datetime.now(UTC).replace(tzinfo=None)
     )
-    try:
+    with _writing(conf) as writer:
         writer.run_schema()
         outcome = replay(writer, expand(Path(p) for p in args.paths), start, args.batch_size)
-    finally:
-        driver.close()
     print(summary(outcome))
     return 1 if outcome.rejected else 0
 
@@ -116,20 +111,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     conf = load_config(args)
     url = notification_transport_url(conf)
-    writer, driver = _writer(conf)
-    try:
+    with _writing(conf) as writer:
         return sync.run(conf, writer, url)
-    finally:
-        driver.close()
 
 
 def cmd_deadletter(args: argparse.Namespace) -> int:
     from cdm_graph.deadletter import DeadLetterStore
 
     conf = load_config(args)
-    writer, driver = _writer(conf)
-    store = DeadLetterStore(writer)
-    try:
+    with _writing(conf) as writer:
+        store = DeadLetterStore(writer)
         if args.action == "list":
             letters = store.list(limit=args.limit)
             for letter in letters:
@@ -146,8 +137,6 @@ def cmd_deadletter(args: argparse.Namespace) -> int:
         for letter in refused:
             print(f"  {letter.id}: {letter.reason}")
         return 1 if refused else 0
-    finally:
-        driver.close()
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -212,8 +201,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     from cdm_graph.reconcile import progress_for, reconcile
 
     conf = load_config(args)
-    writer, driver = _writer(conf)
-    try:
+    with _writing(conf) as writer:
         writer.run_schema()
         summary = reconcile(
             args.os_cloud or conf.reconcile.cloud,
@@ -222,8 +210,6 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             batch_size=conf.sync.batch_size,
             progress=progress_for(sys.stderr),
         )
-    finally:
-        driver.close()
     print(summary.text())
     return 0 if summary.complete else 1
 
