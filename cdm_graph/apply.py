@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import neo4j
 import tenacity
-from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from cdm_graph import statements
 from cdm_graph.events import Event
+from cdm_graph.gateway import native, retrying
 from cdm_graph.plan import (
     BatchFold,
     StoredComputeNode,
@@ -28,37 +27,6 @@ from cdm_graph.plan import (
 )
 
 LOG = logging.getLogger(__name__)
-
-# What the driver gives up on after its own retries, and that waiting can cure.
-RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError)
-
-
-@dataclass(frozen=True, slots=True)
-class Neo4jSettings:
-    uri: str
-    username: str
-    password: str
-    database: str = "neo4j"
-    max_transaction_retry_time: float = 5.0
-
-    def driver(self) -> neo4j.Driver:
-        return neo4j.GraphDatabase.driver(
-            self.uri,
-            auth=(self.username, self.password),
-            max_transaction_retry_time=self.max_transaction_retry_time,
-            # "index already exists" and the like are not worth a log line each start.
-            notifications_min_severity="WARNING",
-        )
-
-
-def native(value: Any) -> Any:
-    """Neo4j's temporal values as Python's, so that they compare with the events' times."""
-    if hasattr(value, "to_native"):
-        return value.to_native()
-    if isinstance(value, list):
-        return [native(item) for item in value]
-    return value
-
 
 def _records(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> neo4j.Result:
     return tx.run(statements.load(name), parameters)
@@ -112,37 +80,6 @@ def _run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> None:
     ]
     if empty:
         _records(tx, "write/remove_compute_nodes", keys=empty).consume()
-
-
-def retrying(
-    stop: tenacity.stop.stop_base | None = None,
-    on_retry: Callable[[tenacity.RetryCallState], None] | None = None,
-    sleep: Callable[[float], Any] | None = None,
-) -> tenacity.Retrying:
-    """Backoff for Neo4j being away: 0.5 s doubling to 30 s, forever unless ``stop`` says.
-    ``sleep`` lets a stopping service cut the wait short (e.g. ``threading.Event.wait``)."""
-
-    def log_retry(state: tenacity.RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        # A TransientError is Neo4j answering (deadlocks outlasting the driver's retries).
-        LOG.warning(
-            "Neo4j %s (%s); retry %d in %.1f s",
-            "busy" if isinstance(error, TransientError) else "unavailable",
-            error,
-            state.attempt_number,
-            state.next_action.sleep if state.next_action else 0.0,
-        )
-        if on_retry is not None:
-            on_retry(state)
-
-    return tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type(RETRYABLE),
-        wait=tenacity.wait_exponential(multiplier=0.5, max=30),
-        stop=stop or tenacity.stop_never,
-        before_sleep=log_retry,
-        reraise=True,
-        **({"sleep": sleep} if sleep is not None else {}),
-    )
 
 
 class GraphWriter:

@@ -16,7 +16,8 @@ from oslo_log import log as oslo_log
 from oslo_messaging import opts as oslo_messaging_opts
 
 from cdm_graph import config
-from cdm_graph.apply import GraphWriter, Neo4jSettings
+from cdm_graph.apply import GraphWriter
+from cdm_graph.gateway import Neo4jSettings
 
 LOG = logging.getLogger(__name__)
 

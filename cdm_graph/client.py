@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import neo4j
 
 from cdm_graph import statements
-from cdm_graph.apply import native
+from cdm_graph.gateway import native
 
 if TYPE_CHECKING:
     from watcher.decision_engine.model.model_root import ModelRoot

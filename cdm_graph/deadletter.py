@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cdm_graph.apply import GraphWriter, native
+from cdm_graph.apply import GraphWriter
 from cdm_graph.events import Envelope, Rejected
+from cdm_graph.gateway import native
 from cdm_graph.messages import from_record, to_record
 from cdm_graph.pipeline import Rejection, process_batch
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from neo4j.exceptions import AuthError, ConfigurationError, Forbidden, Neo4jError
 
-from cdm_graph.apply import RETRYABLE, GraphWriter
+from cdm_graph.apply import GraphWriter
 from cdm_graph.events import Envelope, Event, Rejected, Skipped, decode
+from cdm_graph.gateway import RETRYABLE
 
 LOG = logging.getLogger(__name__)
 

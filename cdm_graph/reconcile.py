@@ -32,8 +32,9 @@ from openstack.connection import Connection
 from oslo_config import cfg
 
 from cdm_graph import __version__, statements
-from cdm_graph.apply import RETRYABLE, GraphWriter, native
+from cdm_graph.apply import GraphWriter
 from cdm_graph.events import ComputeNodeEvent, Event, InstanceEvent
+from cdm_graph.gateway import RETRYABLE, native
 from cdm_graph.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
 from cdm_graph.mapping import Action, HostEvidence
 

@@ -10,7 +10,7 @@ import pytest
 import tenacity
 from neo4j.exceptions import ServiceUnavailable, TransientError
 
-from cdm_graph.apply import retrying
+from cdm_graph.gateway import retrying
 
 
 def failing(*errors: Exception) -> Callable[[], str]:

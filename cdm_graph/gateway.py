@@ -1,0 +1,173 @@
+"""The one way to Neo4j: settings, driver, managed transactions, retries, value conversion.
+
+Every statement cdm-graph runs (batches, reconcile, the dead-letter store, the Browser labels,
+the client's reads) goes through a ``Gateway``:
+
+* statements are named by their file under ``cypher/`` and take parameters only;
+* writes and reads are the driver's managed transactions (``execute_write`` /
+  ``execute_read``, ``database_`` always given), which retry what Neo4j says may succeed
+  again (deadlocks, leader switches) for ``[neo4j] max_transaction_retry_time``;
+* beyond that, Neo4j being away or busy is waited out with tenacity's backoff, for as long as
+  the gateway's ``retry`` allows (a stopping service cuts it short);
+* reads run in READ access mode, so the server refuses a write made through them;
+* Neo4j's temporal values come back as Python's (``native``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import neo4j
+import tenacity
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+
+from cdm_graph import statements
+
+LOG = logging.getLogger(__name__)
+
+# What the driver gives up on after its own retries, and that waiting can cure.
+RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError)
+
+_Result = TypeVar("_Result")
+
+
+@dataclass(frozen=True, slots=True)
+class Neo4jSettings:
+    uri: str
+    username: str
+    password: str
+    database: str = "neo4j"
+    max_transaction_retry_time: float = 5.0
+
+    def driver(self) -> neo4j.Driver:
+        return neo4j.GraphDatabase.driver(
+            self.uri,
+            auth=(self.username, self.password),
+            max_transaction_retry_time=self.max_transaction_retry_time,
+            # "index already exists" and the like are not worth a log line each start.
+            notifications_min_severity="WARNING",
+        )
+
+
+def native(value: Any) -> Any:
+    """Neo4j's temporal values as Python's, so that they compare with the events' times."""
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, list):
+        return [native(item) for item in value]
+    return value
+
+
+def retrying(
+    stop: tenacity.stop.stop_base | None = None,
+    on_retry: Callable[[tenacity.RetryCallState], None] | None = None,
+    sleep: Callable[[float], Any] | None = None,
+) -> tenacity.Retrying:
+    """Backoff for Neo4j being away: 0.5 s doubling to 30 s, forever unless ``stop`` says.
+    ``sleep`` lets a stopping service cut the wait short (e.g. ``threading.Event.wait``)."""
+
+    def log_retry(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        # A TransientError is Neo4j answering (deadlocks outlasting the driver's retries).
+        LOG.warning(
+            "Neo4j %s (%s); retry %d in %.1f s",
+            "busy" if isinstance(error, TransientError) else "unavailable",
+            error,
+            state.attempt_number,
+            state.next_action.sleep if state.next_action else 0.0,
+        )
+        if on_retry is not None:
+            on_retry(state)
+
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(RETRYABLE),
+        wait=tenacity.wait_exponential(multiplier=0.5, max=30),
+        stop=stop or tenacity.stop_never,
+        before_sleep=log_retry,
+        reraise=True,
+        **({"sleep": sleep} if sleep is not None else {}),
+    )
+
+
+# A reader that is not a service (the client, a command) answers at once: the driver's own
+# retries still cover deadlocks and leader switches.
+NO_WAIT = tenacity.Retrying(stop=tenacity.stop_after_attempt(1), reraise=True)
+
+
+def run(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> neo4j.Result:
+    """Run the statement ``cypher/<name>.cypher`` inside a transaction of the gateway."""
+    return tx.run(statements.load(name), parameters)
+
+
+def rows(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> list[dict[str, Any]]:
+    """The records of one statement as dicts, Neo4j's temporal values as Python's."""
+    return [
+        {key: native(value) for key, value in record.items()}
+        for record in run(tx, name, **parameters)
+    ]
+
+
+class Gateway:
+    """Managed transactions on one Neo4j database, retried as ``retry`` says."""
+
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        database: str = "neo4j",
+        retry: tenacity.Retrying | None = None,
+    ) -> None:
+        self.driver = driver
+        self.database = database
+        self._retry = retry or retrying(stop=tenacity.stop_after_delay(120))
+
+    @classmethod
+    def connect(cls, settings: Neo4jSettings, retry: tenacity.Retrying | None = None) -> Gateway:
+        return cls(settings.driver(), settings.database, retry)
+
+    def with_retry(self, retry: tenacity.Retrying) -> Gateway:
+        """The same gateway, waiting for Neo4j as ``retry`` says."""
+        return Gateway(self.driver, self.database, retry)
+
+    def write(self, work: Callable[..., _Result], *args: Any) -> _Result:
+        """``work(tx, *args)`` in one managed write transaction, retried."""
+        return self._retry(self._session_write, work, *args)  # type: ignore[no-any-return]
+
+    def read(self, work: Callable[..., _Result], *args: Any) -> _Result:
+        """``work(tx, *args)`` in one managed read transaction (READ access), retried."""
+        return self._retry(self._session_read, work, *args)  # type: ignore[no-any-return]
+
+    def execute(self, name: str, **parameters: Any) -> None:
+        """Run one writing statement of ``cypher/`` in its own transaction."""
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            run(tx, name, **parameters).consume()
+
+        self.write(work)
+
+    def query(self, name: str, **parameters: Any) -> list[dict[str, Any]]:
+        """Run one reading statement of ``cypher/``; its rows as dicts."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return rows(tx, name, **parameters)
+
+        return self.read(work)
+
+    def ping(self) -> None:
+        """Raise if Neo4j cannot be reached now (no retry)."""
+        self.driver.verify_connectivity()
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def _session_write(self, work: Callable[..., _Result], *args: Any) -> _Result:
+        with self.driver.session(database=self.database) as session:
+            return session.execute_write(work, *args)
+
+    def _session_read(self, work: Callable[..., _Result], *args: Any) -> _Result:
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            return session.execute_read(work, *args)
