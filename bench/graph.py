@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,16 +12,15 @@ from typing import Any
 
 import neo4j
 
-from cdm_graph.apply import GraphWriter
-from cdm_graph.events import Envelope, InstanceEvent
-from cdm_graph.pipeline import decode_batch, process_batch
+from cdm_graph.apply.pipeline import decode_batch, process_batch
+from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.families.instance import InstanceEvent
+from cdm_graph.statements import CypherFolder
+from cdm_graph.transport.envelope import Envelope
 
-CYPHER = Path(__file__).resolve().parent / "cypher"
-
-
-@functools.cache
-def statement(name: str) -> str:
-    return (CYPHER / f"{name}.cypher").read_text().strip()
+# The benchmark's own statements, loaded as the product's are.
+CYPHER = CypherFolder(Path(__file__).resolve().parent / "cypher")
+statement = CYPHER.load
 
 
 class ForeignData(RuntimeError):

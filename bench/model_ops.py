@@ -81,8 +81,8 @@ def _emulator(simulator: NovaSimulator) -> Any:
 
 def reconcile_from_emulator(simulator: NovaSimulator, writer: Any) -> ReconcileResult:
     """List the simulator's cloud from the emulator over HTTP, then apply the listing."""
-    from cdm_graph.listing import list_cloud
     from cdm_graph.reconcile import apply_listing, connect
+    from cdm_graph.reconcile.listing import list_cloud
 
     with _emulator(simulator) as emulator, _environment(emulator.environment()):
         connection = connect(None)

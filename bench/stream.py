@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cdm_graph.events import Envelope
 from cdm_graph.simulate import Notification, NovaSimulator
+from cdm_graph.transport.envelope import Envelope
 
 # Nova's clock ticks faster than any of these streams are applied, so that two messages
 # never share a timestamp and the guard on event time orders them as published.

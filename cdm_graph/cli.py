@@ -16,7 +16,7 @@ from oslo_log import log as oslo_log
 from oslo_messaging import opts as oslo_messaging_opts
 
 from cdm_graph import config
-from cdm_graph.apply import GraphWriter
+from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.gateway import Neo4jSettings
 
 LOG = logging.getLogger(__name__)
@@ -108,12 +108,12 @@ def notification_transport_url(conf: cfg.ConfigOpts) -> str:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from cdm_graph import sync
+    from cdm_graph.sync import service
 
     conf = load_config(args)
     url = notification_transport_url(conf)
     with _writing(conf) as writer:
-        return sync.run(conf, writer, url)
+        return service.run(conf, writer, url)
 
 
 def cmd_deadletter(args: argparse.Namespace) -> int:

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cdm_graph.apply import GraphWriter
-from cdm_graph.events import Envelope, Rejected
-from cdm_graph.gateway import native
-from cdm_graph.messages import from_record, to_record
-from cdm_graph.pipeline import Rejection, process_batch
+from cdm_graph.apply.pipeline import process_batch
+from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, from_record, to_record
 
 LOG = logging.getLogger(__name__)
 
@@ -68,14 +66,14 @@ class DeadLetterStore:
             return
         now = datetime.now(UTC)
         rows = [_row(rejection, now) for rejection in rejections]
-        self._writer.run("deadletter/store", rows=rows)
+        self._writer.gateway.execute("deadletter/store", rows=rows)
 
     def list(self, limit: int = 1000) -> list[DeadLetter]:
-        records = self._writer.read("deadletter/list", limit=limit)
+        records = self._writer.gateway.query("deadletter/list", limit=limit)
         return [
             DeadLetter(
                 id=r["id"],
-                received_at=native(r["received_at"]),
+                received_at=r["received_at"],
                 event_type=r["event_type"],
                 publisher_id=r["publisher_id"],
                 reason=r["reason"],
@@ -99,7 +97,7 @@ class DeadLetterStore:
                 applied.append(letter.id)
             else:
                 refused.append(letter)
-                self._writer.run(
+                self._writer.gateway.execute(
                     "deadletter/store",
                     rows=[{
                         "id": letter.id,
@@ -111,7 +109,7 @@ class DeadLetterStore:
                     }],
                 )
         if applied:
-            self._writer.run("deadletter/remove", keys=applied)
+            self._writer.gateway.execute("deadletter/remove", keys=applied)
         return applied, refused
 
     def _apply(self, letter: DeadLetter) -> str | None:

@@ -58,6 +58,8 @@ def native(value: Any) -> Any:
         return value.to_native()
     if isinstance(value, list):
         return [native(item) for item in value]
+    if isinstance(value, dict):
+        return {key: native(item) for key, item in value.items()}
     return value
 
 

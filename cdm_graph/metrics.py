@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+from cdm_graph.transport.envelope import Rejection
 
 LOG = logging.getLogger(__name__)
 
@@ -50,6 +52,32 @@ class SyncMetrics:
             "Batches retried because Neo4j could not be reached.",
             registry=self.registry,
         )
+
+
+    def record_batch(
+        self,
+        applied: Mapping[str, int],
+        skipped: Mapping[str, int],
+        rejected: Iterable[Rejection],
+        size: int,
+        seconds: float,
+        lag: float | None,
+    ) -> None:
+        """One committed batch: its messages by event type and outcome, its size, its
+        time, and the lag of its newest event (None: no message had a time)."""
+        for event_type, count in applied.items():
+            self.messages.labels(event_type, "applied").inc(count)
+        for event_type, count in skipped.items():
+            self.messages.labels(event_type, "skipped").inc(count)
+        self.record_dead_letters(rejected)
+        self.batch_seconds.observe(seconds)
+        self.batch_size.observe(size)
+        if lag is not None:
+            self.lag_seconds.set(lag)
+
+    def record_dead_letters(self, rejected: Iterable[Rejection]) -> None:
+        for rejection in rejected:
+            self.messages.labels(rejection.event_type or "", "dead_lettered").inc()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -14,11 +14,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cdm_graph.apply import GraphWriter
-from cdm_graph.events import Envelope, Rejected
-from cdm_graph.messages import from_record
-from cdm_graph.pipeline import Outcome, Rejection, process_batch
-from cdm_graph.samples import SampleError, resolve_refs
+from cdm_graph.apply.pipeline import Outcome, process_batch
+from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, from_record
+from cdm_graph.transport.samples import SampleError, resolve_refs
 
 LOG = logging.getLogger(__name__)
 STEP = timedelta(milliseconds=1)

@@ -1,26 +1,56 @@
 """The Cypher of cdm-graph, loaded from ``cypher/`` (shipped as ``cdm_graph.cypher``).
 
-Statements take their values as parameters only; nothing here builds Cypher from values.
+Statements take their values as parameters only; nothing here builds Cypher from values. The
+benchmark's and the tests' own statements load through the same ``CypherFolder``.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+# A statement that changes the graph (not a schema statement): it is EXPLAIN-checked.
+_WRITING = re.compile(r"^\s*(MERGE|CREATE|SET|DELETE|DETACH DELETE|REMOVE)\b", re.M)
 
 
-@functools.cache
-def load(name: str) -> str:
-    """The statement in ``cypher/<name>.cypher``, e.g. ``load("write/upsert_instances")``."""
-    text = resources.files("cdm_graph.cypher").joinpath(f"{name}.cypher").read_text()
-    return text.strip()
+class CypherFolder:
+    """A folder of ``.cypher`` files, each one statement with a header of ``//`` lines."""
+
+    def __init__(self, root: Traversable | Path) -> None:
+        self._root = root
+
+    @functools.cache  # noqa: B019 - the folders live as long as the process
+    def load(self, name: str) -> str:
+        """The statement in ``<root>/<name>.cypher``, e.g. ``load("batch/instance/upsert")``."""
+        return self._root.joinpath(f"{name}.cypher").read_text().strip()
+
+    def names(self, folder: str = "") -> list[str]:
+        """The statements below one folder (all of them by default), in name order."""
+        found: list[str] = []
+
+        def walk(entry: Traversable, prefix: str) -> None:
+            for child in entry.iterdir():
+                if child.is_dir():
+                    walk(child, f"{prefix}{child.name}/")
+                elif child.name.endswith(".cypher"):
+                    found.append(f"{prefix}{child.name.removesuffix('.cypher')}")
+
+        start = self._root.joinpath(folder) if folder else self._root
+        walk(start, f"{folder}/" if folder else "")
+        return sorted(found)
+
+    def writes(self, name: str) -> bool:
+        """Whether the statement changes the graph (schema statements excepted)."""
+        body = "\n".join(
+            line for line in self.load(name).splitlines() if not line.lstrip().startswith("//")
+        )
+        return not name.startswith("schema/") and _WRITING.search(body) is not None
 
 
-def names(folder: str) -> list[str]:
-    """The statements of one folder, in file-name order, e.g. ``names("schema")``."""
-    root = resources.files("cdm_graph.cypher").joinpath(folder)
-    return sorted(
-        f"{folder}/{entry.name.removesuffix('.cypher')}"
-        for entry in root.iterdir()
-        if entry.name.endswith(".cypher")
-    )
+PRODUCT = CypherFolder(resources.files("cdm_graph.cypher"))
+load = PRODUCT.load
+names = PRODUCT.names
+writes = PRODUCT.writes

@@ -14,8 +14,8 @@ from typing import Any
 from oslo_config import cfg
 from oslo_messaging import opts as oslo_messaging_opts
 
-from cdm_graph.events import Envelope
 from cdm_graph.simulate import Notification, NovaNotifier
+from cdm_graph.transport.envelope import Envelope
 
 
 class NovaPublisher:

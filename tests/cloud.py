@@ -20,7 +20,8 @@ from typing import Any
 
 import neo4j
 
-from cdm_graph.events import Envelope
+from cdm_graph.transport.envelope import Envelope
+from tests.graphs import CYPHER
 from tests.nova import notification
 
 PROJECT_1 = "1" * 32
@@ -91,12 +92,6 @@ CAPACITY: dict[str, dict[str, Any]] = {
     "compute-5": capacity_of(20, 1.0, 32768, 0, 400, vcpu_reserved=4),
 }
 
-# A test's stand-in for `cdm-graph reconcile`: capacity and identity from the API.
-SET_CAPACITY = """
-UNWIND $rows AS row
-MATCH (c:ComputeNode {hostname: row.hostname})
-SET c += row.capacity
-"""
 
 
 def notifications() -> list[Envelope]:
@@ -142,7 +137,7 @@ def set_capacity(driver: neo4j.Driver, capacity: dict[str, dict[str, Any]]) -> N
         }
         for hostname, values in capacity.items()
     ]
-    driver.execute_query(SET_CAPACITY, rows=rows)
+    driver.execute_query(CYPHER.load("set_capacity"), rows=rows)
 
 
 def build(apply: Callable[..., Any], driver: neo4j.Driver) -> None:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import neo4j
 
-GRAPH_QUERY = """
-MATCH (c:ComputeNode)
-OPTIONAL MATCH (c)-[r:HOSTS]->(i:Instance)
-RETURN 'ComputeNode' AS label, c.hostname AS key, properties(c) AS props,
-       collect({uuid: i.uuid, since: r.since}) AS hosts
-UNION ALL
-MATCH (i:Instance)
-RETURN 'Instance' AS label, i.uuid AS key, properties(i) AS props, [] AS hosts
-UNION ALL
-MATCH (t:InstanceTombstone)
-RETURN 'InstanceTombstone' AS label, t.uuid AS key, properties(t) AS props, [] AS hosts
-UNION ALL
-MATCH (t:ComputeNodeTombstone)
-RETURN 'ComputeNodeTombstone' AS label, t.hostname AS key, properties(t) AS props, [] AS hosts
-"""
+from cdm_graph.statements import CypherFolder
+
+# The tests' own statements, loaded as the product's are.
+CYPHER = CypherFolder(Path(__file__).resolve().parent / "cypher")
+
 
 
 def read_graph(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
@@ -32,7 +23,7 @@ def read_graph(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
         "ComputeNodeTombstone": {},
     }
     hosted_by: dict[str, list[tuple[str, Any]]] = {}
-    records, _, _ = driver.execute_query(GRAPH_QUERY)
+    records, _, _ = driver.execute_query(CYPHER.load("graph"))
     for record in records:
         graph[record["label"]][record["key"]] = dict(record["props"])
         for edge in record["hosts"]:
@@ -47,23 +38,12 @@ def hosts_of(graph: dict[str, dict[str, Any]], uuid: str) -> list[str]:
     return [hostname for hostname, _ in graph["Instance"][uuid]["hosted_by"]]
 
 
-TRUTH_QUERY = """
-MATCH (c:ComputeNode)
-RETURN 'compute_nodes' AS kind, c.hostname AS key,
-       {status: c.status, disabled_reason: c.disabled_reason} AS view
-UNION ALL
-MATCH (i:Instance)
-OPTIONAL MATCH (c:ComputeNode)-[:HOSTS]->(i)
-RETURN 'instances' AS kind, i.uuid AS key,
-       {host: c.hostname, state: i.state, power_state: i.power_state,
-        flavor_name: i.flavor_name, vcpus: i.vcpus, memory_mb: i.memory_mb} AS view
-"""
 
 
 def read_truth_view(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
     """The graph in the simulator's terms (``NovaSimulator.truth()``), to compare with it."""
     view: dict[str, dict[str, Any]] = {"compute_nodes": {}, "instances": {}}
-    records, _, _ = driver.execute_query(TRUTH_QUERY)
+    records, _, _ = driver.execute_query(CYPHER.load("truth_view"))
     for record in records:
         view[record["kind"]][record["key"]] = dict(record["view"])
     return view

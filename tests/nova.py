@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cdm_graph.events import Envelope
-from cdm_graph.samples import deep_merge, load_sample
+from cdm_graph.transport.envelope import Envelope
+from cdm_graph.transport.samples import deep_merge, load_sample
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cdm_graph.events import ComputeNodeEvent, Event, InstanceEvent
-from cdm_graph.mapping import Action, HostEvidence
+from cdm_graph.families.base import Action, Event, HostEvidence
+from cdm_graph.families.compute_node import ComputeNodeEvent
+from cdm_graph.families.instance import InstanceEvent
 
 
 @dataclass(frozen=True)

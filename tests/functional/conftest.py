@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cdm_graph.apply import GraphWriter
-from cdm_graph.pipeline import process_batch
+from cdm_graph.apply.pipeline import process_batch
+from cdm_graph.apply.writer import GraphWriter
 
 
 @pytest.fixture(scope="session")

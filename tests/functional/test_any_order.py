@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from cdm_graph.apply.pipeline import decode_batch
 from cdm_graph.mapping import NOTIFICATION_MAPPING
-from cdm_graph.pipeline import decode_batch
 from tests import reference_model
 from tests.graphs import read_graph
 from tests.nova import notification

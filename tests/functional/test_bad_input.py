@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdm_graph.events import Envelope
+from cdm_graph.transport.envelope import Envelope
 from tests.graphs import read_graph
 from tests.nova import at, notification
 

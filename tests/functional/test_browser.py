@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from cdm_graph import browser, stack
-from cdm_graph.apply import GraphWriter
-from cdm_graph.pipeline import process_batch
+from cdm_graph.apply.pipeline import process_batch
+from cdm_graph.apply.writer import GraphWriter
 from tests import browser as driving
 from tests import cloud
 

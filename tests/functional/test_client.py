@@ -159,7 +159,7 @@ def test_free_resources_are_capacity_less_used_and_negative_when_overcommitted(c
 
 def test_the_client_cannot_write(client):
     with pytest.raises(ClientError) as refused:
-        client.query("write/lock_compute_nodes", keys=["compute-100"])
+        client.query("batch/compute_node/lock", keys=["compute-100"])
     assert refused.value.code == "Neo.ClientError.Statement.AccessMode"
     with pytest.raises(ComputeNodeNotFound):
         client.get_node_by_name("compute-100")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cdm_graph.mapping import NOTIFICATION_MAPPING, Element, HostEvidence
-from cdm_graph.samples import load_sample
+from cdm_graph.families.base import HostEvidence
+from cdm_graph.mapping import NOTIFICATION_MAPPING
+from cdm_graph.transport.samples import load_sample
 from tests.graphs import hosts_of, read_graph
 from tests.nova import notification, sample_file
 
@@ -16,7 +17,7 @@ UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
 INSTANCE_UPSERTS = sorted(
     event_type
     for event_type, rule in NOTIFICATION_MAPPING.items()
-    if rule.element is Element.INSTANCE and rule.action.value == "upsert"
+    if rule.family == "instance" and rule.action.value == "upsert"
 )
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from cdm_graph.events import decode
+from cdm_graph.families import decode
 from tests.graphs import hosts_of, read_graph
 from tests.nova import notification
 

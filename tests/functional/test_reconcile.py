@@ -17,17 +17,19 @@ import pytest
 from oslo_config import cfg
 
 from cdm_graph import config
-from cdm_graph.apply import GraphWriter
-from cdm_graph.events import Event, InstanceEvent
-from cdm_graph.listing import Listing, list_cloud
+from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.families.base import Event
+from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.reconcile import (
     COMPUTE_NODES,
     INSTANCES,
     Summary,
     apply_listing,
     connect,
-    start_periodic,
+    periodic_duty,
 )
+from cdm_graph.reconcile.listing import Listing, list_cloud
+from cdm_graph.sync.duties import Scheduler
 from tests.graphs import hosts_of, read_graph
 from tests.nova import at, notification
 from tests.openstack_emulator import OpenStackEmulator, inventory
@@ -381,8 +383,7 @@ def test_sync_reconciles_at_start_when_an_interval_is_set(
             if any(isinstance(event, InstanceEvent) for event in events):
                 stopping.set()
 
-    thread = start_periodic(conf, StoppingOnceInstancesAreWritten(graph), stopping)
-    assert thread is not None
-    thread.join(timeout=120)
-    assert not thread.is_alive()
+    duty = periodic_duty(conf, StoppingOnceInstancesAreWritten(graph))
+    assert duty is not None
+    assert Scheduler([duty], stopping).start().join(timeout=120)
     assert hosts_of(read_graph(graph), UUID) == ["h1"]

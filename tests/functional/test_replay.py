@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from cdm_graph.samples import load_sample
+from cdm_graph.transport.samples import load_sample
 from tests.graphs import hosts_of, read_graph
 from tests.nova import samples_dir
 

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from cdm_graph.messages import from_record
-from cdm_graph.pipeline import process_batch
+from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.simulate import NovaSimulator
+from cdm_graph.transport.envelope import from_record
 from tests.graphs import read_truth_view, truth_differences
 
 pytestmark = pytest.mark.functional

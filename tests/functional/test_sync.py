@@ -392,9 +392,9 @@ def test_health_check_says_503_when_neo4j_is_unreachable(bus, graph, neo4j_targe
 
 
 def test_deadletter_list_and_replay_through_the_command_line(bus, graph, neo4j_target):
-    from cdm_graph.apply import GraphWriter
+    from cdm_graph.apply.writer import GraphWriter
     from cdm_graph.deadletter import DeadLetterStore
-    from cdm_graph.pipeline import Rejection
+    from cdm_graph.transport.envelope import Rejection
 
     fixable = notification("instance.create.end", 0)
     hopeless = notification("instance.create.end", 1)

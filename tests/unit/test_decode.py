@@ -5,16 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cdm_graph.events import (
-    ComputeNodeEvent,
-    InstanceEvent,
-    Rejected,
-    Skipped,
-    decode,
-    instance_disk_gb,
-    parse_event_time,
-)
-from cdm_graph.mapping import NOTIFICATION_MAPPING, Action, HostEvidence
+from cdm_graph.families import decode
+from cdm_graph.families.base import Action, HostEvidence
+from cdm_graph.families.compute_node import ComputeNodeEvent
+from cdm_graph.families.instance import InstanceEvent
+from cdm_graph.mapping import NOTIFICATION_MAPPING
+from cdm_graph.schema.instance import instance_disk_gb
+from cdm_graph.transport.envelope import Rejected, Skipped, parse_event_time
 from tests.nova import at, notification
 
 UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"

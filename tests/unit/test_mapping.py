@@ -2,7 +2,8 @@
 
 import pytest
 
-from cdm_graph.mapping import NOTIFICATION_MAPPING, Action, Element, HostEvidence
+from cdm_graph.families.base import Action, HostEvidence
+from cdm_graph.mapping import NOTIFICATION_MAPPING
 from tests.nova import sample_file
 
 BRIEF_AUTHORITATIVE = {
@@ -44,14 +45,14 @@ def test_rebuild_end_never_moves_hosts():
 @pytest.mark.parametrize("event_type", ["instance.delete.end", "instance.soft_delete.end"])
 def test_deletions_remove_the_instance(event_type):
     rule = NOTIFICATION_MAPPING[event_type]
-    assert (rule.element, rule.action) == (Element.INSTANCE, Action.DELETE)
+    assert (rule.family, rule.action) == ("instance", Action.DELETE)
 
 
 def test_service_events_describe_compute_nodes():
     assert {
         event_type: rule.action
         for event_type, rule in NOTIFICATION_MAPPING.items()
-        if rule.element is Element.COMPUTE_NODE
+        if rule.family == "compute_node"
     } == {
         "service.create": Action.UPSERT,
         "service.update": Action.UPSERT,

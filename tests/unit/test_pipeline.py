@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from neo4j.exceptions import ClientError, ServiceUnavailable
 
-from cdm_graph.pipeline import process_batch
+from cdm_graph.apply.pipeline import process_batch
 from tests.nova import notification
 
 

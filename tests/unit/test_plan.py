@@ -4,15 +4,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cdm_graph import statements
-from cdm_graph.events import decode
-from cdm_graph.plan import (
-    INSTANCE_STATE,
-    BatchFold,
-    StoredGraph,
-    StoredInstance,
-    resolve,
-)
+from cdm_graph.families import decode
+from cdm_graph.families.instance import StoredInstance
+from cdm_graph.plan.batch import BatchFold, resolve
+from cdm_graph.schema.instance import STATE_FIELDS as INSTANCE_STATE
 from tests.nova import at, notification
+from tests.plans import stored_graph
 
 UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
 EVENTS = [
@@ -24,12 +21,12 @@ EVENTS = [
     decode(notification("service.update", 2, host="h2")),
     decode(notification("service.delete", 6, host="h3")),
 ]
-EMPTY = StoredGraph({}, {})
+EMPTY = stored_graph({}, {})
 
 
 def _writes(events, stored=EMPTY):
-    writes = resolve(BatchFold.of(events), stored)
-    return {s.name.removeprefix("write/"): s.parameters for s in writes.statements}
+    writes = resolve(BatchFold.of(events), stored).writes
+    return {s.name.removeprefix("batch/"): s.parameters for s in writes.statements}
 
 
 @given(st.permutations(EVENTS), st.lists(st.sampled_from(EVENTS), max_size=5))
@@ -38,7 +35,7 @@ def test_order_and_repetition_do_not_change_the_writes(events, repeats):
 
 
 def test_newest_description_and_newest_authoritative_host_win():
-    [row] = _writes(EVENTS)["upsert_instances"]["rows"]
+    [row] = _writes(EVENTS)["instance/upsert"]["rows"]
     state = row["properties"]
     assert state["last_event"] == "instance.lock"
     assert (state["host"], state["authoritative_host"], state["hinted_host"]) == (
@@ -46,13 +43,13 @@ def test_newest_description_and_newest_authoritative_host_win():
         "h2",
         "h1",
     )
-    assert _writes(EVENTS)["host_instances"]["rows"] == [
+    assert _writes(EVENTS)["instance/host"]["rows"] == [
         {"uuid": UUID, "hostname": "h2", "since": at(3)}
     ]
 
 
 def test_an_instance_state_names_every_property_upsert_instances_writes():
-    text = statements.load("write/upsert_instances")
+    text = statements.load("batch/instance/upsert")
     written = {line.split("=")[0].strip().removeprefix("SET ") for line in text.splitlines()
                if line.strip().startswith(("SET i.", "i."))}
     assert written == {f"i.{key}" for key in INSTANCE_STATE}
@@ -61,27 +58,27 @@ def test_an_instance_state_names_every_property_upsert_instances_writes():
 def test_a_stored_newer_event_is_not_overwritten():
     stored_state = dict.fromkeys(INSTANCE_STATE)
     stored_state.update(event_time=at(10), last_event="instance.update")
-    stored = StoredGraph({UUID: StoredInstance(stored_state)}, {})
+    stored = stored_graph({UUID: StoredInstance(stored_state)}, {})
     writes = _writes([decode(notification("instance.power_off.end", 5, host=None))], stored)
-    assert "upsert_instances" not in writes
+    assert "instance/upsert" not in writes
 
 
 def test_a_stored_deletion_keeps_older_events_out():
-    stored = StoredGraph({UUID: StoredInstance({}, deleted_at=at(10))}, {})
+    stored = stored_graph({UUID: StoredInstance({}, deleted_at=at(10))}, {})
     writes = _writes([decode(notification("instance.create.end", 5))], stored)
-    assert writes == {"remove_instances": {"keys": [UUID]}}
+    assert writes == {"instance/remove": {"keys": [UUID]}}
 
 
 def test_a_deleted_compute_node_releases_the_instances_placed_before_its_deletion():
-    stored = StoredGraph(
-        {}, {}, hosted_instances={"h3": [("early", at(1)), ("late", at(9))]}
+    stored = stored_graph(
+        {}, {}, {"h3": [("early", at(1)), ("late", at(9))]}
     )
     writes = _writes([decode(notification("service.delete", 6, host="h3"))], stored)
-    assert writes["unhost_instances"] == {"keys": ["early"]}
-    assert writes["tombstone_compute_nodes"] == {"rows": [{"hostname": "h3", "deleted_at": at(6)}]}
+    assert writes["instance/unhost"] == {"keys": ["early"]}
+    assert writes["compute_node/tombstone"] == {"rows": [{"hostname": "h3", "deleted_at": at(6)}]}
 
 
 def test_locks_take_hosts_then_instances_in_sorted_order():
     locks = BatchFold.of(EVENTS).locks()
-    assert [s.name for s in locks] == ["write/lock_compute_nodes", "write/lock_instances"]
+    assert [s.name for s in locks] == ["batch/compute_node/lock", "batch/instance/lock"]
     assert locks[0].parameters["keys"] == ["h1", "h2", "h3"]

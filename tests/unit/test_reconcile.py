@@ -12,16 +12,16 @@ import pytest
 from oslo_config import cfg
 
 from cdm_graph import config
-from cdm_graph.listing import list_cloud, no_progress
 from cdm_graph.reconcile import (
     Summary,
     connect,
+    periodic_duty,
     progress_for,
     reconcile,
-    run_periodically,
-    start_periodic,
     terminal_progress,
 )
+from cdm_graph.reconcile.listing import list_cloud, no_progress
+from cdm_graph.sync.duties import Duty, run_periodically
 from tests.openstack_emulator import OpenStackEmulator
 
 UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
@@ -137,7 +137,7 @@ def test_the_periodic_reconcile_is_off_by_default():
     config.register(conf)
     conf(args=[], default_config_files=[])
     assert conf.reconcile.interval == 0
-    assert start_periodic(conf, writer=None, stopping=threading.Event()) is None  # type: ignore[arg-type]
+    assert periodic_duty(conf, writer=None) is None  # type: ignore[arg-type]
 
 
 def test_a_failing_periodic_reconcile_is_logged_and_the_next_one_runs(caplog):
@@ -151,8 +151,8 @@ def test_a_failing_periodic_reconcile_is_logged_and_the_next_one_runs(caplog):
         stopping.set()
         return Summary()
 
-    with caplog.at_level(logging.ERROR, logger="cdm_graph.reconcile"):
-        run_periodically(reconcile_once, interval=0.01, stopping=stopping)
+    with caplog.at_level(logging.ERROR, logger="cdm_graph.sync.duties"):
+        run_periodically(Duty("reconcile", 0.01, reconcile_once), stopping)
     assert rounds == [0, 1]
     assert "Nova unreachable" in caplog.text
 
@@ -166,7 +166,7 @@ def test_the_periodic_reconcile_ends_when_the_service_stops():
         stopping.set()
         return rounds[-1]
 
-    run_periodically(reconcile_once, interval=3600, stopping=stopping)
+    run_periodically(Duty("reconcile", 3600, reconcile_once), stopping)
     assert len(rounds) == 1
 
 

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from cdm_graph.events import COMPUTE_NODE_FIELDS, ComputeNodeEvent, InstanceEvent, decode
-from cdm_graph.mapping import Action, HostEvidence
-from cdm_graph.plan import (
-    BatchFold,
-    StoredComputeNode,
-    StoredGraph,
-    StoredInstance,
-    resolve,
-)
+from cdm_graph.families import decode
+from cdm_graph.families.base import Action, HostEvidence
+from cdm_graph.families.compute_node import ComputeNodeEvent, StoredComputeNode
+from cdm_graph.families.instance import InstanceEvent, StoredInstance
+from cdm_graph.plan.batch import BatchFold, resolve
+from cdm_graph.schema.compute_node import DESCRIPTION_FIELDS as COMPUTE_NODE_FIELDS
 from tests.nova import at, notification
+from tests.plans import stored_graph
 
 UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
 
 
 def _rows(writes, name):
-    for statement in writes.statements:
-        if statement.name == f"write/{name}":
+    for statement in writes.writes.statements:
+        if statement.name == f"batch/{name}":
             return statement.parameters["rows"]
     return []
 
@@ -41,36 +39,36 @@ def _stored_instance(time: float, **properties) -> StoredInstance:
 
 
 def test_an_instance_event_lacking_a_field_keeps_the_stored_value():
-    stored = StoredGraph({UUID: _stored_instance(1, architecture="aarch64")}, {})
+    stored = stored_graph({UUID: _stored_instance(1, architecture="aarch64")}, {})
     writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored)
-    [row] = _rows(writes, "upsert_instances")
+    [row] = _rows(writes, "instance/upsert")
     assert row["properties"]["architecture"] == "aarch64"
     assert row["properties"]["last_event"] == "reconcile"
 
 
 def test_an_instance_event_lacking_a_field_leaves_it_null_on_a_new_instance():
-    writes = resolve(BatchFold.of([_reconciled_instance(10)]), StoredGraph({}, {}))
-    [row] = _rows(writes, "upsert_instances")
+    writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored_graph({}, {}))
+    [row] = _rows(writes, "instance/upsert")
     assert row["properties"]["architecture"] is None
 
 
 def test_a_deleted_instance_keeps_nothing_for_a_later_event_lacking_a_field():
-    stored = StoredGraph(
+    stored = stored_graph(
         {UUID: StoredInstance({"event_time": at(1), "architecture": "aarch64"}, deleted_at=at(5))},
         {},
     )
     writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored)
-    [row] = _rows(writes, "upsert_instances")
+    [row] = _rows(writes, "instance/upsert")
     assert row["properties"]["architecture"] is None
 
 
 def test_a_compute_node_event_lacking_a_field_keeps_the_stored_value():
     described = {key: None for key in COMPUTE_NODE_FIELDS if key != "service_version"}
     event = ComputeNodeEvent("reconcile", at(10), "h1", Action.UPSERT, described)
-    stored = StoredGraph(
+    stored = stored_graph(
         {},
         {"h1": StoredComputeNode(True, at(1), properties={"service_version": 61})},
     )
-    [row] = _rows(resolve(BatchFold.of([event]), stored), "upsert_compute_nodes")
+    [row] = _rows(resolve(BatchFold.of([event]), stored), "compute_node/upsert")
     assert row["properties"]["service_version"] == 61
     assert row["properties"]["service_event_time"] == at(10)

@@ -1,6 +1,6 @@
 """Nova's samples resolve their $ref chains as the brief describes."""
 
-from cdm_graph.samples import deep_merge, load_sample
+from cdm_graph.transport.samples import deep_merge, load_sample
 from tests.nova import sample_file
 
 

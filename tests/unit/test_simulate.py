@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 
-from cdm_graph.events import Skipped, decode
+from cdm_graph.families import decode
 from cdm_graph.mapping import NOTIFICATION_MAPPING
-from cdm_graph.messages import from_record
-from cdm_graph.samples import load_sample
 from cdm_graph.simulate import NovaSimulator
+from cdm_graph.transport.envelope import Skipped, from_record
+from cdm_graph.transport.samples import load_sample
 from tests.nova import sample_file
 
 OPERATIONS = 400

@@ -6,7 +6,8 @@ import threading
 from typing import Any
 
 from cdm_graph.metrics import SyncMetrics
-from cdm_graph.sync import REQUEUE, BatchHandler
+from cdm_graph.sync.handler import BatchHandler
+from cdm_graph.transport.listener import REQUEUE
 
 
 class Untouchable:

@@ -1,6 +1,6 @@
 // Draws the HOSTS edge of each instance from its host (locked, so present). The edge
 // carries the time of the event that placed the instance, and the instance's uuid for the
-// index unhost_instances uses.
+// index batch/instance/unhost uses.
 // $rows: [{uuid, hostname, since}]
 UNWIND $rows AS row
 MATCH (i:Instance {uuid: row.uuid})

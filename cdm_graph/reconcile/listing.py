@@ -32,7 +32,10 @@ from openstack.connection import Connection
 from openstack.exceptions import SDKException, raise_from_response
 from openstack.proxy import Proxy
 
-from cdm_graph.events import instance_disk_gb
+from cdm_graph.decode import key_value_pairs
+from cdm_graph.schema import ElementSchema, Kind, Role
+from cdm_graph.schema.compute_node import COMPUTE_NODE, HYPERVISOR_FIELDS
+from cdm_graph.schema.instance import INSTANCE, instance_disk_gb
 
 LOG = logging.getLogger(__name__)
 
@@ -44,18 +47,33 @@ SERVERS_MICROVERSION = "2.73"  # embedded flavor (2.47), locked_reason (2.73)
 
 NOVA_COMPUTE = "nova-compute"
 IRONIC = "ironic"
-# Placement resource class -> (total, reserved, allocation ratio) property names; the third
-# item is the hypervisor's own field, used where Placement has no inventory of the class.
-RESOURCE_CLASSES: Mapping[str, tuple[str, str, str, str]] = {
-    "VCPU": ("vcpus", "vcpu_reserved", "vcpu_ratio", "vcpus"),
-    "MEMORY_MB": ("memory_mb", "memory_mb_reserved", "memory_ratio", "memory_mb"),
-    "DISK_GB": ("disk_gb", "disk_gb_reserved", "disk_ratio", "local_gb"),
+# The hypervisor's own count of each Placement resource class, used where Placement has no
+# inventory of the class (as Watcher does).
+HYPERVISOR_OWN: Mapping[str, str] = {
+    "VCPU": "vcpus", "MEMORY_MB": "memory_mb", "DISK_GB": "local_gb"
 }
-CAPACITY_FIELDS: tuple[str, ...] = tuple(
-    name for total, reserved, ratio, _ in RESOURCE_CLASSES.values()
-    for name in (total, reserved, ratio)
-)
-HYPERVISOR_FIELDS: tuple[str, ...] = ("uuid", "hypervisor_hostname", *CAPACITY_FIELDS)
+
+
+def _resource_classes() -> dict[str, tuple[str, str, str, str]]:
+    """Placement resource class -> the properties its inventory's total, reserved and
+    allocation ratio go to (``api`` paths of the compute node schema), and the hypervisor's
+    own field."""
+    fields: dict[str, dict[str, str]] = {}
+    for name in HYPERVISOR_FIELDS:
+        api = COMPUTE_NODE[name].api or ""
+        resource_class, _, field_name = api.partition(".")
+        if resource_class in HYPERVISOR_OWN:
+            fields.setdefault(resource_class, {})[field_name] = name
+    return {
+        resource_class: (
+            by_field["total"], by_field["reserved"], by_field["allocation_ratio"],
+            HYPERVISOR_OWN[resource_class],
+        )
+        for resource_class, by_field in fields.items()
+    }
+
+
+RESOURCE_CLASSES: Mapping[str, tuple[str, str, str, str]] = _resource_classes()
 # nova.compute.power_state codes, as the notifications spell them.
 POWER_STATES: Mapping[int, str] = {
     0: "pending",
@@ -232,15 +250,7 @@ def _list_compute_nodes(connection: Connection, listing: Listing, progress: Prog
 
 def _service_properties(service: Mapping[str, Any]) -> dict[str, Any]:
     # No service_version: os-services does not show it, a notification does.
-    return {
-        "status": service.get("status"),
-        "state": service.get("state"),
-        "disabled_reason": service.get("disabled_reason"),
-        "forced_down": bool(service.get("forced_down")),
-        "availability_zone": service.get("zone"),
-        "service_uuid": service.get("id"),
-        "last_seen_up": _moment(service.get("updated_at")),
-    }
+    return from_api(COMPUTE_NODE, service)
 
 
 def _hypervisor(
@@ -298,49 +308,43 @@ def _list_servers(
 
 
 def server_properties(server: Mapping[str, Any]) -> dict[str, Any]:
-    """A server of /servers/detail (2.73) as the instance properties notifications write;
-    ``architecture`` and ``flavor_id`` are not shown there, so left out."""
-    flavor = server.get("flavor") or {}
-    # A volume-backed server shows "" for its image.
-    image = server.get("image")
-    image_uuid = (image.get("id") if isinstance(image, Mapping) else None) or None
-    root_gb = _count(flavor.get("disk"))
-    ephemeral_gb = _count(flavor.get("ephemeral"))
-    swap_mb = _count(flavor.get("swap"))
-    power_state = server.get("OS-EXT-STS:power_state")
-    return {
-        "name": server.get("name"),
-        "description": server.get("description"),
-        "state": server.get("OS-EXT-STS:vm_state"),
-        "power_state": POWER_STATES.get(power_state) if power_state is not None else None,
-        "task_state": server.get("OS-EXT-STS:task_state"),
-        "project_id": server.get("tenant_id"),
-        "user_id": server.get("user_id"),
-        "availability_zone": server.get("OS-EXT-AZ:availability_zone"),
-        "image_uuid": image_uuid,
-        "key_name": server.get("key_name"),
-        "locked": server.get("locked"),
-        # The API shows "" for an instance locked without a reason; notifications show null.
-        "locked_reason": server.get("locked_reason") or None,
-        "created_at": _moment(server.get("created")),
-        "launched_at": _moment(server.get("OS-SRV-USG:launched_at")),
-        "terminated_at": _moment(server.get("OS-SRV-USG:terminated_at")),
-        "updated_at": _moment(server.get("updated")),
-        "flavor_name": flavor.get("original_name"),
-        "vcpus": flavor.get("vcpus"),
-        "memory_mb": flavor.get("ram"),
-        "root_gb": root_gb,
-        "ephemeral_gb": ephemeral_gb,
-        "swap_mb": swap_mb,
-        "disk_gb": instance_disk_gb(image_uuid, root_gb, ephemeral_gb, swap_mb),
-        "metadata": key_value_pairs(server.get("metadata") or {}),
-        "extra_specs": key_value_pairs(flavor.get("extra_specs") or {}),
-    }
+    """A server of /servers/detail (2.73) as the instance properties notifications write:
+    every descriptive property the schema reads from the API (``architecture`` and
+    ``flavor_id`` are not shown there, so left out), and ``disk_gb`` derived from them."""
+    properties = from_api(INSTANCE, server)
+    power_state = properties["power_state"]
+    properties["power_state"] = POWER_STATES.get(power_state) if power_state is not None else None
+    properties["disk_gb"] = instance_disk_gb(
+        properties["image_uuid"],
+        properties["root_gb"],
+        properties["ephemeral_gb"],
+        properties["swap_mb"],
+    )
+    return properties
 
 
-def key_value_pairs(mapping: Mapping[str, Any]) -> list[str]:
-    """Maps as Neo4j can hold them, the way notifications store them: sorted "key=value"."""
-    return sorted(f"{key}={value}" for key, value in mapping.items())
+def from_api(schema: ElementSchema, item: Mapping[str, Any]) -> dict[str, Any]:
+    """The descriptive properties of ``schema`` an API document shows, each read from its
+    declared path and converted to its declared kind."""
+    properties: dict[str, Any] = {}
+    for prop in schema.from_api():
+        if prop.role is not Role.DESCRIPTION or prop.api is None:
+            continue
+        value: Any = item
+        for part in prop.api.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if prop.empty_means_none and value == "":
+            value = None
+        if prop.kind is Kind.MOMENT:
+            value = _moment(value)
+        elif prop.kind is Kind.PAIRS:
+            value = key_value_pairs(value or {})
+        elif prop.absent is not None:
+            value = prop.absent if value in (None, "") else value
+            if prop.kind is Kind.INTEGER:
+                value = _count(value)
+        properties[prop.name] = value
+    return properties
 
 
 def _count(value: Any) -> int:

@@ -10,27 +10,19 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from neo4j.exceptions import AuthError, ConfigurationError, Forbidden, Neo4jError
 
-from cdm_graph.apply import GraphWriter
-from cdm_graph.events import Envelope, Event, Rejected, Skipped, decode
+from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.families import decode
+from cdm_graph.families.base import Event
 from cdm_graph.gateway import RETRYABLE
+from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, Skipped
 
 LOG = logging.getLogger(__name__)
 
 # Errors no message is to blame for: they stop the work instead of setting messages aside.
 FATAL = (AuthError, Forbidden, ConfigurationError)
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A message set aside, with why; ``message`` is what arrived, for an operator to replay."""
-
-    reason: str
-    message: Any
-    event_type: str | None = None
 
 
 @dataclass(slots=True)

@@ -1,6 +1,6 @@
 // Takes the write lock on the compute nodes whose capacity a reconcile may write, before it
 // reads their capacity_time: a concurrent reconcile or service deletion waits. Unlike
-// lock_compute_nodes, a host not in the graph is not created: capacity only goes to
+// batch/compute_node/lock, a host not in the graph is not created: capacity only goes to
 // described compute nodes.
 // $keys: sorted hostnames
 UNWIND $keys AS hostname

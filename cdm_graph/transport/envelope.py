@@ -1,14 +1,58 @@
-"""Envelopes from the forms a notification comes in: oslo.messaging's listener arguments, its
-wire format, captured JSON lines, and Nova's sample files."""
+"""The envelope of a notification, from the forms it comes in: oslo.messaging's listener
+arguments, its wire format, captured JSON lines, and Nova's sample files."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from cdm_graph.events import Envelope, Rejected, parse_event_time
+
+class Rejected(ValueError):
+    """A message that cannot be applied: it is set aside with this reason."""
+
+
+class Skipped(Exception):
+    """A well-formed message that has nothing to do with the compute data model."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A message set aside, with why; ``message`` is what arrived, for an operator to replay."""
+
+    reason: str
+    message: Any
+    event_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One notification as oslo.messaging hands it over."""
+
+    event_type: str
+    payload: Any
+    time: datetime
+    publisher_id: str = ""
+    priority: str = "INFO"
+    message_id: str | None = None
+
+
+def parse_event_time(value: Any) -> datetime:
+    """oslo.messaging's ``metadata['timestamp']``: naive UTC ``YYYY-MM-DD HH:MM:SS[.ffffff]``."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise Rejected(f"timestamp {value!r} is not an ISO date and time") from exc
+    else:
+        raise Rejected(f"timestamp must be a string, got {type(value).__name__}")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
 
 
 def from_listener(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,12 +30,15 @@ import openstack
 from openstack.connection import Connection
 from oslo_config import cfg
 
-from cdm_graph import __version__, statements
-from cdm_graph.apply import GraphWriter
-from cdm_graph.events import ComputeNodeEvent, Event, InstanceEvent
-from cdm_graph.gateway import RETRYABLE, native
-from cdm_graph.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
-from cdm_graph.mapping import Action, HostEvidence
+from cdm_graph import __version__
+from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.families.base import Action, Event, HostEvidence
+from cdm_graph.families.compute_node import ComputeNodeEvent
+from cdm_graph.families.instance import InstanceEvent
+from cdm_graph.gateway import rows, run
+from cdm_graph.plan.clock import older
+from cdm_graph.reconcile.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
+from cdm_graph.sync.duties import Duty
 
 LOG = logging.getLogger(__name__)
 
@@ -90,10 +92,6 @@ def _chunks(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
         yield items[start : start + size]
 
 
-def _older(stored_time: datetime | None, listed_at: datetime) -> bool:
-    return stored_time is None or stored_time < listed_at
-
-
 def apply_listing(
     writer: GraphWriter,
     listing: Listing,
@@ -103,12 +101,12 @@ def apply_listing(
     """Write the listing to the graph; remove what it lacks only if it is complete."""
     when = listing.started_at
     stored_instances = {
-        record["uuid"]: native(record["event_time"])
-        for record in writer.read("read/listed_instances")
+        row["uuid"]: row["event_time"]
+        for row in writer.gateway.query("reconcile/listed_instances")
     }
     stored_nodes = {
-        record["hostname"]: native(record["service_event_time"])
-        for record in writer.read("read/listed_compute_nodes")
+        row["hostname"]: row["service_event_time"]
+        for row in writer.gateway.query("reconcile/listed_compute_nodes")
     }
     summary = Summary(error=listing.error)
     summary.left_out.update(
@@ -146,14 +144,14 @@ def apply_listing(
     if listing.complete:
         listed = {server.uuid for server in listing.servers} | listing.left_out_servers
         for uuid, stored_time in sorted(stored_instances.items()):
-            if uuid not in listed and _older(stored_time, when):
+            if uuid not in listed and older(stored_time, when):
                 removals.append(
                     InstanceEvent(RECONCILE, when, uuid, Action.DELETE, HostEvidence.STALE)
                 )
                 summary.removed[INSTANCES] += 1
         hosts = {node.hostname for node in listing.compute_nodes} | listing.left_out_hosts
         for hostname, stored_time in sorted(stored_nodes.items()):
-            if hostname not in hosts and _older(stored_time, when):
+            if hostname not in hosts and older(stored_time, when):
                 removals.append(ComputeNodeEvent(RECONCILE, when, hostname, Action.DELETE))
                 summary.removed[COMPUTE_NODES] += 1
 
@@ -167,32 +165,32 @@ def apply_listing(
                 advance(len(chunk))
 
         write(node_events)
-        for rows in _chunks(capacity, batch_size):
-            writer.transaction(_write_capacity, rows)
-            advance(len(rows))
+        for chunk in _chunks(capacity, batch_size):
+            writer.gateway.write(_write_capacity, chunk)
+            advance(len(chunk))
         write(instance_events)
         write(removals)
     return summary
 
 
-def _write_capacity(tx: neo4j.ManagedTransaction, rows: Sequence[dict[str, Any]]) -> None:
+def _write_capacity(tx: neo4j.ManagedTransaction, capacity: Sequence[dict[str, Any]]) -> None:
     """Capacity of described compute nodes only (one deleted since the listing began keeps
     none), and only newer than the listing it holds capacity from."""
-    keys = sorted({row["hostname"] for row in rows})
-    tx.run(statements.load("write/lock_compute_node_capacity"), keys=keys).consume()
+    keys = sorted({row["hostname"] for row in capacity})
+    run(tx, "reconcile/lock_capacity", keys=keys).consume()
     held = {
-        record["hostname"]: (record["described"], native(record["capacity_time"]))
-        for record in tx.run(statements.load("read/compute_node_capacity"), keys=keys)
+        row["hostname"]: (row["described"], row["capacity_time"])
+        for row in rows(tx, "reconcile/read_capacity", keys=keys)
     }
     newer = [
         row
-        for row in rows
+        for row in capacity
         if row["hostname"] in held
         and held[row["hostname"]][0] is True
-        and _older(held[row["hostname"]][1], row["time"])
+        and older(held[row["hostname"]][1], row["time"])
     ]
     if newer:
-        tx.run(statements.load("write/upsert_compute_node_capacity"), rows=newer).consume()
+        run(tx, "reconcile/upsert_capacity", rows=newer).consume()
 
 
 def connect(cloud: str | None) -> Connection:
@@ -235,50 +233,22 @@ def progress_for(stream: Any) -> Progress:
     return terminal_progress if stream.isatty() else no_progress
 
 
-def run_periodically(
-    reconcile_once: Callable[[], Summary],
-    interval: float,
-    stopping: threading.Event,
-) -> None:
-    """Reconcile now, then every ``interval`` seconds until ``stopping`` is set. A failure is
-    logged and waits for the next round: the notifications go on meanwhile."""
-    while not stopping.is_set():
-        try:
-            summary = reconcile_once()
-            LOG.info("reconcile done: %s", summary.text().replace("\n", "; "))
-        except RETRYABLE:
-            if stopping.is_set():
-                break  # the writer gave up waiting for Neo4j because the service stops
-            LOG.exception("reconcile failed: Neo4j unavailable; next in %.0f s", interval)
-        except Exception:
-            LOG.exception("reconcile failed; next in %.0f s", interval)
-        if stopping.wait(interval):
-            break
-
-
-def start_periodic(
-    conf: cfg.ConfigOpts, writer: GraphWriter, stopping: threading.Event
-) -> threading.Thread | None:
-    """The periodic reconcile of ``cdm-graph sync``, if ``[reconcile] interval`` asks for one."""
+def periodic_duty(conf: cfg.ConfigOpts, writer: GraphWriter) -> Duty | None:
+    """The periodic reconcile of ``cdm-graph sync``, if ``[reconcile] interval`` asks for one:
+    at start, then every interval."""
     interval = conf.reconcile.interval
     if interval <= 0:
         return None
 
     def reconcile_once() -> Summary:
-        return reconcile(
+        summary = reconcile(
             conf.reconcile.cloud,
             writer,
             page_size=conf.reconcile.page_size,
             batch_size=conf.sync.batch_size,
         )
+        LOG.info("reconcile done: %s", summary.text().replace("\n", "; "))
+        return summary
 
-    thread = threading.Thread(
-        target=run_periodically,
-        args=(reconcile_once, float(interval), stopping),
-        name="cdm-graph-reconcile",
-        daemon=True,
-    )
-    thread.start()
     LOG.info("reconciling with the cloud every %d s", interval)
-    return thread
-
+    return Duty("reconcile", float(interval), reconcile_once)

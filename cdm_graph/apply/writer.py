@@ -1,0 +1,109 @@
+"""Apply: a batch plan in one managed Neo4j transaction, through the gateway.
+
+One batch is one transaction: every family's locks (in the registry's order), its reads of
+the locked elements, the writes its resolve step decided, then each family's cleanup.
+Transient errors inside the transaction (deadlocks between synchronizers, leader switches)
+are retried by the driver; Neo4j being away is waited out by the gateway's backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import neo4j
+import tenacity
+
+from cdm_graph import statements
+from cdm_graph.families import FAMILIES
+from cdm_graph.families.base import Event
+from cdm_graph.gateway import Gateway, run
+from cdm_graph.plan.batch import BatchFold, BatchState, resolve
+
+LOG = logging.getLogger(__name__)
+
+# The tombstones of each family that leaves them, oldest first, $limit at a time.
+EXPIRING_TOMBSTONES = ("upkeep/expire_instance_tombstones", "upkeep/expire_compute_node_tombstones")
+
+
+def run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> BatchState:
+    """Lock, read, resolve, write and clean up one batch; returns what was decided."""
+    for statement in fold.locks():
+        run(tx, statement.name, **statement.parameters).consume()
+    locked = fold.lock_keys()
+    reading = BatchState(fold.folds, locked)
+    # Dependents first: a family's stored state may name elements of an earlier family (an
+    # instance's former host), which are locked before that family reads. Locked after the
+    # batch's own locks, out of order: a deadlock this rarely causes is retried by the driver.
+    for family in reversed(FAMILIES):
+        keys = sorted(locked[family.name])
+        if not keys:
+            continue
+        stored, named = family.read(tx, keys, reading)
+        reading.stored[family.name] = stored
+        for name, wanted in named.items():
+            extra = set(wanted) - locked[name]
+            if extra:
+                run(tx, f"batch/{name}/lock", keys=sorted(extra)).consume()
+                locked[name] |= extra
+    batch = resolve(fold, reading.stored, locked)
+    for statement in batch.writes.statements:
+        run(tx, statement.name, **statement.parameters).consume()
+    for family in FAMILIES:
+        family.cleanup(tx, batch)
+    return batch
+
+
+class GraphWriter:
+    """Writes batches of events to one Neo4j database, through a ``Gateway``."""
+
+    def __init__(
+        self,
+        gateway: Gateway | neo4j.Driver,
+        database: str = "neo4j",
+        retry: tenacity.Retrying | None = None,
+    ) -> None:
+        if not isinstance(gateway, Gateway):
+            gateway = Gateway(gateway, database, retry)
+        self.gateway = gateway
+
+    def with_retry(self, retry: tenacity.Retrying) -> GraphWriter:
+        """The same writer, waiting for Neo4j as ``retry`` says."""
+        return GraphWriter(self.gateway.with_retry(retry))
+
+    def apply_batch(self, events: Sequence[Event]) -> None:
+        """Apply the events in one transaction; the graph is as if applied one by one."""
+        fold = BatchFold.of(events)
+        if fold:
+            self.gateway.write(run_batch, fold)
+
+    def expire_tombstones(self, ttl: timedelta, limit: int = 10_000) -> int:
+        """Forget deletions older than ``ttl``; returns how many tombstones went."""
+        before = datetime.now(UTC).replace(tzinfo=None) - ttl
+        expired = 0
+        for name in EXPIRING_TOMBSTONES:
+            while True:
+                count = self.gateway.write(_expire, name, before, limit)
+                expired += count
+                if count < limit:
+                    break
+        return expired
+
+    def run_schema(self) -> list[str]:
+        """Create the constraints and indexes of ``cypher/schema`` (idempotent)."""
+        names = statements.names("schema")
+        for name in names:
+            self.gateway.execute(name)
+        return names
+
+    def ping(self) -> None:
+        self.gateway.ping()
+
+
+def _expire(tx: neo4j.ManagedTransaction, name: str, before: datetime, limit: int) -> int:
+    record = run(tx, name, before=before, limit=limit).single()
+    return int(record["expired"]) if record else 0
+
+
+

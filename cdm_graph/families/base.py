@@ -1,0 +1,169 @@
+"""What an element family is: the unit Nova publishes in (``instance.*``, ``service.*``), and
+the unit cdm-graph grows by.
+
+A family owns, in one module: its rows of the event table (``rules``), its decoder, its fold
+(the newest facts of a batch per element, order-free), its read of the stored state, its
+resolve step (what the batch writes, under Nova's clock) and its Cypher folder
+(``cypher/batch/<family>/``). ``cdm_graph.families`` registers them; nothing else branches
+on the element.
+
+A batch transaction runs every family's steps in the registry's order, which is also the
+order locks are taken in (a family may lock elements of a family registered before it, never
+after, so no two batches wait for each other in a cycle):
+
+1. ``lock_keys``: what each family's fold needs locked, in its own or an earlier family;
+2. each family's ``lock`` statement, in registry order, keys sorted;
+3. ``read``, in reverse registry order: a family's stored state may name elements of an
+   earlier family, which are then locked before that family reads;
+4. ``resolve``, in registry order: an earlier family's decisions (a compute node's deletion)
+   are there for the later ones;
+5. the writes of every family, stage by stage (forget, write, link), then ``cleanup``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from cdm_graph.schema import ElementSchema
+
+if TYPE_CHECKING:
+    import neo4j
+
+    from cdm_graph.decode import Fields
+    from cdm_graph.transport.envelope import Envelope
+
+
+class Action(enum.Enum):
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class HostEvidence(enum.Enum):
+    """How far an event's ``host`` can be trusted (see ``cdm_graph.mapping``)."""
+
+    AUTHORITATIVE = "authoritative"
+    HINT = "hint"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One row of the event table: the family the event belongs to, what it does to its
+    element, and how far its host can be trusted."""
+
+    family: str
+    action: Action
+    host: HostEvidence = HostEvidence.STALE
+
+
+class Event(Protocol):
+    """What every family's events have: their family, the element's key and Nova's time."""
+
+    family: ClassVar[str]
+
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def time(self) -> datetime: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def action(self) -> Action: ...
+
+
+class Stage(enum.IntEnum):
+    """The order of a batch's writes across families: forget (tombstones, removals, edges
+    that go), then write (descriptions), then link (edges between the written elements)."""
+
+    FORGET = 1
+    WRITE = 2
+    LINK = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement: the name of its file under ``cypher/`` and its parameters."""
+
+    name: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class Writes:
+    """What a batch's resolve decided, as statements per stage, in the order they run."""
+
+    staged: list[tuple[Stage, Statement]] = field(default_factory=list)
+
+    def add(self, stage: Stage, name: str, **parameters: Any) -> None:
+        """Add a statement unless it has nothing to do (every parameter empty)."""
+        if any(parameters.values()):
+            self.staged.append((stage, Statement(name, parameters)))
+
+    @property
+    def statements(self) -> list[Statement]:
+        # A stable sort: within a stage, the families' order and each family's own.
+        return [statement for _, statement in sorted(self.staged, key=lambda item: item[0])]
+
+
+class Batch(Protocol):
+    """What a family's steps see of the batch: every family's fold and stored state, the
+    resolution so far, and where to put its writes."""
+
+    @property
+    def folds(self) -> Mapping[str, Any]: ...
+    @property
+    def keys(self) -> Mapping[str, set[str]]: ...
+    @property
+    def stored(self) -> Mapping[str, Any]: ...
+    @property
+    def resolved(self) -> dict[str, Any]: ...
+    @property
+    def writes(self) -> Writes: ...
+
+
+def known_or_kept(
+    described: Mapping[str, Any], stored: Mapping[str, Any], keys: Iterable[str]
+) -> dict[str, Any]:
+    """The event's value of each key; where the event lacks the key (the APIs a reconcile
+    reads do not show every field a notification carries), the stored value."""
+    return {key: described[key] if key in described else stored.get(key) for key in keys}
+
+
+class Family(Protocol):
+    """An element family (see the module's docstring for the order of its steps)."""
+
+    name: ClassVar[str]
+    schema: ClassVar[ElementSchema]
+    # Its rows of the event table.
+    rules: ClassVar[Mapping[str, Rule]]
+    # The payload major versions its decoder understands.
+    payload_majors: ClassVar[frozenset[int]]
+
+    def decode(self, envelope: Envelope, rule: Rule, data: Fields) -> Event: ...
+
+    def fold(self, events: Iterable[Event]) -> Any:
+        """The batch's events of this family, folded per element: order-free."""
+        ...
+
+    def lock_keys(self, fold: Any) -> Mapping[str, Iterable[str]]:
+        """Family name -> keys the batch must lock for this family's elements."""
+        ...
+
+    def read(
+        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
+    ) -> tuple[Any, Mapping[str, Iterable[str]]]:
+        """The stored state of the locked ``keys``, and the keys of earlier families it
+        names (locked before those families read)."""
+        ...
+
+    def resolve(self, batch: Batch) -> None:
+        """Decide this family's writes (pure: folds and stored state in, writes out)."""
+        ...
+
+    def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
+        """After the writes: what only the written graph can tell (empty stubs)."""
+        ...

@@ -1,0 +1,316 @@
+"""The instance family: ``instance.*``, whose payloads carry the whole instance
+(``InstancePayload`` and its subclasses, 1.x; ``InstanceUpdatePayload`` went to 2.x).
+
+How far each event's ``host`` can be trusted (``cdm_graph.mapping`` explains the three
+kinds) decides the ``HOSTS`` edge: the newest authoritative placement wins; a hint places an
+instance no authoritative event has placed yet; a stale host is never used. A deletion
+leaves a tombstone, so that an older event cannot bring the instance back and a newer one
+(``instance.restore.end`` after ``instance.soft_delete.end``) can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import neo4j
+
+from cdm_graph import gateway
+from cdm_graph.decode import Fields, described
+from cdm_graph.families.base import (
+    Action,
+    Batch,
+    Event,
+    HostEvidence,
+    Rule,
+    Stage,
+    known_or_kept,
+)
+from cdm_graph.families.compute_node import NAME as COMPUTE_NODE
+from cdm_graph.families.compute_node import HostResolution, StoredComputeNodes
+from cdm_graph.plan.clock import after, latest, newer
+from cdm_graph.schema import ElementSchema
+from cdm_graph.schema.instance import (
+    DESCRIPTION_FIELDS,
+    INSTANCE,
+    STATE_FIELDS,
+    instance_disk_gb,
+)
+from cdm_graph.transport.envelope import Envelope
+
+NAME = "instance"
+CYPHER = f"batch/{NAME}"
+
+AUTHORITATIVE, HINT, STALE = HostEvidence.AUTHORITATIVE, HostEvidence.HINT, HostEvidence.STALE
+
+
+def _instance(host: HostEvidence) -> Rule:
+    return Rule(NAME, Action.UPSERT, host)
+
+
+_REMOVE = Rule(NAME, Action.DELETE)
+
+RULES: Mapping[str, Rule] = MappingProxyType(
+    {
+        # Add or update the instance.
+        "instance.create.end": _instance(AUTHORITATIVE),
+        "instance.update": _instance(AUTHORITATIVE),
+        "instance.lock": _instance(HINT),
+        "instance.unlock": _instance(HINT),
+        "instance.pause.end": _instance(HINT),
+        "instance.unpause.end": _instance(HINT),
+        "instance.power_off.end": _instance(HINT),
+        "instance.power_on.end": _instance(HINT),
+        "instance.shutdown.end": _instance(HINT),
+        "instance.suspend.end": _instance(HINT),
+        "instance.resume.end": _instance(HINT),
+        "instance.rescue.end": _instance(HINT),
+        "instance.unrescue.end": _instance(HINT),
+        "instance.restore.end": _instance(HINT),
+        "instance.shelve.end": _instance(HINT),
+        "instance.unshelve.end": _instance(AUTHORITATIVE),
+        # After an evacuation Nova sends it with the old host.
+        "instance.rebuild.end": _instance(STALE),
+        "instance.resize_confirm.end": _instance(AUTHORITATIVE),
+        # Sent from the source while the migration still runs: earlier than post_dest.
+        "instance.live_migration_force_complete.end": _instance(HINT),
+        "instance.live_migration_post_dest.end": _instance(AUTHORITATIVE),
+        # Beyond Watcher's list: the events that move or unhost an instance.
+        "instance.resize.end": _instance(AUTHORITATIVE),
+        "instance.resize_finish.end": _instance(AUTHORITATIVE),
+        "instance.resize_revert.end": _instance(AUTHORITATIVE),
+        "instance.live_migration_rollback.end": _instance(AUTHORITATIVE),
+        # Its host is null: the instance keeps no HOSTS edge.
+        "instance.shelve_offload.end": _instance(AUTHORITATIVE),
+        # Remove the instance.
+        "instance.delete.end": _REMOVE,
+        "instance.soft_delete.end": _REMOVE,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceEvent:
+    """An instance as one event describes it; ``properties`` has every description field of
+    the schema (None where the payload has no value). A reconcile's event lacks the keys its
+    API does not show: the graph keeps what it holds for those."""
+
+    family: ClassVar[str] = NAME
+    event_type: str
+    time: datetime
+    uuid: str
+    action: Action
+    host_evidence: HostEvidence
+    host: str | None = None
+    node: str | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.uuid
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    time: datetime
+    host: str | None
+    node: str | None
+
+
+@dataclass(slots=True)
+class InstanceFold:
+    latest: InstanceEvent | None = None
+    authoritative: Placement | None = None
+    hint: Placement | None = None
+    deleted_at: datetime | None = None
+
+    def add(self, event: InstanceEvent) -> None:
+        if event.action is Action.DELETE:
+            self.deleted_at = latest(self.deleted_at, event.time)
+            return
+        self.latest = newer(self.latest, event)
+        placement = Placement(event.time, event.host, event.node)
+        if event.host_evidence is HostEvidence.AUTHORITATIVE:
+            self.authoritative = newer(self.authoritative, placement)
+        # A hint without a host says nothing (an instance not scheduled yet).
+        elif event.host_evidence is HostEvidence.HINT and event.host is not None:
+            self.hint = newer(self.hint, placement)
+
+    @property
+    def hostnames(self) -> set[str]:
+        """The hosts the batch may place it on."""
+        return {
+            placement.host
+            for placement in (self.authoritative, self.hint)
+            if placement is not None and placement.host is not None
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInstance:
+    """An instance as the graph holds it; a placeholder (just locked) has no event_time."""
+
+    properties: Mapping[str, Any]
+    deleted_at: datetime | None = None
+    hosted_by: str | None = None
+    hosted_since: datetime | None = None
+
+    @property
+    def hostnames(self) -> set[str]:
+        """The hosts its stored state names: the batch may move it back to one of them."""
+        names = {
+            self.hosted_by,
+            self.properties.get("authoritative_host"),
+            self.properties.get("hinted_host"),
+        }
+        return {name for name in names if name is not None}
+
+
+def decode_instance(envelope: Envelope, rule: Rule, data: Fields) -> InstanceEvent:
+    uuid = data.key("uuid")
+    properties = described(INSTANCE, data)
+    properties["disk_gb"] = instance_disk_gb(
+        properties["image_uuid"],
+        properties["root_gb"],
+        properties["ephemeral_gb"],
+        properties["swap_mb"],
+    )
+    return InstanceEvent(
+        event_type=envelope.event_type,
+        time=envelope.time,
+        uuid=uuid,
+        action=rule.action,
+        host_evidence=rule.host,
+        host=data.text("host"),
+        node=data.text("node"),
+        properties={name: properties[name] for name in DESCRIPTION_FIELDS},
+    )
+
+
+class InstanceFamily:
+    name: ClassVar[str] = NAME
+    schema: ClassVar[ElementSchema] = INSTANCE
+    rules: ClassVar[Mapping[str, Rule]] = RULES
+    payload_majors: ClassVar[frozenset[int]] = frozenset({1, 2})
+
+    def decode(self, envelope: Envelope, rule: Rule, data: Fields) -> InstanceEvent:
+        return decode_instance(envelope, rule, data)
+
+    def fold(self, events: Iterable[Event]) -> dict[str, InstanceFold]:
+        folds: dict[str, InstanceFold] = {}
+        for event in events:
+            assert isinstance(event, InstanceEvent)
+            folds.setdefault(event.uuid, InstanceFold()).add(event)
+        return folds
+
+    def lock_keys(self, fold: dict[str, InstanceFold]) -> Mapping[str, Iterable[str]]:
+        hostnames: set[str] = set().union(*(instance.hostnames for instance in fold.values()))
+        return {COMPUTE_NODE: hostnames, NAME: fold.keys()}
+
+    def read(
+        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
+    ) -> tuple[dict[str, StoredInstance], Mapping[str, Iterable[str]]]:
+        instances = {
+            record["uuid"]: StoredInstance(
+                properties=record["properties"],
+                deleted_at=record["deleted_at"],
+                hosted_by=record["hostname"],
+                hosted_since=record["since"],
+            )
+            for record in gateway.rows(tx, f"{CYPHER}/read", keys=list(keys))
+        }
+        # Hosts the stored instances name that the batch does not: an instance may fall back
+        # to one (its authoritative host forgotten after a deletion) or leave one.
+        named: set[str] = set().union(*(instance.hostnames for instance in instances.values()))
+        return instances, {COMPUTE_NODE: named}
+
+    def resolve(self, batch: Batch) -> None:
+        folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
+        stored: dict[str, StoredInstance] = batch.stored.get(NAME) or {}
+        hosts: HostResolution = batch.resolved[COMPUTE_NODE]
+        tombstones, upserts, removals, unhost, host = [], [], [], set(), []
+        for uuid, fold in sorted(folds.items()):
+            current = stored.get(uuid, StoredInstance({}))
+            floor = latest(current.deleted_at, fold.deleted_at)
+            if fold.deleted_at is not None and floor != current.deleted_at:
+                tombstones.append({"uuid": uuid, "deleted_at": floor})
+            state = _instance_state(fold, current, floor)
+            if state is None:
+                removals.append(uuid)
+                if current.hosted_by is not None:
+                    hosts.stub_candidates.add(current.hosted_by)
+                continue
+            if any(state[key] != current.properties.get(key) for key in STATE_FIELDS):
+                upserts.append({"uuid": uuid, "properties": state})
+            edge = None
+            if state["host"] is not None and after(
+                state["host_since"], hosts.floor.get(state["host"])
+            ):
+                edge = (state["host"], state["host_since"])
+            if edge != (current.hosted_by, current.hosted_since):
+                if current.hosted_by is not None:
+                    unhost.add(uuid)
+                    hosts.stub_candidates.add(current.hosted_by)
+                if edge is not None:
+                    host.append({"uuid": uuid, "hostname": edge[0], "since": edge[1]})
+
+        # Instances outside the batch placed on a deleted compute node before its deletion.
+        nodes: StoredComputeNodes | None = batch.stored.get(COMPUTE_NODE)
+        for hostname, hosted in (nodes.hosted if nodes else {}).items():
+            for uuid, since in hosted:
+                if uuid not in folds and not after(since, hosts.floor[hostname]):
+                    unhost.add(uuid)
+
+        batch.writes.add(Stage.FORGET, f"{CYPHER}/tombstone", rows=tombstones)
+        batch.writes.add(Stage.FORGET, f"{CYPHER}/unhost", keys=sorted(unhost))
+        batch.writes.add(Stage.FORGET, f"{CYPHER}/remove", keys=removals)
+        batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
+        batch.writes.add(Stage.LINK, f"{CYPHER}/host", rows=host)
+
+    def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
+        """Nothing: removals and placeholders are resolved in the batch."""
+
+
+def _instance_state(
+    fold: InstanceFold, current: StoredInstance, floor: datetime | None
+) -> dict[str, Any] | None:
+    """The instance after the batch, or None if it does not exist."""
+    stored = current.properties
+    stored_time = stored.get("event_time")
+    alive = after(stored_time, floor)
+    newest = fold.latest if fold.latest is not None and after(fold.latest.time, floor) else None
+    if newest is not None and (not alive or after(newest.time, stored_time)):
+        state = known_or_kept(newest.properties, stored if alive else {}, DESCRIPTION_FIELDS)
+        state.update(event_time=newest.time, last_event=newest.event_type)
+    elif alive:
+        state = {key: stored.get(key) for key in (*DESCRIPTION_FIELDS, "event_time", "last_event")}
+    else:
+        return None
+
+    def surviving(prefix: str) -> Placement | None:
+        at = stored.get(f"{prefix}_at") if alive else None
+        if not after(at, floor):
+            return None
+        return Placement(at, stored.get(f"{prefix}_host"), stored.get(f"{prefix}_node"))
+
+    def fresh(placement: Placement | None) -> Placement | None:
+        return placement if placement is not None and after(placement.time, floor) else None
+
+    authoritative = newer(surviving("authoritative"), fresh(fold.authoritative))
+    hint = newer(surviving("hinted"), fresh(fold.hint))
+    placement = authoritative or hint
+    state.update(
+        host=placement.host if placement else None,
+        node=placement.node if placement else None,
+        host_since=placement.time if placement else None,
+        authoritative_at=authoritative.time if authoritative else None,
+        authoritative_host=authoritative.host if authoritative else None,
+        authoritative_node=authoritative.node if authoritative else None,
+        hinted_at=hint.time if hint else None,
+        hinted_host=hint.host if hint else None,
+        hinted_node=hint.node if hint else None,
+    )
+    return state

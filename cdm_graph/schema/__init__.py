@@ -1,0 +1,102 @@
+"""Each element of the graph, declared once: its properties, their types, where each comes
+from in a notification and in the APIs a reconcile lists, and its name in Watcher's model.
+
+Everything else derives from these declarations or is tested against them: the decoders
+(``cdm_graph.families``) read the notification fields named here, the listing
+(``cdm_graph.reconcile.listing``) reads the API fields named here, the Cypher ``SET`` lists of
+``cypher/batch`` are checked against them by a test, and so are the client's read models.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+class Kind(enum.Enum):
+    """A property's type in the graph."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    # A UTC date and time (Neo4j DateTime).
+    MOMENT = "moment"
+    # A map, stored as a sorted list of "key=value" strings: Neo4j properties cannot hold maps,
+    # and a list stays filterable (WHERE 'tier=gold' IN i.metadata).
+    PAIRS = "pairs"
+
+
+class Role(enum.Enum):
+    """What a property is to the element."""
+
+    # What an event (or a listing) says of the element; the newest description wins whole.
+    DESCRIPTION = "description"
+    # Where the element is (instances): written by the placement rules, not copied.
+    PLACEMENT = "placement"
+    # What the graph keeps to decide on later events: event times, the last event's type.
+    BOOKKEEPING = "bookkeeping"
+    # What only the APIs show (compute nodes' hypervisor and capacity), with its own clock.
+    CAPACITY = "capacity"
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """One property of an element.
+
+    ``notification`` is the field's path in the payload's ``nova_object.data`` (``flavor.vcpus``
+    goes through the nested flavor object); ``api`` its path in the API document a reconcile
+    lists (``flavor.ram`` in a server of ``/servers/detail``). Either is None where that source
+    does not carry it (the graph then keeps what it holds); ``derived`` properties are computed
+    by the family from others (``disk_gb``). ``absent`` is the value when the source has
+    none (0 for a flavor's missing swap); ``empty_means_none`` reads "" as no value (a
+    volume-backed server's image).
+    """
+
+    name: str
+    kind: Kind
+    role: Role = Role.DESCRIPTION
+    notification: str | None = None
+    api: str | None = None
+    watcher: str | None = None
+    derived: bool = False
+    absent: Any = None
+    empty_means_none: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ElementSchema:
+    """An element: its label, its key and its properties, in the order the graph shows them."""
+
+    label: str
+    key: str
+    properties: tuple[Property, ...]
+
+    def __iter__(self) -> Iterator[Property]:
+        return iter(self.properties)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.properties)
+
+    def __getitem__(self, name: str) -> Property:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        raise KeyError(name)
+
+    def names_of(self, *roles: Role) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.properties if prop.role in roles)
+
+    def from_notification(self) -> tuple[Property, ...]:
+        return tuple(prop for prop in self.properties if prop.notification is not None)
+
+    def from_api(self) -> tuple[Property, ...]:
+        return tuple(prop for prop in self.properties if prop.api is not None)
+
+    def watcher_names(self) -> dict[str, str]:
+        """Graph name -> Watcher attribute name, for the properties Watcher's model has."""
+        return {prop.name: prop.watcher for prop in self.properties if prop.watcher}

@@ -1,0 +1,84 @@
+"""The family registry: every event type goes to exactly one family, and nothing reaches a
+family by default."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
+
+import pytest
+
+from cdm_graph.families import FAMILIES, REGISTRY, RegistryError, build_registry, decode
+from cdm_graph.families.base import Action, Rule
+from cdm_graph.families.compute_node import ComputeNodeFamily
+from cdm_graph.families.instance import InstanceFamily
+from cdm_graph.mapping import NOTIFICATION_MAPPING
+from cdm_graph.schema.instance import INSTANCE
+from cdm_graph.transport.envelope import Skipped
+from tests.nova import notification
+
+
+class Rogue(InstanceFamily):
+    """A family claiming an event type the instance family already claims."""
+
+    name: ClassVar[str] = "rogue"
+    rules: ClassVar[Mapping[str, Rule]] = MappingProxyType(
+        {"instance.lock": Rule("rogue", Action.UPSERT)}
+    )
+
+
+def test_an_event_type_no_family_claims_is_skipped_with_its_reason():
+    envelope = notification("instance.create.end", 1)
+    unknown = dataclasses.replace(envelope, event_type="aggregate.cache_images.start")
+    reason = r"'aggregate\.cache_images\.start' does not change the graph"
+    with pytest.raises(Skipped, match=reason):
+        decode(unknown)
+
+
+def test_two_families_claiming_one_event_type_cannot_be_registered():
+    with pytest.raises(RegistryError, match=r"instance\.lock is claimed by both"):
+        build_registry([ComputeNodeFamily(), InstanceFamily(), Rogue()])
+
+
+def test_a_family_cannot_register_rules_of_another_family():
+    class Stray(InstanceFamily):
+        name: ClassVar[str] = "stray"
+        rules: ClassVar[Mapping[str, Rule]] = MappingProxyType(
+            {"flavor.create": Rule("instance", Action.UPSERT)}
+        )
+
+    with pytest.raises(RegistryError, match="has a rule for 'instance'"):
+        build_registry([Stray()])
+
+
+def test_the_registry_is_built_when_the_package_is_imported(tmp_path, monkeypatch):
+    # A package registering two claimants of one event type fails as it is imported.
+    (tmp_path / "doubly_claimed.py").write_text(
+        "from cdm_graph.families import build_registry\n"
+        "from cdm_graph.families.compute_node import ComputeNodeFamily\n"
+        "from cdm_graph.families.instance import InstanceFamily\n"
+        "from tests.unit.test_families import Rogue\n"
+        "REGISTRY = build_registry([ComputeNodeFamily(), InstanceFamily(), Rogue()])\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(RegistryError):
+        __import__("doubly_claimed")
+
+
+def test_the_event_table_is_every_familys_rows():
+    rows = {event_type for family in FAMILIES for event_type in family.rules}
+    assert rows == set(NOTIFICATION_MAPPING) == set(REGISTRY.claims)
+
+
+def test_each_event_decodes_to_its_familys_event():
+    for event_type, rule in NOTIFICATION_MAPPING.items():
+        if event_type.startswith("service."):
+            continue  # needs a nova-compute binary; covered by the decode tests
+        assert decode(notification(event_type, 1)).family == rule.family
+
+
+def test_compute_nodes_are_registered_before_the_instances_placed_on_them():
+    assert [family.name for family in FAMILIES] == ["compute_node", "instance"]
+    assert REGISTRY["instance"].schema is INSTANCE

@@ -1,0 +1,72 @@
+"""Each element's properties are declared once (``cdm_graph.schema``): the Cypher that writes
+them, the decoders and the listing agree with the declaration."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cdm_graph import statements
+from cdm_graph.families import decode
+from cdm_graph.reconcile.listing import RESOURCE_CLASSES, server_properties
+from cdm_graph.schema import Role
+from cdm_graph.schema.compute_node import (
+    COMPUTE_NODE,
+    HYPERVISOR_FIELDS,
+    RESOURCES,
+    SERVICE_FIELDS,
+    capacity,
+)
+from cdm_graph.schema.instance import DESCRIPTION_FIELDS, INSTANCE, STATE_FIELDS
+from tests.nova import notification
+
+
+def _set(name: str, variable: str) -> set[str]:
+    """The properties a statement sets on ``variable``."""
+    text = statements.load(name)
+    return set(re.findall(rf"\b{variable}\.(\w+)\s*=", text))
+
+
+def test_upsert_instances_sets_every_property_of_the_instance_schema():
+    assert _set("batch/instance/upsert", "i") == set(INSTANCE.names) == set(STATE_FIELDS)
+
+
+def test_upsert_compute_nodes_sets_what_service_events_describe():
+    assert _set("batch/compute_node/upsert", "c") == {"described", *SERVICE_FIELDS}
+
+
+def test_a_reconcile_sets_the_hypervisor_properties_and_their_clock():
+    assert _set("reconcile/upsert_capacity", "c") == {*HYPERVISOR_FIELDS, "capacity_time"}
+
+
+def test_undescribing_a_compute_node_forgets_every_property_but_its_key():
+    assert _set("batch/compute_node/undescribe", "c") == set(COMPUTE_NODE.names)
+
+
+def test_an_instance_event_carries_exactly_the_descriptive_properties():
+    event = decode(notification("instance.create.end", 1, host="h1"))
+    assert tuple(event.properties) == DESCRIPTION_FIELDS
+
+
+def test_a_listed_server_carries_the_descriptive_properties_the_api_shows():
+    shown = {
+        prop.name for prop in INSTANCE if prop.role is Role.DESCRIPTION and prop.api
+    }
+    assert set(server_properties({"flavor": {}})) == shown | {"disk_gb"}
+
+
+def test_the_listing_reads_every_capacity_property_of_the_schema():
+    read = {name for total, reserved, ratio, _ in RESOURCE_CLASSES.values()
+            for name in (total, reserved, ratio)}
+    assert read | {"uuid", "hypervisor_hostname"} == set(HYPERVISOR_FIELDS)
+    assert {name for names in RESOURCES.values() for name in names} == read
+
+
+@pytest.mark.parametrize("prop", list(COMPUTE_NODE) + list(INSTANCE), ids=lambda p: p.name)
+def test_every_property_says_where_it_comes_from(prop):
+    assert prop.notification or prop.api or prop.derived or prop.role is not Role.DESCRIPTION
+
+
+def test_capacity_is_total_less_reserved_times_the_allocation_ratio():
+    assert capacity(total=32, reserved=4, ratio=2.0) == 56.0
