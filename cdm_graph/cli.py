@@ -217,7 +217,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from cdm_graph import queries
-    from cdm_graph.client import GraphClient
+    from cdm_graph.read.client import GraphClient
 
     try:
         if args.list:
