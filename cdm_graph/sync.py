@@ -27,13 +27,13 @@ from kombu.exceptions import KombuError
 from oslo_config import cfg
 
 from cdm_graph.apply import GraphWriter
-from cdm_graph.browser import HIGH_LOAD, MEDIUM_LOAD
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.events import Envelope, Rejected
 from cdm_graph.gateway import RETRYABLE, retrying
 from cdm_graph.messages import from_listener
 from cdm_graph.metrics import SyncMetrics, serve
 from cdm_graph.pipeline import Rejection, process_batch
+from cdm_graph.read.browser import HIGH_LOAD, MEDIUM_LOAD
 from cdm_graph.stack import REJECTED_EXCHANGE
 
 LOG = logging.getLogger(__name__)

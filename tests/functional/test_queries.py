@@ -8,7 +8,8 @@ import logging
 
 import pytest
 
-from cdm_graph import cli, queries
+from cdm_graph import cli
+from cdm_graph.read import queries
 from cdm_graph.read.client import GraphClient
 from tests import cloud
 
