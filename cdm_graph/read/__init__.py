@@ -10,5 +10,6 @@ read it.
 * ``queries``: the analysts' named queries of ``cypher/queries/``.
 * ``browser``: the Neo4j Browser's style and the display labels it styles by.
 
-It reaches Neo4j through ``cdm_graph.gateway`` only, and never imports the write side.
+It reaches Neo4j through ``cdm_graph.gateway`` only, and never imports the write side (a unit
+test checks it).
 """
