@@ -108,7 +108,7 @@ def reconcile_from_emulator(simulator: NovaSimulator, writer: Any) -> ReconcileR
 
 def snapshot_seconds(driver: Any) -> tuple[float, int, int]:
     """Time of GraphClient.snapshot(), and what it read (compute nodes, instances)."""
-    from cdm_graph.client import GraphClient
+    from cdm_graph.read.client import GraphClient
 
     client = GraphClient(driver)
     started = time.perf_counter()

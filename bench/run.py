@@ -95,7 +95,8 @@ METHOD_NOTES = (
     "graph.",
     "(6): reconcile lists the emulated cloud (tests/openstack_emulator.py, in this process, "
     "over HTTP, through openstacksdk as in production) and applies the listing with "
-    "`cdm_graph.reconcile.apply_listing`. Snapshot: `cdm_graph.client.GraphClient.snapshot()`.",
+    "`cdm_graph.reconcile.apply_listing`. "
+    "Snapshot: `cdm_graph.read.client.GraphClient.snapshot()`.",
 )
 
 

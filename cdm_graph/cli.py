@@ -216,8 +216,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from cdm_graph import queries
-    from cdm_graph.client import GraphClient
+    from cdm_graph.read import queries
+    from cdm_graph.read.client import GraphClient
 
     try:
         if args.list:
@@ -240,13 +240,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_browser(args: argparse.Namespace) -> int:
-    from cdm_graph import browser
+    from cdm_graph.gateway import NO_WAIT, Gateway
+    from cdm_graph.read import browser
 
     if args.action == "style":
         print(browser.style(), end="")
         return 0
     with _reading(load_config(args)) as (driver, database):
-        count = browser.label_compute_nodes(driver, database)
+        count = browser.label_compute_nodes(Gateway(driver, database, NO_WAIT))
     print(f"labelled {count} compute nodes")
     return 0
 

@@ -18,10 +18,10 @@ import tenacity
 from oslo_config import cfg
 
 from cdm_graph.apply.writer import GraphWriter
-from cdm_graph.browser import HIGH_LOAD, MEDIUM_LOAD
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.gateway import retrying
 from cdm_graph.metrics import SyncMetrics, serve
+from cdm_graph.read.browser import label_compute_nodes
 from cdm_graph.reconcile import periodic_duty as reconcile_duty
 from cdm_graph.sync.duties import Duty, Scheduler
 from cdm_graph.sync.handler import BatchHandler
@@ -126,9 +126,7 @@ def duties(
             Duty(
                 "Browser labels",
                 conf.sync.browser_labels_interval,
-                lambda: writer.gateway.execute(
-                    "browser/label_compute_nodes", medium=MEDIUM_LOAD, high=HIGH_LOAD
-                ),
+                lambda: label_compute_nodes(writer.gateway),
             )
         )
     reconcile = reconcile_duty(conf, writer)

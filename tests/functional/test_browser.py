@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cdm_graph import browser, stack
+from cdm_graph import stack
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.gateway import Gateway
+from cdm_graph.read import browser
 from tests import browser as driving
 from tests import cloud
 
@@ -26,7 +28,7 @@ UNDESCRIBED_GREY = "#C8CCD2"
 @pytest.fixture
 def labelled(apply, graph):
     cloud.build(apply, graph)
-    browser.label_compute_nodes(graph)
+    browser.label_compute_nodes(Gateway(graph))
     return graph
 
 
@@ -52,7 +54,7 @@ def test_display_labels_follow_a_change_when_refreshed(labelled):
     labelled.execute_query(
         "MATCH (c:ComputeNode {hostname: 'compute-1'}) SET c.state = 'down', c.vcpus = 2"
     )
-    browser.label_compute_nodes(labelled)
+    browser.label_compute_nodes(Gateway(labelled))
     assert labels_of(labelled)["compute-1"] == {"Enabled", "Down", "LoadOver"}
 
 
@@ -79,7 +81,7 @@ def page(neo4j_driver, neo4j_target, schema_applied):
     neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
     writer = GraphWriter(neo4j_driver)
     cloud.build(lambda *envelopes: process_batch(writer, list(envelopes)), neo4j_driver)
-    browser.label_compute_nodes(neo4j_driver)
+    browser.label_compute_nodes(Gateway(neo4j_driver))
     target = driving.BrowserTarget(
         browser_url=stack.browser_url(),
         bolt_address=f"{stack.HOST}:{stack.BOLT_PORT}",

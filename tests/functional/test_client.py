@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from neo4j.exceptions import ClientError
 
-from cdm_graph.client import (
+from cdm_graph.read.client import GraphClient
+from cdm_graph.read.models import (
     ComputeNodeNotFound,
-    GraphClient,
     InstanceNotFound,
     InstanceNotMapped,
 )
@@ -178,10 +178,10 @@ def test_snapshot_answers_like_the_graph(client):
 
 def test_snapshot_reads_in_one_transaction_with_two_queries(client, monkeypatch):
     ran: list[str] = []
-    original = client._read
+    original = client._gateway.read
 
-    def counting(work):
-        def spy(tx):
+    def counting(work, *args):
+        def spy(tx, *args):
             run = tx.run
 
             def recording(query, *args, **kwargs):
@@ -189,12 +189,12 @@ def test_snapshot_reads_in_one_transaction_with_two_queries(client, monkeypatch)
                 return run(query, *args, **kwargs)
 
             tx.run = recording
-            return work(tx)
+            return work(tx, *args)
 
         ran.append("transaction")
-        return original(spy)
+        return original(spy, *args)
 
-    monkeypatch.setattr(client, "_read", counting)
+    monkeypatch.setattr(client._gateway, "read", counting)
     client.snapshot()
     assert ran[0] == "transaction"
     assert len(ran) == 3

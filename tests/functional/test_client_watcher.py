@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdm_graph.client import GraphClient
+from cdm_graph.read.client import GraphClient
 from tests import cloud
 
 model_root = pytest.importorskip("watcher.decision_engine.model.model_root")

@@ -8,8 +8,9 @@ import logging
 
 import pytest
 
-from cdm_graph import cli, queries
-from cdm_graph.client import GraphClient
+from cdm_graph import cli
+from cdm_graph.read import queries
+from cdm_graph.read.client import GraphClient
 from tests import cloud
 
 pytestmark = pytest.mark.functional

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cdm_graph import queries
-from cdm_graph.queries import QueryError
+from cdm_graph.read import queries
+from cdm_graph.read.queries import QueryError
 
 HEADER = """\
 // Hosts by something: what it answers.

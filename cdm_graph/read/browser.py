@@ -4,6 +4,7 @@ The Browser's GraSS selects nodes by label only (``node.Label``), never by prope
 state, status and load of a compute node are shown through display labels that
 ``label_compute_nodes`` derives from its properties and its instances (``cdm-graph browser
 label``). They are a picture of one moment: run it again (or on a timer) to refresh them.
+Setting them is the read side's one write, in a write transaction of the gateway.
 ``docs/browser.md`` says how to load the style.
 """
 
@@ -14,7 +15,7 @@ from importlib.resources.abc import Traversable
 
 import neo4j
 
-from cdm_graph import statements
+from cdm_graph.gateway import Gateway, run
 
 STYLE = "browser/cdm-graph.grass"
 # Load bands, as fractions of capacity; beyond 1.0 a node is overcommitted (LoadOver).
@@ -34,18 +35,13 @@ def style() -> str:
 
 
 def label_compute_nodes(
-    driver: neo4j.Driver,
-    database: str = "neo4j",
-    medium: float = MEDIUM_LOAD,
-    high: float = HIGH_LOAD,
+    gateway: Gateway, medium: float = MEDIUM_LOAD, high: float = HIGH_LOAD
 ) -> int:
-    """Set the display labels of every compute node; returns how many were labelled."""
+    """Set the display labels of every compute node, in one write transaction of the
+    gateway; returns how many were labelled."""
 
     def work(tx: neo4j.ManagedTransaction) -> int:
-        record = tx.run(
-            statements.load("browser/label_compute_nodes"), medium=medium, high=high
-        ).single()
+        record = run(tx, "browser/label_compute_nodes", medium=medium, high=high).single()
         return int(record["labelled"]) if record else 0
 
-    with driver.session(database=database) as session:
-        return session.execute_write(work)
+    return gateway.write(work)

@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from importlib import resources
 from typing import Any
 
 from cdm_graph import statements
@@ -147,12 +146,7 @@ def parse(name: str, text: str) -> NamedQuery:
 
 
 def names() -> list[str]:
-    root = resources.files("cdm_graph.cypher").joinpath(FOLDER)
-    return sorted(
-        entry.name.removesuffix(".cypher")
-        for entry in root.iterdir()
-        if entry.name.endswith(".cypher")
-    )
+    return [name.removeprefix(f"{FOLDER}/") for name in statements.names(FOLDER)]
 
 
 def catalogue() -> list[NamedQuery]:

@@ -1,0 +1,111 @@
+"""Read the compute data model as Watcher strategies do, from Neo4j instead of memory.
+
+``GraphClient`` answers Watcher's ``ModelRoot`` read API (``cdm_graph.read.protocol``) with
+one Cypher statement of ``cypher/client/`` a call, and the analysts' named queries
+(``query``). It goes to Neo4j through a ``cdm_graph.gateway.Gateway``, in READ transactions:
+Neo4j refuses any write made through it. Given a driver, it does not wait for an absent Neo4j
+(``gateway.NO_WAIT``): strategies and analysts get an answer or an error at once.
+
+``snapshot()`` reads the whole model in one read transaction, with two queries whatever the
+size of the cloud, into a ``Snapshot`` a strategy may change; ``watcher_model()`` makes that
+a real Watcher ``ModelRoot`` (the ``watcher`` extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import neo4j
+
+from cdm_graph.gateway import NO_WAIT, Gateway, rows
+from cdm_graph.read.models import ComputeNode, Instance
+from cdm_graph.read.protocol import ModelReader
+from cdm_graph.read.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from watcher.decision_engine.model.model_root import ModelRoot
+
+
+def _node(row: dict[str, Any]) -> ComputeNode:
+    return ComputeNode.from_graph(row["node"])
+
+
+def _instance(row: dict[str, Any]) -> Instance:
+    return Instance.from_graph(row["instance"], row["hostname"])
+
+
+class GraphClient(ModelReader):
+    """Read-only access to the compute data model in Neo4j, with Watcher's ModelRoot API.
+
+    ``GraphClient(driver)`` or ``GraphClient(driver, database)`` reads through a gateway of
+    its own that does not wait for Neo4j; ``GraphClient(gateway)`` through that gateway, its
+    database and retries.
+    """
+
+    def __init__(self, driver: neo4j.Driver | Gateway, database: str | None = None) -> None:
+        if isinstance(driver, Gateway):
+            if database is not None:
+                raise ValueError("a gateway reads its own database: pass one or the other")
+            self._gateway = driver
+        else:
+            self._gateway = Gateway(driver, "neo4j" if database is None else database, NO_WAIT)
+
+    def query(self, name: str, **parameters: Any) -> list[dict[str, Any]]:
+        """Run one statement of ``cypher/`` (e.g. ``queries/overcommitted_hosts``) in a read
+        transaction; its rows as dicts, Neo4j's temporal values as Python's."""
+        return self._gateway.query(name, **parameters)
+
+    def _one(self, name: str, **parameters: Any) -> dict[str, Any] | None:
+        found = self.query(name, **parameters)
+        return found[0] if found else None
+
+    # ---------------------------------------------------------------- the read primitives
+
+    def _every_node(self) -> Iterable[ComputeNode]:
+        return map(_node, self.query("client/compute_nodes"))
+
+    def _every_instance(self) -> Iterable[Instance]:
+        return map(_instance, self.query("client/instances"))
+
+    def _node_by_uuid(self, uuid: str) -> ComputeNode | None:
+        row = self._one("client/compute_node_by_uuid", uuid=uuid)
+        return None if row is None else _node(row)
+
+    def _node_by_name(self, hostname: str) -> ComputeNode | None:
+        row = self._one("client/compute_node_by_hostname", hostname=hostname)
+        return None if row is None else _node(row)
+
+    def _instance_with_node(self, uuid: str) -> tuple[Instance, ComputeNode | None] | None:
+        row = self._one("client/instance_by_uuid", uuid=uuid)
+        if row is None:
+            return None
+        return _instance(row), None if row["node"] is None else _node(row)
+
+    def _hosted_by(self, node: ComputeNode) -> list[Instance] | None:
+        # By hostname alone: a node the graph does not hold hosts nothing.
+        hosted = self.query("client/hosted_instances", hostname=node.hostname)
+        return [_instance(row) for row in hosted]
+
+    def _usage(self, node: ComputeNode) -> tuple[ComputeNode, dict[str, int]] | None:
+        # Summed in Cypher: one row, however many instances the node hosts.
+        row = self._one("client/used_resources", hostname=node.hostname)
+        if row is None:
+            return None
+        return node, {"vcpu": row["vcpu"], "memory": row["memory"], "disk": row["disk"]}
+
+    # ---------------------------------------------------------------- whole model
+
+    def snapshot(self) -> Snapshot:
+        """The whole model as of one moment: one read transaction, two queries."""
+
+        def work(tx: neo4j.ManagedTransaction) -> Snapshot:
+            nodes = [_node(row) for row in rows(tx, "client/compute_nodes")]
+            instances = [_instance(row) for row in rows(tx, "client/instances")]
+            return Snapshot(nodes, instances)
+
+        return self._gateway.read(work)
+
+    def watcher_model(self) -> ModelRoot:
+        """A Watcher ``ModelRoot`` of the whole model (needs the ``watcher`` extra)."""
+        return self.snapshot().to_watcher_model()

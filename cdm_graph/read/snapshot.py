@@ -1,0 +1,103 @@
+"""The whole compute model in memory, as of one moment: what a Watcher strategy works on.
+
+A strategy changes its own copy of the model (``migrate_instance``, a node's status) while it
+decides, so ``GraphClient.snapshot()`` reads the whole model in one read transaction into a
+``Snapshot``. It answers the same read API as the live client (``ModelReader``) and takes
+such changes without touching the graph. ``to_watcher_model()`` builds a real Watcher
+``ModelRoot`` from it (the ``watcher`` extra), on which a Watcher strategy runs unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from cdm_graph.read import watcher as watcher_adapter
+from cdm_graph.read.models import ComputeNode, Instance, InstanceNotMapped
+from cdm_graph.read.protocol import ModelReader, used_by
+
+if TYPE_CHECKING:
+    from watcher.decision_engine.model.model_root import ModelRoot
+
+
+class Snapshot(ModelReader):
+    """The model in memory, answering GraphClient's API; a strategy may change it
+    (``migrate_instance``, ``update_node``) without touching the graph."""
+
+    def __init__(self, nodes: Iterable[ComputeNode], instances: Iterable[Instance]) -> None:
+        self._nodes: dict[str, ComputeNode] = {node.uuid: node for node in nodes}
+        self._uuid_of_host = {node.hostname: node.uuid for node in self._nodes.values()}
+        self._instances: dict[str, Instance] = {}
+        # node uuid -> instance uuids, in the order read (by uuid)
+        self._placement: dict[str, list[str]] = {uuid: [] for uuid in self._nodes}
+        for instance in instances:
+            self._instances[instance.uuid] = instance
+            if instance.host is not None:
+                self._placement[self._uuid_of_host[instance.host]].append(instance.uuid)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Snapshot:
+        # The elements are frozen, so they are shared; the placement is rebuilt from them.
+        return Snapshot(self._nodes.values(), self._instances.values())
+
+    # ---------------------------------------------------------------- the read primitives
+
+    def _every_node(self) -> Iterable[ComputeNode]:
+        return self._nodes.values()
+
+    def _every_instance(self) -> Iterable[Instance]:
+        return self._instances.values()
+
+    def _node_by_uuid(self, uuid: str) -> ComputeNode | None:
+        return self._nodes.get(uuid)
+
+    def _node_by_name(self, hostname: str) -> ComputeNode | None:
+        uuid = self._uuid_of_host.get(hostname)
+        return None if uuid is None else self._nodes[uuid]
+
+    def _instance_with_node(self, uuid: str) -> tuple[Instance, ComputeNode | None] | None:
+        instance = self._instances.get(uuid)
+        if instance is None:
+            return None
+        return instance, None if instance.host is None else self._node_by_name(instance.host)
+
+    def _hosted_by(self, node: ComputeNode) -> list[Instance] | None:
+        hosted = self._placement.get(node.uuid)
+        return None if hosted is None else [self._instances[uuid] for uuid in hosted]
+
+    def _usage(self, node: ComputeNode) -> tuple[ComputeNode, dict[str, int]] | None:
+        # The node as this snapshot holds it: a strategy may have changed it.
+        hosted = self._hosted_by(node)
+        return None if hosted is None else (self._nodes[node.uuid], used_by(hosted))
+
+    # ---------------------------------------------------------------- a strategy's changes
+
+    def migrate_instance(
+        self, instance: Instance, source_node: ComputeNode, destination_node: ComputeNode
+    ) -> bool:
+        """Move the instance in this snapshot only; False if source is destination."""
+        if source_node.uuid == destination_node.uuid:
+            return False
+        hosted = self._placement.get(source_node.uuid)
+        if hosted is None or instance.uuid not in hosted:
+            raise InstanceNotMapped(instance.uuid)
+        self.get_node_by_uuid(destination_node.uuid)
+        hosted.remove(instance.uuid)
+        self._placement[destination_node.uuid].append(instance.uuid)
+        self._instances[instance.uuid] = dataclasses.replace(
+            self._instances[instance.uuid],
+            host=destination_node.hostname,
+            hypervisor_hostname=destination_node.hypervisor_hostname,
+        )
+        return True
+
+    def update_node(self, node: ComputeNode) -> None:
+        """Replace a node by a changed copy (``dataclasses.replace(node, status=...)``)."""
+        self.get_node_by_uuid(node.uuid)
+        if node.hostname != self._nodes[node.uuid].hostname:
+            raise ValueError("a node's hostname is its identity in the graph: it cannot change")
+        self._nodes[node.uuid] = node
+
+    def to_watcher_model(self) -> ModelRoot:
+        """A real Watcher ``ModelRoot`` holding this snapshot (``cdm_graph.read.watcher``)."""
+        return watcher_adapter.to_watcher_model(self)
