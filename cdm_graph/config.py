@@ -7,6 +7,8 @@ the configuration file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 neo4j_group = cfg.OptGroup("neo4j", title="Neo4j connection")
@@ -144,7 +146,7 @@ def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(reconcile_opts, group=reconcile_group)
 
 
-def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:
     """Entry point for oslo-config-generator."""
     return [
         ("neo4j", neo4j_opts),

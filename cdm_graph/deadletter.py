@@ -4,6 +4,7 @@ fixed (``cdm-graph deadletter replay``)."""
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import logging
@@ -68,7 +69,7 @@ class DeadLetterStore:
         rows = [_row(rejection, now) for rejection in rejections]
         self._writer.gateway.execute("deadletter/store", rows=rows)
 
-    def list(self, limit: int = 1000) -> list[DeadLetter]:
+    def list(self, limit: int = 1000) -> builtins.list[DeadLetter]:
         records = self._writer.gateway.query("deadletter/list", limit=limit)
         return [
             DeadLetter(
@@ -83,7 +84,9 @@ class DeadLetterStore:
             for r in records
         ]
 
-    def replay(self, ids: Iterable[str] | None = None) -> tuple[list[str], list[DeadLetter]]:
+    def replay(
+        self, ids: Iterable[str] | None = None
+    ) -> tuple[builtins.list[str], builtins.list[DeadLetter]]:
         """Apply dead letters again; the applied ones are forgotten. Returns the ids applied
         and the letters still refused (with their new reason)."""
         wanted = set(ids) if ids is not None else None

@@ -90,7 +90,7 @@ def retrying(
         stop=stop or tenacity.stop_never,
         before_sleep=log_retry,
         reraise=True,
-        **({"sleep": sleep} if sleep is not None else {}),
+        sleep=sleep or tenacity.nap.sleep,
     )
 
 
@@ -107,7 +107,7 @@ def run(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> neo4j.Res
 def rows(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> list[dict[str, Any]]:
     """The records of one statement as dicts, Neo4j's temporal values as Python's."""
     return [
-        {key: native(value) for key, value in record.items()}
+        {key: native(record[key]) for key in record.keys()}  # noqa: SIM118 - a Record
         for record in run(tx, name, **parameters)
     ]
 

@@ -30,6 +30,15 @@ from oslo_messaging import opts as oslo_messaging_opts
 NOVA_OBJECT = "nova_object"
 
 
+class _Unchanged(enum.Enum):
+    """A keyword argument left out: the value stays as it is (None is a value)."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = _Unchanged.UNCHANGED
+
+
 @dataclass(frozen=True, slots=True)
 class Flavor:
     name: str
@@ -309,7 +318,7 @@ class NovaSimulator:
         state: str | None = None,
         power_state: str | None = None,
         task_state: str | None = None,
-        host: str | type[Ellipsis] | None = ...,
+        host: str | _Unchanged | None = UNCHANGED,
     ) -> Notification:
         """Change the instance and report it with ``instance.update``."""
         old_state, old_task_state = instance.state, instance.task_state
@@ -318,8 +327,8 @@ class NovaSimulator:
         if power_state is not None:
             instance.power_state = power_state
         instance.task_state = task_state
-        if host is not ...:
-            instance.host = host  # type: ignore[assignment]
+        if not isinstance(host, _Unchanged):
+            instance.host = host
         return self._update(instance, old_state, old_task_state)
 
     def _enabled_hosts(self, excluding: str | None = None) -> list[str]:

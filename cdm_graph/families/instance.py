@@ -292,7 +292,7 @@ def _instance_state(
 
     def surviving(prefix: str) -> Placement | None:
         at = stored.get(f"{prefix}_at") if alive else None
-        if not after(at, floor):
+        if at is None or not after(at, floor):
             return None
         return Placement(at, stored.get(f"{prefix}_host"), stored.get(f"{prefix}_node"))
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import kombu
 import oslo_messaging
+from kombu.connection import Connection
 from oslo_config import cfg
 
 
-def kombu_connection(conf: cfg.ConfigOpts, url: str | None) -> kombu.Connection:
+def kombu_connection(conf: cfg.ConfigOpts, url: str | None) -> Connection:
     """A connection to the first broker of ``url``."""
     parsed = oslo_messaging.TransportURL.parse(conf, url)
     host = parsed.hosts[0] if parsed.hosts else None
-    return kombu.Connection(
+    return Connection(
         hostname=(host.hostname if host else None) or "localhost",
         port=(host.port if host else None) or 5672,
         userid=(host.username if host else None) or "guest",

@@ -100,7 +100,7 @@ def from_record(record: Any, default_time: datetime | None = None) -> Envelope:
         raise Rejected("message has no payload")
     return from_listener(
         publisher_id=record.get("publisher_id", ""),
-        event_type=record.get("event_type"),
+        event_type=record.get("event_type"),  # type: ignore[arg-type]  # from_listener checks
         payload=record["payload"],
         metadata=metadata,
         priority=record.get("priority", "INFO"),

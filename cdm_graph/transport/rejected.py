@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-import kombu
+from kombu.connection import Connection
+from kombu.entity import Exchange, Queue
+from kombu.message import Message
 
 from cdm_graph.transport.envelope import Rejection
 
@@ -26,13 +28,13 @@ class RejectedDrain:
 
     def __init__(
         self,
-        connect: Callable[[], kombu.Connection],
+        connect: Callable[[], Connection],
         store: Callable[[Sequence[Rejection]], None],
     ) -> None:
         self._connect = connect
         self._store = store
-        self._exchange = kombu.Exchange(REJECTED_EXCHANGE, "fanout", durable=True)
-        self._queue = kombu.Queue(REJECTED_EXCHANGE, self._exchange, durable=True)
+        self._exchange = Exchange(REJECTED_EXCHANGE, "fanout", durable=True)
+        self._queue = Queue(REJECTED_EXCHANGE, self._exchange, durable=True)
 
     def drain(self, limit: int = 500) -> int:
         """Store and acknowledge what waits, up to ``limit``; returns how many."""
@@ -52,7 +54,7 @@ class RejectedDrain:
         return moved
 
 
-def rejection_of(message: kombu.Message) -> Rejection:
+def rejection_of(message: Message) -> Rejection:
     body = message.body
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     deaths = (message.headers or {}).get("x-death") or [{}]

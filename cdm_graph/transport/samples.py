@@ -51,4 +51,5 @@ def load_sample(path: Path) -> dict[str, Any]:
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise SampleError(f"{path}: {exc}") from exc
-    return resolve_refs(raw, path.parent)
+    resolved: dict[str, Any] = resolve_refs(raw, path.parent)
+    return resolved
