@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from cdm_graph.gateway import native
+from cdm_graph.schema.compute_node import COMPUTE_NODE, RESOURCES, capacity
 
 
 class ComputeResourceNotFound(LookupError):
@@ -52,11 +53,10 @@ def _pairs_to_dict(pairs: Iterable[str] | None) -> Mapping[str, str]:
     return MappingProxyType(dict(pair.split("=", 1) for pair in pairs or () if "=" in pair))
 
 
-# Watcher's names of a compute node's capacity (ComputeNode fields, here and in Watcher).
-CAPACITY_FIELDS: tuple[str, ...] = (
-    "vcpus", "vcpu_reserved", "vcpu_ratio",
-    "memory", "memory_mb_reserved", "memory_ratio",
-    "disk", "disk_gb_reserved", "disk_ratio",
+# Watcher's names of a compute node's capacity (ComputeNode fields, here and in Watcher),
+# from the schema's declaration of each resource's total, reserved and allocation ratio.
+CAPACITY_FIELDS: tuple[str, ...] = tuple(
+    COMPUTE_NODE[name].watcher or name for names in RESOURCES.values() for name in names
 )
 
 
@@ -85,15 +85,15 @@ class ComputeNode:
 
     @property
     def vcpu_capacity(self) -> float:
-        return (self.vcpus - self.vcpu_reserved) * self.vcpu_ratio
+        return capacity(self.vcpus, self.vcpu_reserved, self.vcpu_ratio)
 
     @property
     def memory_mb_capacity(self) -> float:
-        return (self.memory - self.memory_mb_reserved) * self.memory_ratio
+        return capacity(self.memory, self.memory_mb_reserved, self.memory_ratio)
 
     @property
     def disk_gb_capacity(self) -> float:
-        return (self.disk - self.disk_gb_reserved) * self.disk_ratio
+        return capacity(self.disk, self.disk_gb_reserved, self.disk_ratio)
 
     @classmethod
     def from_graph(cls, properties: Mapping[str, Any]) -> ComputeNode:

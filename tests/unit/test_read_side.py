@@ -149,3 +149,15 @@ def test_the_read_protocol_is_watchers_model_root_api() -> None:
     model_root = pytest.importorskip("watcher.decision_engine.model.model_root")
     assert [name for name in WATCHER_READ_API if not hasattr(model_root.ModelRoot, name)] == []
     assert [name for name in WATCHER_READ_API if not hasattr(ModelReader, name)] == []
+
+
+def test_the_read_models_have_every_watcher_name_the_schema_declares():
+    import dataclasses
+
+    from cdm_graph.read.models import ComputeNode, Instance
+    from cdm_graph.schema.compute_node import COMPUTE_NODE
+    from cdm_graph.schema.instance import INSTANCE
+
+    for model, schema in ((ComputeNode, COMPUTE_NODE), (Instance, INSTANCE)):
+        fields = {field.name for field in dataclasses.fields(model)}
+        assert set(schema.watcher_names().values()) <= fields, model.__name__
