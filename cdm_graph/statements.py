@@ -47,7 +47,13 @@ class CypherFolder:
         body = "\n".join(
             line for line in self.load(name).splitlines() if not line.lstrip().startswith("//")
         )
-        return not name.startswith("schema/") and _WRITING.search(body) is not None
+        return not is_schema(name) and _WRITING.search(body) is not None
+
+
+def is_schema(name: str) -> bool:
+    """A constraint or index: the statements of ``schema/`` (the shared elements'), and a
+    family folder's ``schema_*`` (its elements')."""
+    return name.startswith("schema/") or name.rpartition("/")[2].startswith("schema_")
 
 
 PRODUCT = CypherFolder(resources.files("cdm_graph.cypher"))

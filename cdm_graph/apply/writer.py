@@ -91,8 +91,14 @@ class GraphWriter:
         return expired
 
     def run_schema(self) -> list[str]:
-        """Create the constraints and indexes of ``cypher/schema`` (idempotent)."""
-        names = statements.names("schema")
+        """Create the constraints and indexes (idempotent): each family's (its folder's
+        ``schema_*`` statements) and the shared ones of ``cypher/schema``."""
+        names = [
+            name
+            for family in FAMILIES
+            for name in statements.names(f"batch/{family.name}")
+            if statements.is_schema(name)
+        ] + statements.names("schema")
         for name in names:
             self.gateway.execute(name)
         return names
