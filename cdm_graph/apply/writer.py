@@ -20,6 +20,7 @@ from cdm_graph.families import FAMILIES
 from cdm_graph.families.base import Event
 from cdm_graph.gateway import Gateway, run
 from cdm_graph.plan.batch import BatchFold, BatchState, resolve
+from cdm_graph.plan.clock import to_us
 
 LOG = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class GraphWriter:
 
 
 def _expire(tx: neo4j.ManagedTransaction, name: str, before: datetime, limit: int) -> int:
-    record = run(tx, name, before=before, limit=limit).single()
+    record = run(tx, name, before_us=to_us(before), limit=limit).single()
     return int(record["expired"]) if record else 0
 
 

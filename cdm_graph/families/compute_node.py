@@ -20,7 +20,7 @@ import neo4j
 from cdm_graph import gateway
 from cdm_graph.decode import Fields, described
 from cdm_graph.families.base import Action, Batch, Event, Rule, Stage, known_or_kept
-from cdm_graph.plan.clock import after, latest, newer
+from cdm_graph.plan.clock import after, encoded, from_us, latest, newer, to_us
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.compute_node import COMPUTE_NODE, DESCRIPTION_FIELDS, SERVICE_FIELDS
 from cdm_graph.transport.envelope import Envelope, Skipped
@@ -129,21 +129,33 @@ class ComputeNodeFamily:
     def read(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
     ) -> tuple[StoredComputeNodes, Mapping[str, Iterable[str]]]:
+        fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})
+        # The stored description only where the newest event lacks part of it.
+        lacking = sorted(
+            hostname
+            for hostname, node in fold.items()
+            if node.latest is not None and len(node.latest.properties) < len(DESCRIPTION_FIELDS)
+        )
+        described = {
+            record["hostname"]: record["properties"]
+            for record in gateway.rows(tx, f"{CYPHER}/read_described", keys=lacking)
+        } if lacking else {}
         nodes = {
             record["hostname"]: StoredComputeNode(
                 described=bool(record["described"]),
-                service_event_time=record["service_event_time"],
-                deleted_at=record["deleted_at"],
-                properties=record["properties"],
+                service_event_time=from_us(record["service_event_time_us"]),
+                deleted_at=from_us(record["deleted_at_us"]),
+                properties=described.get(record["hostname"], {}),
             )
-            for record in gateway.rows(tx, f"{CYPHER}/read", keys=list(keys))
+            for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
         }
-        fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})
         deleted = sorted(h for h, node in fold.items() if node.deleted_at is not None)
         hosted: dict[str, list[tuple[str, datetime]]] = {}
         if deleted:
-            for record in gateway.rows(tx, f"{CYPHER}/read_hosted", keys=deleted):
-                hosted.setdefault(record["hostname"], []).append((record["uuid"], record["since"]))
+            for record in gateway.run(tx, f"{CYPHER}/read_hosted", keys=deleted):
+                since = from_us(record["since_us"])
+                assert since is not None
+                hosted.setdefault(record["hostname"], []).append((record["uuid"], since))
         return StoredComputeNodes(nodes, hosted), {}
 
     def resolve(self, batch: Batch) -> None:
@@ -162,7 +174,7 @@ class ComputeNodeFamily:
             node = stored.nodes.get(hostname, StoredComputeNode())
             deleted_at = floor[hostname]
             if node_fold.deleted_at is not None and deleted_at != node.deleted_at:
-                tombstones.append({"hostname": hostname, "deleted_at": deleted_at})
+                tombstones.append({"hostname": hostname, "deleted_at_us": to_us(deleted_at)})
             alive = after(node.service_event_time, deleted_at)
             newest = node_fold.latest
             if (
@@ -174,7 +186,9 @@ class ComputeNodeFamily:
                     newest.properties, node.properties if alive else {}, DESCRIPTION_FIELDS
                 )
                 properties.update(service_event_time=newest.time, last_event=newest.event_type)
-                upserts.append({"hostname": hostname, "properties": properties})
+                upserts.append(
+                    {"hostname": hostname, "properties": encoded(COMPUTE_NODE, properties)}
+                )
             elif node.described and not alive:
                 undescribed.append(hostname)
         batch.resolved[NAME] = HostResolution(floor, set(hostnames))

@@ -31,12 +31,12 @@ from cdm_graph.families.base import (
 )
 from cdm_graph.families.compute_node import NAME as COMPUTE_NODE
 from cdm_graph.families.compute_node import HostResolution, StoredComputeNodes
-from cdm_graph.plan.clock import after, latest, newer
+from cdm_graph.plan.clock import after, encoded, from_us, latest, newer, to_us
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.instance import (
     DESCRIPTION_FIELDS,
     INSTANCE,
-    STATE_FIELDS,
+    PLACEMENT_FIELDS,
     instance_disk_gb,
 )
 from cdm_graph.transport.envelope import Envelope
@@ -213,14 +213,20 @@ class InstanceFamily:
     def read(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
     ) -> tuple[dict[str, StoredInstance], Mapping[str, Iterable[str]]]:
+        folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
+        # The stored description only where the newest event lacks part of it.
+        lacking = sorted(
+            uuid
+            for uuid, fold in folds.items()
+            if fold.latest is not None and len(fold.latest.properties) < len(DESCRIPTION_FIELDS)
+        )
+        described = {
+            record["uuid"]: record["properties"]
+            for record in gateway.rows(tx, f"{CYPHER}/read_described", keys=lacking)
+        } if lacking else {}
         instances = {
-            record["uuid"]: StoredInstance(
-                properties=record["properties"],
-                deleted_at=record["deleted_at"],
-                hosted_by=record["hostname"],
-                hosted_since=record["since"],
-            )
-            for record in gateway.rows(tx, f"{CYPHER}/read", keys=list(keys))
+            record["uuid"]: _stored(record, described.get(record["uuid"], {}))
+            for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
         }
         # Hosts the stored instances name that the batch does not: an instance may fall back
         # to one (its authoritative host forgotten after a deletion) or leave one.
@@ -231,20 +237,22 @@ class InstanceFamily:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
         stored: dict[str, StoredInstance] = batch.stored.get(NAME) or {}
         hosts: HostResolution = batch.resolved[COMPUTE_NODE]
-        tombstones, upserts, removals, unhost, host = [], [], [], set(), []
+        tombstones, upserts, moves, removals, unhost, host = [], [], [], [], set(), []
         for uuid, fold in sorted(folds.items()):
             current = stored.get(uuid, StoredInstance({}))
             floor = latest(current.deleted_at, fold.deleted_at)
             if fold.deleted_at is not None and floor != current.deleted_at:
-                tombstones.append({"uuid": uuid, "deleted_at": floor})
+                tombstones.append({"uuid": uuid, "deleted_at_us": to_us(floor)})
             state = _instance_state(fold, current, floor)
             if state is None:
                 removals.append(uuid)
                 if current.hosted_by is not None:
                     hosts.stub_candidates.add(current.hosted_by)
                 continue
-            if any(state[key] != current.properties.get(key) for key in STATE_FIELDS):
-                upserts.append({"uuid": uuid, "properties": state})
+            if "event_time" in state:
+                upserts.append({"uuid": uuid, "properties": encoded(INSTANCE, state)})
+            elif any(state[key] != current.properties.get(key) for key in PLACEMENT_FIELDS):
+                moves.append({"uuid": uuid, "properties": encoded(INSTANCE, state)})
             edge = None
             if state["host"] is not None and after(
                 state["host_since"], hosts.floor.get(state["host"])
@@ -255,7 +263,7 @@ class InstanceFamily:
                     unhost.add(uuid)
                     hosts.stub_candidates.add(current.hosted_by)
                 if edge is not None:
-                    host.append({"uuid": uuid, "hostname": edge[0], "since": edge[1]})
+                    host.append({"uuid": uuid, "hostname": edge[0], "since_us": to_us(edge[1])})
 
         # Instances outside the batch placed on a deleted compute node before its deletion.
         nodes: StoredComputeNodes | None = batch.stored.get(COMPUTE_NODE)
@@ -268,25 +276,53 @@ class InstanceFamily:
         batch.writes.add(Stage.FORGET, f"{CYPHER}/unhost", keys=sorted(unhost))
         batch.writes.add(Stage.FORGET, f"{CYPHER}/remove", keys=removals)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
+        batch.writes.add(Stage.WRITE, f"{CYPHER}/place", rows=moves)
         batch.writes.add(Stage.LINK, f"{CYPHER}/host", rows=host)
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
         """Nothing: removals and placeholders are resolved in the batch."""
 
 
+def _stored(record: neo4j.Record, described: Mapping[str, Any]) -> StoredInstance:
+    """An instance as its guards were read (times from their integer twins), with its stored
+    description where it was read."""
+    properties = {
+        **described,
+        "event_time": from_us(record["event_time_us"]),
+        "last_event": record["last_event"],
+        "host": record["host"],
+        "node": record["node"],
+        "host_since": from_us(record["host_since_us"]),
+        "authoritative_at": from_us(record["authoritative_at_us"]),
+        "authoritative_host": record["authoritative_host"],
+        "authoritative_node": record["authoritative_node"],
+        "hinted_at": from_us(record["hinted_at_us"]),
+        "hinted_host": record["hinted_host"],
+        "hinted_node": record["hinted_node"],
+    }
+    return StoredInstance(
+        properties=properties,
+        deleted_at=from_us(record["deleted_at_us"]),
+        hosted_by=record["hostname"],
+        hosted_since=from_us(record["since_us"]),
+    )
+
+
 def _instance_state(
     fold: InstanceFold, current: StoredInstance, floor: datetime | None
 ) -> dict[str, Any] | None:
-    """The instance after the batch, or None if it does not exist."""
+    """The instance after the batch, or None if it does not exist: its placement, and its
+    description with its time when an event of the batch renews it."""
     stored = current.properties
     stored_time = stored.get("event_time")
     alive = after(stored_time, floor)
     newest = fold.latest if fold.latest is not None and after(fold.latest.time, floor) else None
+    state: dict[str, Any]
     if newest is not None and (not alive or after(newest.time, stored_time)):
         state = known_or_kept(newest.properties, stored if alive else {}, DESCRIPTION_FIELDS)
         state.update(event_time=newest.time, last_event=newest.event_type)
     elif alive:
-        state = {key: stored.get(key) for key in (*DESCRIPTION_FIELDS, "event_time", "last_event")}
+        state = {}
     else:
         return None
 

@@ -3,8 +3,24 @@ reconcile). A time that is None is older than any other."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol, TypeVar
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from cdm_graph.schema import ElementSchema, Kind
+
+# Times cross the driver as integer microseconds since the epoch (naive UTC, as oslo.messaging
+# stamps them): the driver's temporal types cost more than everything else of a batch.
+EPOCH = datetime(1970, 1, 1)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def to_us(moment: datetime | None) -> int | None:
+    return None if moment is None else (moment - EPOCH) // MICROSECOND
+
+
+def from_us(value: int | None) -> datetime | None:
+    return None if value is None else EPOCH + timedelta(microseconds=value)
 
 
 class Timed(Protocol):
@@ -37,3 +53,19 @@ def older(stored: datetime | None, listed_at: datetime) -> bool:
     """Whether what the graph holds (None: nothing) is older than a listing begun at
     ``listed_at``, so that the listing may overwrite it."""
     return stored is None or stored < listed_at
+
+
+def encoded(schema: ElementSchema, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values as a statement of ``cypher/batch`` takes them: each clock as ``<name>_us``
+    (integer microseconds), each date Nova reported as an ISO string (Cypher's datetime()
+    parses it), everything else as it is. No temporal value crosses the driver."""
+    row: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = schema[name].kind
+        if kind is Kind.CLOCK:
+            row[f"{name}_us"] = to_us(value)
+        elif kind is Kind.MOMENT:
+            row[name] = None if value is None else value.isoformat()
+        else:
+            row[name] = value
+    return row

@@ -35,8 +35,8 @@ from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.families.base import Action, Event, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.instance import InstanceEvent
-from cdm_graph.gateway import rows, run
-from cdm_graph.plan.clock import older
+from cdm_graph.gateway import run
+from cdm_graph.plan.clock import from_us, older, to_us
 from cdm_graph.reconcile.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
 from cdm_graph.sync.duties import Duty
 
@@ -101,11 +101,11 @@ def apply_listing(
     """Write the listing to the graph; remove what it lacks only if it is complete."""
     when = listing.started_at
     stored_instances = {
-        row["uuid"]: row["event_time"]
+        row["uuid"]: from_us(row["event_time_us"])
         for row in writer.gateway.query("reconcile/listed_instances")
     }
     stored_nodes = {
-        row["hostname"]: row["service_event_time"]
+        row["hostname"]: from_us(row["service_event_time_us"])
         for row in writer.gateway.query("reconcile/listed_compute_nodes")
     }
     summary = Summary(error=listing.error)
@@ -122,7 +122,8 @@ def apply_listing(
         )
         if node.hypervisor is not None:
             capacity.append(
-                {"hostname": node.hostname, "time": when, "properties": dict(node.hypervisor)}
+                {"hostname": node.hostname, "time_us": to_us(when),
+                 "properties": dict(node.hypervisor)}
             )
     instance_events: list[Event] = []
     for server in listing.servers:
@@ -179,15 +180,15 @@ def _write_capacity(tx: neo4j.ManagedTransaction, capacity: Sequence[dict[str, A
     keys = sorted({row["hostname"] for row in capacity})
     run(tx, "reconcile/lock_capacity", keys=keys).consume()
     held = {
-        row["hostname"]: (row["described"], row["capacity_time"])
-        for row in rows(tx, "reconcile/read_capacity", keys=keys)
+        row["hostname"]: (row["described"], row["capacity_time_us"])
+        for row in run(tx, "reconcile/read_capacity", keys=keys)
     }
     newer = [
         row
         for row in capacity
         if row["hostname"] in held
         and held[row["hostname"]][0] is True
-        and older(held[row["hostname"]][1], row["time"])
+        and (held[row["hostname"]][1] is None or held[row["hostname"]][1] < row["time_us"])
     ]
     if newer:
         run(tx, "reconcile/upsert_capacity", rows=newer).consume()

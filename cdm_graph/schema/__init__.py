@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -22,8 +22,13 @@ class Kind(enum.Enum):
     INTEGER = "integer"
     NUMBER = "number"
     BOOLEAN = "boolean"
-    # A UTC date and time (Neo4j DateTime).
+    # A UTC date and time Nova reports (Neo4j DateTime), e.g. an instance's created_at.
     MOMENT = "moment"
+    # A time Nova's clock decides on (event times, placements, deletions). Stored twice: as
+    # ``<name>`` (Neo4j LocalDateTime, UTC) for analysts and the Browser, and as ``<name>_us``
+    # (integer microseconds since the epoch) for the guards, which read only the integer:
+    # no temporal value crosses the driver on the hot path.
+    CLOCK = "clock"
     # A map, stored as a sorted list of "key=value" strings: Neo4j properties cannot hold maps,
     # and a list stays filterable (WHERE 'tier=gold' IN i.metadata).
     PAIRS = "pairs"
@@ -74,6 +79,10 @@ class ElementSchema:
     label: str
     key: str
     properties: tuple[Property, ...]
+    _by_name: dict[str, Property] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {prop.name: prop for prop in self.properties})
 
     def __iter__(self) -> Iterator[Property]:
         return iter(self.properties)
@@ -82,11 +91,21 @@ class ElementSchema:
     def names(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.properties)
 
-    def __getitem__(self, name: str) -> Property:
+    @property
+    def stored_names(self) -> tuple[str, ...]:
+        """Every property the graph holds, the integer twin of each clock included."""
+        names: list[str] = []
         for prop in self.properties:
-            if prop.name == name:
-                return prop
-        raise KeyError(name)
+            names.append(prop.name)
+            if prop.kind is Kind.CLOCK:
+                names.append(f"{prop.name}_us")
+        return tuple(names)
+
+    def clocks(self) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.properties if prop.kind is Kind.CLOCK)
+
+    def __getitem__(self, name: str) -> Property:
+        return self._by_name[name]
 
     def names_of(self, *roles: Role) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.properties if prop.role in roles)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from cdm_graph.schema import ElementSchema, Kind, Property, Role
 
-TEXT, INTEGER, NUMBER, BOOLEAN, MOMENT = (
-    Kind.TEXT, Kind.INTEGER, Kind.NUMBER, Kind.BOOLEAN, Kind.MOMENT
+TEXT, INTEGER, NUMBER, BOOLEAN, MOMENT, CLOCK = (
+    Kind.TEXT, Kind.INTEGER, Kind.NUMBER, Kind.BOOLEAN, Kind.MOMENT, Kind.CLOCK
 )
 BOOKKEEPING, CAPACITY = Role.BOOKKEEPING, Role.CAPACITY
 
@@ -32,7 +32,7 @@ COMPUTE_NODE = ElementSchema(
         # Not shown by /os-services.
         Property("service_version", INTEGER, notification="version"),
         Property("last_seen_up", MOMENT, notification="last_seen_up", api="updated_at"),
-        Property("service_event_time", MOMENT, BOOKKEEPING),
+        Property("service_event_time", CLOCK, BOOKKEEPING),
         Property("last_event", TEXT, BOOKKEEPING),
         Property("described", BOOLEAN, BOOKKEEPING,
                  help="false while known only from instance events (a stub)"),
@@ -55,7 +55,7 @@ COMPUTE_NODE = ElementSchema(
                  watcher="disk_gb_reserved"),
         Property("disk_ratio", NUMBER, CAPACITY, api="DISK_GB.allocation_ratio",
                  watcher="disk_ratio"),
-        Property("capacity_time", MOMENT, Role.BOOKKEEPING,
+        Property("capacity_time", CLOCK, Role.BOOKKEEPING,
                  help="when the listing the capacity comes from began"),
     ),
 )

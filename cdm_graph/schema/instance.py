@@ -11,8 +11,8 @@ import math
 
 from cdm_graph.schema import ElementSchema, Kind, Property, Role
 
-TEXT, INTEGER, BOOLEAN, MOMENT, PAIRS = (
-    Kind.TEXT, Kind.INTEGER, Kind.BOOLEAN, Kind.MOMENT, Kind.PAIRS
+TEXT, INTEGER, BOOLEAN, MOMENT, CLOCK, PAIRS = (
+    Kind.TEXT, Kind.INTEGER, Kind.BOOLEAN, Kind.MOMENT, Kind.CLOCK, Kind.PAIRS
 )
 PLACEMENT, BOOKKEEPING = Role.PLACEMENT, Role.BOOKKEEPING
 
@@ -66,7 +66,7 @@ INSTANCE = ElementSchema(
         Property("extra_specs", PAIRS, notification="flavor.extra_specs",
                  api="flavor.extra_specs", watcher="flavor_extra_specs"),
         # The time and type of the event that wrote the description.
-        Property("event_time", MOMENT, BOOKKEEPING),
+        Property("event_time", CLOCK, BOOKKEEPING),
         Property("last_event", TEXT, BOOKKEEPING),
         # Where it is (host, node, since when), and the newest authoritative and hinted
         # placements that decide it (cdm_graph.families.instance).
@@ -74,11 +74,11 @@ INSTANCE = ElementSchema(
                  watcher="host"),
         Property("node", TEXT, PLACEMENT, notification="node",
                  api="OS-EXT-SRV-ATTR:hypervisor_hostname", watcher="hypervisor_hostname"),
-        Property("host_since", MOMENT, PLACEMENT),
-        Property("authoritative_at", MOMENT, PLACEMENT),
+        Property("host_since", CLOCK, PLACEMENT),
+        Property("authoritative_at", CLOCK, PLACEMENT),
         Property("authoritative_host", TEXT, PLACEMENT),
         Property("authoritative_node", TEXT, PLACEMENT),
-        Property("hinted_at", MOMENT, PLACEMENT),
+        Property("hinted_at", CLOCK, PLACEMENT),
         Property("hinted_host", TEXT, PLACEMENT),
         Property("hinted_node", TEXT, PLACEMENT),
     ),

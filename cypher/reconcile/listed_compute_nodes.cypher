@@ -3,4 +3,4 @@
 // to the batches: they go by themselves once nothing rests on them.
 MATCH (c:ComputeNode)
 WHERE c.described = true
-RETURN c.hostname AS hostname, c.service_event_time AS service_event_time
+RETURN c.hostname AS hostname, c.service_event_time_us AS service_event_time_us

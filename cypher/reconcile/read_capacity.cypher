@@ -3,4 +3,4 @@
 // $keys: hostnames
 UNWIND $keys AS hostname
 MATCH (c:ComputeNode {hostname: hostname})
-RETURN hostname, c.described AS described, c.capacity_time AS capacity_time
+RETURN hostname, c.described AS described, c.capacity_time_us AS capacity_time_us

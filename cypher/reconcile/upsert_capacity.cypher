@@ -2,10 +2,11 @@
 // its name and its capacity, with capacity_time, the time the listing began. No notification
 // carries these, so they have their own clock; the reconcile (cdm_graph.reconcile) has
 // already chosen, under lock, the rows newer than what each node holds.
-// $rows: [{hostname, time, properties: {...every key below...}}]
+// $rows: [{hostname, time_us, properties: {...every key below...}}], time_us in microseconds
+// since the epoch
 UNWIND $rows AS row
 MATCH (c:ComputeNode {hostname: row.hostname})
-WITH c, row.time AS time, row.properties AS p
+WITH c, row.time_us AS time_us, row.properties AS p
 SET c.uuid = p.uuid,
     c.hypervisor_hostname = p.hypervisor_hostname,
     c.vcpus = p.vcpus,
@@ -17,4 +18,5 @@ SET c.uuid = p.uuid,
     c.disk_gb = p.disk_gb,
     c.disk_gb_reserved = p.disk_gb_reserved,
     c.disk_ratio = p.disk_ratio,
-    c.capacity_time = time
+    c.capacity_time_us = time_us,
+    c.capacity_time = localdatetime('1970-01-01T00:00:00') + duration({microseconds: time_us})

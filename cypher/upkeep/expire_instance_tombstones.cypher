@@ -1,7 +1,7 @@
 // Forgets instance deletions older than the tombstone time to live, $limit at a time.
-// $before: local datetime (UTC); $limit: integer
+// $before_us: microseconds since the epoch (UTC); $limit: integer
 MATCH (t:InstanceTombstone)
-WHERE t.deleted_at < $before
+WHERE t.deleted_at_us < $before_us
 WITH t LIMIT $limit
 DELETE t
 RETURN count(*) AS expired

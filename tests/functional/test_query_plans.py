@@ -12,8 +12,8 @@ from datetime import datetime
 import pytest
 
 from cdm_graph import statements
-from cdm_graph.schema.compute_node import HYPERVISOR_FIELDS, SERVICE_FIELDS
-from cdm_graph.schema.instance import STATE_FIELDS
+from cdm_graph.schema.compute_node import COMPUTE_NODE, HYPERVISOR_FIELDS
+from cdm_graph.schema.instance import INSTANCE
 
 pytestmark = pytest.mark.functional
 
@@ -25,25 +25,28 @@ KEYS = {"keys": ["a", "b"]}
 PARAMETERS = {
     "batch/compute_node/lock": KEYS,
     "batch/instance/lock": KEYS,
-    "batch/compute_node/tombstone": {"rows": [{"hostname": "a", "deleted_at": WHEN}]},
-    "batch/instance/tombstone": {"rows": [{"uuid": "a", "deleted_at": WHEN}]},
+    "batch/compute_node/tombstone": {"rows": [{"hostname": "a", "deleted_at_us": 1}]},
+    "batch/instance/tombstone": {"rows": [{"uuid": "a", "deleted_at_us": 1}]},
     "batch/instance/unhost": KEYS,
     "batch/instance/remove": KEYS,
     "batch/instance/upsert": {
-        "rows": [{"uuid": "a", "properties": dict.fromkeys(STATE_FIELDS)}]
+        "rows": [{"uuid": "a", "properties": dict.fromkeys(INSTANCE.stored_names)}]
     },
-    "batch/instance/host": {"rows": [{"uuid": "a", "hostname": "h", "since": WHEN}]},
+    "batch/instance/place": {
+        "rows": [{"uuid": "a", "properties": dict.fromkeys(INSTANCE.stored_names)}]
+    },
+    "batch/instance/host": {"rows": [{"uuid": "a", "hostname": "h", "since_us": 1}]},
     "batch/compute_node/upsert": {
-        "rows": [{"hostname": "a", "properties": dict.fromkeys(SERVICE_FIELDS)}]
+        "rows": [{"hostname": "a", "properties": dict.fromkeys(COMPUTE_NODE.stored_names)}]
     },
     "batch/compute_node/undescribe": KEYS,
     "batch/compute_node/remove": KEYS,
     "reconcile/lock_capacity": KEYS,
     "reconcile/upsert_capacity": {
-        "rows": [{"hostname": "a", "time": WHEN, "properties": dict.fromkeys(HYPERVISOR_FIELDS)}]
+        "rows": [{"hostname": "a", "time_us": 1, "properties": dict.fromkeys(HYPERVISOR_FIELDS)}]
     },
-    "upkeep/expire_instance_tombstones": {"before": WHEN, "limit": 10},
-    "upkeep/expire_compute_node_tombstones": {"before": WHEN, "limit": 10},
+    "upkeep/expire_instance_tombstones": {"before_us": 1, "limit": 10},
+    "upkeep/expire_compute_node_tombstones": {"before_us": 1, "limit": 10},
     "deadletter/store": {
         "rows": [{"id": "a", "reason": "r", "event_type": "e", "publisher_id": "p",
                   "message": "{}", "received_at": WHEN}]

@@ -7,6 +7,8 @@ from cdm_graph import statements
 from cdm_graph.families import decode
 from cdm_graph.families.instance import StoredInstance
 from cdm_graph.plan.batch import BatchFold, resolve
+from cdm_graph.plan.clock import to_us
+from cdm_graph.schema.instance import INSTANCE
 from cdm_graph.schema.instance import STATE_FIELDS as INSTANCE_STATE
 from tests.nova import at, notification
 from tests.plans import stored_graph
@@ -44,7 +46,7 @@ def test_newest_description_and_newest_authoritative_host_win():
         "h1",
     )
     assert _writes(EVENTS)["instance/host"]["rows"] == [
-        {"uuid": UUID, "hostname": "h2", "since": at(3)}
+        {"uuid": UUID, "hostname": "h2", "since_us": to_us(at(3))}
     ]
 
 
@@ -52,7 +54,7 @@ def test_an_instance_state_names_every_property_upsert_instances_writes():
     text = statements.load("batch/instance/upsert")
     written = {line.split("=")[0].strip().removeprefix("SET ") for line in text.splitlines()
                if line.strip().startswith(("SET i.", "i."))}
-    assert written == {f"i.{key}" for key in INSTANCE_STATE}
+    assert written == {f"i.{key}" for key in INSTANCE.stored_names}
 
 
 def test_a_stored_newer_event_is_not_overwritten():
@@ -75,7 +77,9 @@ def test_a_deleted_compute_node_releases_the_instances_placed_before_its_deletio
     )
     writes = _writes([decode(notification("service.delete", 6, host="h3"))], stored)
     assert writes["instance/unhost"] == {"keys": ["early"]}
-    assert writes["compute_node/tombstone"] == {"rows": [{"hostname": "h3", "deleted_at": at(6)}]}
+    assert writes["compute_node/tombstone"] == {
+        "rows": [{"hostname": "h3", "deleted_at_us": to_us(at(6))}]
+    }
 
 
 def test_locks_take_hosts_then_instances_in_sorted_order():

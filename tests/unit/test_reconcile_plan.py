@@ -7,6 +7,7 @@ from cdm_graph.families.base import Action, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent, StoredComputeNode
 from cdm_graph.families.instance import InstanceEvent, StoredInstance
 from cdm_graph.plan.batch import BatchFold, resolve
+from cdm_graph.plan.clock import to_us
 from cdm_graph.schema.compute_node import DESCRIPTION_FIELDS as COMPUTE_NODE_FIELDS
 from tests.nova import at, notification
 from tests.plans import stored_graph
@@ -71,4 +72,4 @@ def test_a_compute_node_event_lacking_a_field_keeps_the_stored_value():
     )
     [row] = _rows(resolve(BatchFold.of([event]), stored), "compute_node/upsert")
     assert row["properties"]["service_version"] == 61
-    assert row["properties"]["service_event_time"] == at(10)
+    assert row["properties"]["service_event_time_us"] == to_us(at(10))

@@ -29,19 +29,28 @@ def _set(name: str, variable: str) -> set[str]:
 
 
 def test_upsert_instances_sets_every_property_of_the_instance_schema():
-    assert _set("batch/instance/upsert", "i") == set(INSTANCE.names) == set(STATE_FIELDS)
+    assert set(INSTANCE.names) == set(STATE_FIELDS)
+    assert _set("batch/instance/upsert", "i") == set(INSTANCE.stored_names)
+
+
+def test_placing_an_instance_sets_its_placement_properties():
+    placement = {name for name in INSTANCE.stored_names
+                 if INSTANCE[name.removesuffix("_us")].role is Role.PLACEMENT}
+    assert _set("batch/instance/place", "i") == placement
 
 
 def test_upsert_compute_nodes_sets_what_service_events_describe():
-    assert _set("batch/compute_node/upsert", "c") == {"described", *SERVICE_FIELDS}
+    written = {"described", *SERVICE_FIELDS, "service_event_time_us"}
+    assert _set("batch/compute_node/upsert", "c") == written
 
 
 def test_a_reconcile_sets_the_hypervisor_properties_and_their_clock():
-    assert _set("reconcile/upsert_capacity", "c") == {*HYPERVISOR_FIELDS, "capacity_time"}
+    clock = {"capacity_time", "capacity_time_us"}
+    assert _set("reconcile/upsert_capacity", "c") == {*HYPERVISOR_FIELDS, *clock}
 
 
 def test_undescribing_a_compute_node_forgets_every_property_but_its_key():
-    assert _set("batch/compute_node/undescribe", "c") == set(COMPUTE_NODE.names)
+    assert _set("batch/compute_node/undescribe", "c") == set(COMPUTE_NODE.stored_names)
 
 
 def test_an_instance_event_carries_exactly_the_descriptive_properties():

@@ -1,2 +1,2 @@
-CREATE RANGE INDEX compute_node_tombstone_deleted_at IF NOT EXISTS
-FOR (t:ComputeNodeTombstone) ON (t.deleted_at)
+CREATE RANGE INDEX compute_node_tombstone_deleted_at_us IF NOT EXISTS
+FOR (t:ComputeNodeTombstone) ON (t.deleted_at_us)

@@ -1,4 +1,5 @@
-// Describes each compute node as its newest nova-compute service event says.
+// Describes each compute node as its newest nova-compute service event says (see
+// batch/instance/upsert.cypher for how times are kept).
 // $rows: [{hostname, properties: {...every key below...}}]
 UNWIND $rows AS row
 MATCH (c:ComputeNode {hostname: row.hostname})
@@ -11,6 +12,7 @@ SET c.described = true,
     c.availability_zone = p.availability_zone,
     c.service_uuid = p.service_uuid,
     c.service_version = p.service_version,
-    c.last_seen_up = p.last_seen_up,
-    c.service_event_time = p.service_event_time,
+    c.last_seen_up = datetime(p.last_seen_up),
+    c.service_event_time_us = p.service_event_time_us,
+    c.service_event_time = localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.service_event_time_us}),
     c.last_event = p.last_event

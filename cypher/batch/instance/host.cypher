@@ -1,8 +1,13 @@
 // Draws the HOSTS edge of each instance from its host (locked, so present). The edge
-// carries the time of the event that placed the instance, and the instance's uuid for the
-// index batch/instance/unhost uses.
-// $rows: [{uuid, hostname, since}]
+// carries the time of the event that placed the instance (since_us, microseconds since the
+// epoch, for the guards; since, a LocalDateTime, for analysts), and the instance's uuid for
+// the index batch/instance/unhost uses.
+// $rows: [{uuid, hostname, since_us}]
 UNWIND $rows AS row
 MATCH (i:Instance {uuid: row.uuid})
 MATCH (c:ComputeNode {hostname: row.hostname})
-CREATE (c)-[:HOSTS {instance: row.uuid, since: row.since}]->(i)
+CREATE (c)-[:HOSTS {
+  instance: row.uuid,
+  since_us: row.since_us,
+  since: localdatetime('1970-01-01T00:00:00') + duration({microseconds: row.since_us})
+}]->(i)

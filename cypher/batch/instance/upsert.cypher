@@ -2,6 +2,9 @@
 // what is known of its host. Every property is named: a property set to null is removed.
 // metadata and extra_specs are lists of "key=value", filterable in Cypher:
 //   MATCH (i:Instance) WHERE 'tier=gold' IN i.metadata
+// Times come as integers (microseconds since the epoch, UTC): each clock is kept as that
+// integer (<name>_us, what the guards read) and as a LocalDateTime for analysts; Nova's own
+// dates (created_at, ...) come as ISO strings and are kept as DateTimes.
 // $rows: [{uuid, properties: {...every key below...}}]
 UNWIND $rows AS row
 MATCH (i:Instance {uuid: row.uuid})
@@ -19,10 +22,10 @@ SET i.name = p.name,
     i.architecture = p.architecture,
     i.locked = p.locked,
     i.locked_reason = p.locked_reason,
-    i.created_at = p.created_at,
-    i.launched_at = p.launched_at,
-    i.terminated_at = p.terminated_at,
-    i.updated_at = p.updated_at,
+    i.created_at = datetime(p.created_at),
+    i.launched_at = datetime(p.launched_at),
+    i.terminated_at = datetime(p.terminated_at),
+    i.updated_at = datetime(p.updated_at),
     i.flavor_name = p.flavor_name,
     i.flavor_id = p.flavor_id,
     i.vcpus = p.vcpus,
@@ -33,14 +36,21 @@ SET i.name = p.name,
     i.disk_gb = p.disk_gb,
     i.metadata = p.metadata,
     i.extra_specs = p.extra_specs,
-    i.event_time = p.event_time,
+    i.event_time_us = p.event_time_us,
+    i.event_time = localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.event_time_us}),
     i.last_event = p.last_event,
     i.host = p.host,
     i.node = p.node,
-    i.host_since = p.host_since,
-    i.authoritative_at = p.authoritative_at,
+    i.host_since_us = p.host_since_us,
+    i.host_since = CASE WHEN p.host_since_us IS NOT NULL
+      THEN localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.host_since_us}) END,
+    i.authoritative_at_us = p.authoritative_at_us,
+    i.authoritative_at = CASE WHEN p.authoritative_at_us IS NOT NULL
+      THEN localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.authoritative_at_us}) END,
     i.authoritative_host = p.authoritative_host,
     i.authoritative_node = p.authoritative_node,
-    i.hinted_at = p.hinted_at,
+    i.hinted_at_us = p.hinted_at_us,
+    i.hinted_at = CASE WHEN p.hinted_at_us IS NOT NULL
+      THEN localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.hinted_at_us}) END,
     i.hinted_host = p.hinted_host,
     i.hinted_node = p.hinted_node
