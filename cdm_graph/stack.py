@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdm_graph.sync import REJECTED_EXCHANGE
+
 LOG = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -827,7 +829,6 @@ def _enable_management() -> None:
         LOG.info("rabbitmq: management UI on http://%s:15672/ (guest/guest)", HOST)
 
 
-REJECTED_EXCHANGE = "cdm-graph.rejected"
 # The pool queues of `cdm-graph sync`: "cdm-graph" and the like of "cdm-graph-tests-1".
 REJECTING_QUEUES = "^cdm-graph(-.*)?$"
 

@@ -34,10 +34,12 @@ from cdm_graph.gateway import RETRYABLE, retrying
 from cdm_graph.messages import from_listener
 from cdm_graph.metrics import SyncMetrics, serve
 from cdm_graph.pipeline import Rejection, process_batch
-from cdm_graph.stack import REJECTED_EXCHANGE
 
 LOG = logging.getLogger(__name__)
 
+# Where RabbitMQ dead-letters what oslo.messaging rejects from the pool's queue (a body it
+# cannot parse), by a policy the operator sets (README); the drain below empties it.
+REJECTED_EXCHANGE = "cdm-graph.rejected"
 # Seconds between two moves of rejected messages into the dead-letter store.
 REJECTED_DRAIN_INTERVAL = 2.0
 
