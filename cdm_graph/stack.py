@@ -15,6 +15,10 @@ way, and ``up`` accepts a Neo4j it did not start if the stack's credentials work
 
 The Neo4j password comes from ``CDM_GRAPH_NEO4J_PASSWORD`` or is generated once and kept in
 ``.stack/neo4j-password`` (mode 0600). It never appears in the argv of a process or in a log.
+
+cdm-graph finds the stack only through its own configuration: ``up`` writes
+``.stack/cdm-graph.conf`` (mode 0600: ``[neo4j]`` uri, username and password, ``[DEFAULT]``
+transport_url), which ``cdm-graph --config-file`` or ``CDM_GRAPH_CONFIG_FILE`` names.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdm_graph.config import CONFIG_FILE_ENV
 from cdm_graph.sync import REJECTED_EXCHANGE
 
 LOG = logging.getLogger(__name__)
@@ -110,6 +115,10 @@ class Paths:
         return self.root / "neo4j-password"
 
     @property
+    def config_file(self) -> Path:
+        return self.root / "cdm-graph.conf"
+
+    @property
     def neo4j_home(self) -> Path:
         return self.root / "neo4j"
 
@@ -180,12 +189,24 @@ def _password(create: bool) -> str | None:
         return existing
     paths.root.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(24)
-    # O_EXCL and mode 0600 at creation: the file is never readable by others, not even
-    # between creating it and a chmod.
-    fd = os.open(paths.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(password + "\n")
+    _create_private(paths.password_file, password + "\n")
     return password
+
+
+def _create_private(path: Path, text: str) -> None:
+    """Create the file (it must not exist) holding ``text``, readable by its owner only.
+
+    O_EXCL and mode 0600 at creation: the file is never readable by others, not even
+    between creating it and a chmod.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _check_password(password: str) -> None:
+    if any(char in password for char in "\r\n\0"):
+        raise StackError(f"{PASSWORD_ENV} must not contain line breaks or NUL characters")
 
 
 def neo4j_settings() -> dict[str, Any]:
@@ -208,6 +229,58 @@ def transport_url() -> str:
 
 def browser_url() -> str:
     return f"http://{HOST}:{HTTP_PORT}/browser/"
+
+
+def config_file() -> Path:
+    """cdm-graph's configuration file for this stack, which ``up`` writes."""
+    return _paths().config_file
+
+
+def _ini_value(value: str) -> str:
+    # oslo.config strips one pair of surrounding quotes and nothing else, and reads $name
+    # as a substitution unless written $$: quoted so, any one-line value reads back as is.
+    return '"' + value.replace("$", "$$") + '"'
+
+
+def cdm_graph_conf(password: str) -> str:
+    """The text of cdm-graph's configuration file for this stack."""
+    _check_password(password)
+    return "\n".join(
+        [
+            "# cdm-graph's settings for the local stack, written by its `up` on every run:",
+            "# edit the stack, not this file. It holds the Neo4j password (mode 0600).",
+            f"#   cdm-graph --config-file {config_file()} ...",
+            f"#   export {CONFIG_FILE_ENV}={config_file()}",
+            "",
+            "[DEFAULT]",
+            f"transport_url = {transport_url()}",
+            "",
+            "[neo4j]",
+            f"uri = bolt://{HOST}:{BOLT_PORT}",
+            f"username = {NEO4J_USER}",
+            f"password = {_ini_value(password)}",
+            "",
+        ]
+    )
+
+
+def write_config() -> Path:
+    """Write cdm-graph's configuration file for this stack (mode 0600), creating the Neo4j
+    password if there is none yet; returns its path."""
+    password = _password(create=True)
+    assert password is not None  # _password(create=True) always returns one
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = cdm_graph_conf(password)
+    with contextlib.suppress(FileNotFoundError):
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    # Written beside it, then renamed over it: a reader never sees half a file.
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    _create_private(partial, text)
+    partial.replace(path)
+    return path
 
 
 # --------------------------------------------------------------------------- helpers
@@ -510,13 +583,10 @@ def _set_initial_password(paths: Paths, java: str, password: str) -> None:
     the file name. This uses Neo4j's own code to write data/dbms/auth.ini (salted, iterated
     SHA-256), rather than imitating its file format.
     """
-    if any(char in password for char in "\r\n\0"):
-        raise StackError(f"{PASSWORD_ENV} must not contain line breaks or NUL characters")
+    _check_password(password)
     args_file = paths.admin_args
     args_file.unlink(missing_ok=True)
-    fd = os.open(args_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(_argfile_quote(password) + "\n")
+    _create_private(args_file, _argfile_quote(password) + "\n")
     env = _neo4j_env(paths)
     try:
         result = _run(
@@ -946,9 +1016,12 @@ def _selected(services: Iterable[str] | None) -> list[str]:
 
 
 def up(services: Iterable[str] | None = None) -> None:
-    """Start Neo4j and RabbitMQ (or the named ones) unless running; wait until they answer."""
+    """Start Neo4j and RabbitMQ (or the named ones) unless running; wait until they answer.
+
+    Writes cdm-graph's configuration file for the stack first (``config_file()``)."""
     chosen = _selected(services)
     _paths().root.mkdir(parents=True, exist_ok=True)
+    write_config()
     if "neo4j" in chosen:
         _neo4j_up()
     if "rabbitmq" in chosen:
@@ -968,6 +1041,7 @@ def status() -> dict[str, Any]:
     """What is running, checked for real: the saved pid is alive and the port answers."""
     return {
         "stack_dir": str(stack_dir()),
+        "config_file": str(config_file()),
         "neo4j": _neo4j_status(),
         "rabbitmq": _rabbitmq_status(),
     }
@@ -994,6 +1068,14 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             up(args.services)
             LOG.info("stack up (%.1f s)", time.monotonic() - started)
+            # The file's name only: the password stays in the file.
+            LOG.info(
+                "cdm-graph's settings for it are in %s; for cdm-graph's commands:\n"
+                "    export %s=%s",
+                config_file(),
+                CONFIG_FILE_ENV,
+                config_file(),
+            )
             return 0
         if args.action == "down":
             down(args.services)

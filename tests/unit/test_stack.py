@@ -1,0 +1,104 @@
+"""The local stack's hand-over to cdm-graph: the configuration file ``up`` writes, read as any
+operator's file would be. No server: the file is written and read, nothing is started."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from cdm_graph import cli, stack
+
+# Every character oslo.config's file format treats specially: $ (substitution), quotes,
+# a backslash, a leading and a trailing space.
+AWKWARD_PASSWORD = ' pa$word$$ "quoted" \\ x '
+
+
+@pytest.fixture
+def stack_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(stack.STACK_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(stack.PASSWORD_ENV, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def operator_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No OS_* variable (they outrank files) and no CDM_GRAPH_CONFIG_FILE from the caller;
+    the root logger back as it was after the command sets up oslo.log."""
+    for name in [name for name in os.environ if name.startswith("OS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv(cli.config.CONFIG_FILE_ENV, raising=False)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+
+
+def _arguments(*config_files: str) -> argparse.Namespace:
+    return cli.build_parser().parse_args(
+        [argument for path in config_files for argument in ("--config-file", path)]
+        + ["schema"]
+    )
+
+
+def test_the_file_up_writes_is_readable_by_its_owner_only(stack_dir: Path) -> None:
+    path = stack.write_config()
+    assert path == stack_dir / "cdm-graph.conf"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # Written again unchanged, and still private, when a later `up` rewrites it.
+    assert stack.write_config() == path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_cdm_graph_reads_the_stacks_neo4j_and_rabbitmq_from_the_file_it_names(
+    stack_dir: Path, operator_environment: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(stack.PASSWORD_ENV, AWKWARD_PASSWORD)
+    monkeypatch.setenv(cli.config.CONFIG_FILE_ENV, str(stack.write_config()))
+    conf = cli.load_config(_arguments())
+    settings = cli.neo4j_settings(conf)
+    assert (settings.uri, settings.username, settings.password) == (
+        f"bolt://127.0.0.1:{stack.BOLT_PORT}",
+        "neo4j",
+        AWKWARD_PASSWORD,
+    )
+    assert cli.notification_transport_url(conf) == stack.transport_url()
+
+
+def test_the_generated_password_is_the_one_in_the_file(
+    stack_dir: Path, operator_environment: None
+) -> None:
+    path = stack.write_config()
+    conf = cli.load_config(_arguments(str(path)))
+    assert conf.neo4j.password == stack.neo4j_settings()["password"]
+    assert stat.S_IMODE((stack_dir / "neo4j-password").stat().st_mode) == 0o600
+
+
+def test_config_file_options_win_over_the_environment(
+    operator_environment: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli.config_files(_arguments()) == []
+    monkeypatch.setenv(cli.config.CONFIG_FILE_ENV, "/from/environment.conf")
+    assert cli.config_files(_arguments()) == ["/from/environment.conf"]
+    assert cli.config_files(_arguments("/a.conf", "/b.conf")) == ["/a.conf", "/b.conf"]
+
+
+def test_without_a_password_cdm_graph_names_the_missing_option(
+    operator_environment: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "cdm-graph.conf"
+    empty.write_text("[neo4j]\nuri = bolt://127.0.0.1:1\n")
+    assert cli.main(["--config-file", str(empty), "browser", "label"]) == 2
+    assert "value required for option password in group [neo4j]" in capsys.readouterr().err
+
+
+def test_a_missing_configuration_file_is_named(
+    operator_environment: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv(cli.config.CONFIG_FILE_ENV, str(tmp_path / "not-written-yet.conf"))
+    assert cli.main(["deadletter", "list"]) == 2
+    assert "not-written-yet.conf" in capsys.readouterr().err
