@@ -253,12 +253,6 @@ def cmd_browser(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_stack(args: argparse.Namespace) -> int:
-    from cdm_graph import stack
-
-    return stack.main([args.action])
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdm-graph", description=__doc__)
     parser.add_argument(
@@ -269,10 +263,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.set_defaults(default_config_files=None)
     commands = parser.add_subparsers(dest="command", required=True)
-
-    stack_parser = commands.add_parser("stack", help="local Neo4j and RabbitMQ, without Docker")
-    stack_parser.add_argument("action", choices=["up", "down", "status"])
-    stack_parser.set_defaults(func=cmd_stack)
 
     schema_parser = commands.add_parser("schema", help="create constraints and indexes")
     schema_parser.set_defaults(func=cmd_schema)

@@ -188,7 +188,8 @@ class RejectedDrain:
 
     oslo.messaging rejects a body it cannot parse before any endpoint sees it; RabbitMQ
     drops it unless a policy dead-letters the pool's queue to ``REJECTED_EXCHANGE``
-    (``cdm-graph stack up`` sets one; the README gives the command for other brokers).
+    (the repository's ``tools/stack up`` sets one; the README gives the command for other
+    brokers).
     This declares that exchange and its queue, and stores each message with its reason
     before acknowledging it.
     """

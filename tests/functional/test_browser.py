@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cdm_graph import browser, stack
+from cdm_graph import browser
 from cdm_graph.apply import GraphWriter
 from cdm_graph.pipeline import process_batch
+from devstack import stack
 from tests import browser as driving
 from tests import cloud
 

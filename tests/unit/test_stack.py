@@ -1,17 +1,25 @@
-"""The local stack's hand-over to cdm-graph: the configuration file ``up`` writes, read as any
-operator's file would be. No server: the file is written and read, nothing is started."""
+"""The local stack (``tools/stack``, ``devstack/``) apart from cdm-graph: its command line, and
+its hand-over to cdm-graph, the configuration file ``up`` writes, read as any operator's file
+would be. No server: nothing is started."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import pkgutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from cdm_graph import cli, stack
+import cdm_graph
+from cdm_graph import cli
+from devstack import stack
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Every character oslo.config's file format treats specially: $ (substitution), quotes,
 # a backslash, a leading and a trailing space.
@@ -102,3 +110,57 @@ def test_a_missing_configuration_file_is_named(
     monkeypatch.setenv(cli.config.CONFIG_FILE_ENV, str(tmp_path / "not-written-yet.conf"))
     assert cli.main(["deadletter", "list"]) == 2
     assert "not-written-yet.conf" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize(
+    ("argv", "action", "services"),
+    [
+        (["up"], "up", []),
+        (["status", "neo4j"], "status", ["neo4j"]),
+        (["status", "rabbitmq"], "status", ["rabbitmq"]),
+        (["down", "rabbitmq", "neo4j"], "down", ["rabbitmq", "neo4j"]),
+    ],
+)
+def test_an_action_applies_to_the_services_named_or_to_both(
+    argv: list[str], action: str, services: list[str]
+) -> None:
+    args = stack.parse_args(argv)
+    assert (args.action, args.services) == (action, services)
+
+
+@pytest.mark.parametrize("argv", [["status", "mysql"], ["restart"], []])
+def test_an_unknown_service_or_action_is_refused(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        stack.parse_args(argv)
+    assert exit_.value.code == 2
+    assert "usage: tools/stack" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- apart
+
+
+def test_the_product_imports_nothing_of_the_dev_stack() -> None:
+    # From the checkout's root, where devstack could be imported: it must not be.
+    code = (
+        "import sys, cdm_graph.sync, cdm_graph.cli\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'devstack'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_dev_stack_is_neither_in_the_package_nor_a_command_of_it() -> None:
+    assert "stack" not in {module.name for module in pkgutil.iter_modules(cdm_graph.__path__)}
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["stack", "up"])
+    tomllib = pytest.importorskip("tomllib")
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert not [name for name in setuptools["packages"] if name.split(".")[0] == "devstack"]

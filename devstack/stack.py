@@ -1,7 +1,7 @@
 """The local stack: Neo4j Community 5.26 and RabbitMQ, started without Docker.
 
-``cdm-graph stack up|down|status`` (or ``python -m cdm_graph.stack ...``) brings up what the
-functional tests and a developer need on one machine:
+``tools/stack up|down|status [neo4j|rabbitmq]`` (or ``python -m devstack ...``) brings up what
+the functional tests and a developer need on one machine:
 
 * Neo4j Community 5.26 LTS from its jars on Maven Central (``tools/neo4j/pom.xml``), fetched
   with the machine's Maven and run on JDK 17 (or 21), Bolt on 127.0.0.1:7687 and the Browser
@@ -19,6 +19,9 @@ The Neo4j password comes from ``CDM_GRAPH_NEO4J_PASSWORD`` or is generated once 
 cdm-graph finds the stack only through its own configuration: ``up`` writes
 ``.stack/cdm-graph.conf`` (mode 0600: ``[neo4j]`` uri, username and password, ``[DEFAULT]``
 transport_url), which ``cdm-graph --config-file`` or ``CDM_GRAPH_CONFIG_FILE`` names.
+
+This is a tool of the repository, not part of cdm-graph: ``pip install cdm-graph`` does not
+install it, and nothing in ``cdm_graph`` imports it. It works from a source checkout only.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from cdm_graph.sync import REJECTED_EXCHANGE
 
 LOG = logging.getLogger(__name__)
 
+# devstack/ sits at the top of the checkout, beside tools/ and the .stack/ it writes.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POM = REPO_ROOT / "tools" / "neo4j" / "pom.xml"
 
@@ -247,8 +251,8 @@ def cdm_graph_conf(password: str) -> str:
     _check_password(password)
     return "\n".join(
         [
-            "# cdm-graph's settings for the local stack, written by its `up` on every run:",
-            "# edit the stack, not this file. It holds the Neo4j password (mode 0600).",
+            "# cdm-graph's settings for the local stack, written by `tools/stack up` on every",
+            "# run: edit devstack/stack.py, not this file. It holds the Neo4j password (0600).",
             f"#   cdm-graph --config-file {config_file()} ...",
             f"#   export {CONFIG_FILE_ENV}={config_file()}",
             "",
@@ -373,7 +377,7 @@ def _run(cmd: Sequence[str], timeout: float, **kwargs: Any) -> subprocess.Comple
 _apt_updated = False
 
 
-def _apt_install(*packages: str) -> None:
+def apt_install(*packages: str) -> None:
     """Install Debian packages; the stack's only way to get a missing tool on a new machine."""
     global _apt_updated
     apt = shutil.which("apt-get")
@@ -385,7 +389,7 @@ def _apt_install(*packages: str) -> None:
     if os.geteuid() != 0:
         raise StackError(
             f"{', '.join(packages)} missing: run `apt-get install {' '.join(packages)}` as "
-            "root, or run `cdm-graph stack up` as root"
+            "root, or run `tools/stack up` as root"
         )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     if not _apt_updated:
@@ -445,7 +449,7 @@ def _ensure_java() -> str:
     java = _find_java()
     if java is None:
         LOG.info("no Java %s found: installing openjdk-17-jre-headless", SUPPORTED_JAVA)
-        _apt_install("openjdk-17-jre-headless")
+        apt_install("openjdk-17-jre-headless")
         java = _find_java()
     if java is None:
         raise StackError(
@@ -458,7 +462,7 @@ def _ensure_mvn() -> str:
     mvn = shutil.which("mvn")
     if mvn is None:
         LOG.info("Maven missing: installing it")
-        _apt_install("maven")
+        apt_install("maven")
         mvn = shutil.which("mvn")
     if mvn is None:
         raise StackError("Maven (mvn) is needed to fetch Neo4j's jars and was not found")
@@ -468,8 +472,7 @@ def _ensure_mvn() -> str:
 def _pom_digest() -> str:
     if not POM.is_file():
         raise StackError(
-            f"{POM} not found: the stack runs from a source checkout of cdm-graph "
-            "(pip install -e .)"
+            f"{POM} not found: tools/stack runs from a source checkout of cdm-graph"
         )
     return hashlib.sha256(POM.read_bytes()).hexdigest()
 
@@ -535,7 +538,7 @@ def _neo4j_conf(paths: Paths) -> str:
     home = paths.neo4j_home
     return "\n".join(
         [
-            "# Written by cdm_graph/stack.py on every `up`: edit the module, not this file.",
+            "# Written by devstack/stack.py on every `up`: edit the module, not this file.",
             f"server.directories.data={home / 'data'}",
             f"server.directories.logs={home / 'logs'}",
             f"server.directories.plugins={home / 'plugins'}",
@@ -874,7 +877,7 @@ def _ensure_rabbitmq_installed() -> None:
     if _rabbit_tool("rabbitmq-server") and _rabbit_tool("rabbitmq-diagnostics"):
         return
     LOG.info("rabbitmq: rabbitmq-server missing, installing it with apt-get")
-    _apt_install("rabbitmq-server")
+    apt_install("rabbitmq-server")
     if not _rabbit_tool("rabbitmq-server"):
         raise StackError("apt-get installed rabbitmq-server but its commands are not found")
 
@@ -1037,30 +1040,45 @@ def down(services: Iterable[str] | None = None) -> None:
         _rabbitmq_down()
 
 
-def status() -> dict[str, Any]:
+def status(services: Iterable[str] | None = None) -> dict[str, Any]:
     """What is running, checked for real: the saved pid is alive and the port answers."""
-    return {
-        "stack_dir": str(stack_dir()),
-        "config_file": str(config_file()),
-        "neo4j": _neo4j_status(),
-        "rabbitmq": _rabbitmq_status(),
-    }
+    report: dict[str, Any] = {"stack_dir": str(stack_dir()), "config_file": str(config_file())}
+    chosen = _selected(services)
+    if "neo4j" in chosen:
+        report["neo4j"] = _neo4j_status()
+    if "rabbitmq" in chosen:
+        report["rabbitmq"] = _rabbitmq_status()
+    return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``cdm-graph stack up|down|status [neo4j|rabbitmq ...]``.
+ACTIONS = ("up", "down", "status")
 
-    ``status`` prints JSON and exits 0 when every service answers (started by this stack or
-    not), 3 otherwise (as LSB init scripts do), so scripts can test it.
-    """
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """``up|down|status [neo4j|rabbitmq ...]``; no service named means both."""
     parser = argparse.ArgumentParser(
-        prog="cdm-graph stack", description="Local Neo4j and RabbitMQ for development and tests."
+        prog="tools/stack", description="Local Neo4j and RabbitMQ for development and tests."
     )
-    parser.add_argument("action", choices=("up", "down", "status"))
+    parser.add_argument("action", choices=ACTIONS)
+    # Checked below rather than with choices=: Python 3.11 checks the empty default of a
+    # nargs="*" positional against the choices and refuses a bare `up`.
     parser.add_argument(
         "services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)} (all if none)"
     )
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(list(argv))
+    unknown = [name for name in args.services if name not in SERVICES]
+    if unknown:
+        parser.error(f"unknown service {unknown[0]!r} (choose from {', '.join(SERVICES)})")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``tools/stack up|down|status [neo4j|rabbitmq ...]``.
+
+    ``status`` prints JSON and exits 0 when every service named (both if none) answers,
+    started by this stack or not, 3 otherwise (as LSB init scripts do), so scripts can test it.
+    """
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
@@ -1080,13 +1098,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "down":
             down(args.services)
             return 0
-        report = status()
+        report = status(args.services)
         print(json.dumps(report, indent=2))
         chosen = _selected(args.services)
         serving = all(report[name]["running"] or report[name].get("external") for name in chosen)
         return 0 if serving else 3
     except StackError as exc:
-        print(f"cdm-graph stack {args.action}: error: {exc}", file=sys.stderr)
+        print(f"tools/stack {args.action}: error: {exc}", file=sys.stderr)
         return 1
 
 
