@@ -1,5 +1,5 @@
 # The synchronizer, for users who run the stack with Docker (docker-compose.yml).
-# Without Docker, `cdm-graph stack up` runs Neo4j and RabbitMQ on the machine instead.
+# Without Docker, `tools/stack up` runs Neo4j and RabbitMQ on the machine instead.
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \

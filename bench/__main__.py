@@ -1,6 +1,6 @@
 """``python -m bench``: every benchmark in one run; the table goes to bench/RESULTS.md.
 
-Needs Neo4j and RabbitMQ (``cdm-graph stack up``). The Neo4j must be the benchmark's own: it
+Needs Neo4j and RabbitMQ (``tools/stack up``). The Neo4j must be the benchmark's own: it
 is wiped before each size and at the end, and a graph holding other data is refused unless
 ``--force``. Where they are: ``NEO4J_URI`` / ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` and
 ``TRANSPORT_URL`` when set, else the local stack (``CDM_GRAPH_STACK_DIR`` and
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.graph import ForeignData
 from bench.run import FULL, QUICK, run
-from cdm_graph import stack
+from devstack import stack
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 

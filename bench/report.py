@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdm_graph.stack import HEAP_MAX, PAGECACHE
+from devstack.stack import HEAP_MAX, PAGECACHE
 
 
 @dataclass(slots=True)

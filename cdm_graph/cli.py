@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -22,6 +23,15 @@ from cdm_graph.gateway import Neo4jSettings
 LOG = logging.getLogger(__name__)
 
 
+def config_files(args: argparse.Namespace) -> list[str]:
+    """The --config-file options given, else the file ``CDM_GRAPH_CONFIG_FILE`` names; none
+    means oslo.config's default search (/etc/cdm-graph/cdm-graph.conf and the like)."""
+    if args.config_file:
+        return list(args.config_file)
+    from_environment = os.environ.get(config.CONFIG_FILE_ENV)
+    return [from_environment] if from_environment else []
+
+
 def load_config(args: argparse.Namespace) -> cfg.ConfigOpts:
     conf = cfg.ConfigOpts()
     config.register(conf)
@@ -31,7 +41,7 @@ def load_config(args: argparse.Namespace) -> cfg.ConfigOpts:
     for group, opts in oslo_messaging_opts.list_opts():
         conf.register_opts(opts, group=group)
     oslo_args: list[str] = []
-    for path in args.config_file or []:
+    for path in config_files(args):
         oslo_args += ["--config-file", path]
     conf(args=oslo_args, project="cdm-graph", default_config_files=args.default_config_files)
     oslo_log.setup(conf, "cdm-graph")
@@ -39,16 +49,13 @@ def load_config(args: argparse.Namespace) -> cfg.ConfigOpts:
 
 
 def neo4j_settings(conf: cfg.ConfigOpts) -> Neo4jSettings:
-    password = conf.neo4j.password
-    if password is None:
-        # Running next to the local stack: its generated password, never a default one.
-        from cdm_graph import stack
-
-        password = stack.neo4j_settings()["password"]
+    if conf.neo4j.password is None:
+        # Never a default password: the configuration names it.
+        raise cfg.RequiredOptError("password", config.neo4j_group)
     return Neo4jSettings(
         uri=conf.neo4j.uri,
         username=conf.neo4j.username,
-        password=password,
+        password=conf.neo4j.password,
         database=conf.neo4j.database,
         max_transaction_retry_time=conf.neo4j.max_transaction_retry_time,
     )
@@ -97,14 +104,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def notification_transport_url(conf: cfg.ConfigOpts) -> str:
-    url = conf.oslo_messaging_notifications.transport_url or conf.transport_url
-    if url is None:
-        from cdm_graph import stack
-
-        url = stack.transport_url()
-        LOG.info("no transport_url configured: using the local stack's RabbitMQ")
-        conf.set_override("transport_url", url)
-    return str(url)
+    """Where notifications travel, as oslo.messaging's notifiers read it: the
+    [oslo_messaging_notifications] transport_url if set, else [DEFAULT] transport_url."""
+    return str(conf.oslo_messaging_notifications.transport_url or conf.transport_url)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -252,25 +254,16 @@ def cmd_browser(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_stack(args: argparse.Namespace) -> int:
-    from cdm_graph import stack
-
-    return stack.main([args.action])
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdm-graph", description=__doc__)
     parser.add_argument(
         "--config-file",
         action="append",
-        help="oslo.config file (repeatable); default /etc/cdm-graph/cdm-graph.conf if present",
+        help=f"oslo.config file (repeatable); default ${config.CONFIG_FILE_ENV} if set, else "
+        "/etc/cdm-graph/cdm-graph.conf if present",
     )
     parser.set_defaults(default_config_files=None)
     commands = parser.add_subparsers(dest="command", required=True)
-
-    stack_parser = commands.add_parser("stack", help="local Neo4j and RabbitMQ, without Docker")
-    stack_parser.add_argument("action", choices=["up", "down", "status"])
-    stack_parser.set_defaults(func=cmd_stack)
 
     schema_parser = commands.add_parser("schema", help="create constraints and indexes")
     schema_parser.set_defaults(func=cmd_schema)
@@ -377,7 +370,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except cfg.Error as error:
+        # A file that is not there, an option that is missing or wrong: say which.
+        print(
+            f"cdm-graph: error: {error} (options come from --config-file or "
+            f"${config.CONFIG_FILE_ENV}, and OS_<GROUP>__<OPTION> variables)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ from collections.abc import Sequence
 
 from oslo_config import cfg
 
+# Names the configuration file when no --config-file is given, as OS_CLIENT_CONFIG_FILE names
+# clouds.yaml: a path, not a secret, so it may be exported in a shell.
+CONFIG_FILE_ENV = "CDM_GRAPH_CONFIG_FILE"
+
 neo4j_group = cfg.OptGroup("neo4j", title="Neo4j connection")
 neo4j_opts = [
     cfg.StrOpt("uri", default="bolt://127.0.0.1:7687", help="Bolt or neo4j:// URI of the server."),
@@ -18,8 +22,8 @@ neo4j_opts = [
     cfg.StrOpt(
         "password",
         secret=True,
-        help="Neo4j password. Prefer the OS_NEO4J__PASSWORD environment variable. When unset, "
-        "the password of the local stack (.stack/neo4j-password) is used if present.",
+        help="Neo4j password (required). Prefer the OS_NEO4J__PASSWORD environment variable "
+        "or a configuration file only its owner can read.",
     ),
     cfg.StrOpt("database", default="neo4j", help="Database name."),
     cfg.IntOpt(

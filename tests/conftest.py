@@ -5,8 +5,9 @@ Where each comes from, first match wins:
 1. the environment: ``NEO4J_URI`` / ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` and
    ``TRANSPORT_URL`` (a server someone already runs);
 2. testcontainers, where a Docker engine answers (``docker info``);
-3. the local stack (``cdm_graph.stack``): started if it is not running, and left running
-   afterwards, so the next test run starts at once (``cdm-graph stack down`` stops it).
+3. the local stack (``devstack``, the repository's ``tools/stack``): started if it is not
+   running, and left running afterwards, so the next test run starts at once
+   (``tools/stack down`` stops it).
 
 Fixtures:
 
@@ -33,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from cdm_graph import stack
+from devstack import stack
 
 FUNCTIONAL_FIXTURES = frozenset({"neo4j_target", "neo4j_driver", "graph", "transport_url"})
 

@@ -1,7 +1,7 @@
 """The bodies oslo.messaging rejects, brought back where an operator can see them.
 
 oslo.messaging rejects a body it cannot parse before any endpoint sees it; RabbitMQ drops it
-unless a policy dead-letters the pool's queue to ``REJECTED_EXCHANGE`` (the local stack sets
+unless a policy dead-letters the pool's queue to ``REJECTED_EXCHANGE`` (``tools/stack up`` sets
 one; the README gives the command for other brokers). ``RejectedDrain`` declares that
 exchange and its queue, and hands each message on with its reason before acknowledging it.
 """

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cdm_graph import stack
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.gateway import Gateway
 from cdm_graph.read import browser
+from devstack import stack
 from tests import browser as driving
 from tests import cloud
 

@@ -1,20 +1,28 @@
-"""The real services answer: Bolt, the Neo4j Browser, and Nova-style notifications over AMQP."""
+"""The real services answer: Bolt, the Neo4j Browser, and Nova-style notifications over AMQP;
+``tools/stack status`` reports them, and cdm-graph finds them through the file ``up`` wrote."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import queue
+import subprocess
+import sys
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cdm_graph import stack
+from cdm_graph.config import CONFIG_FILE_ENV
+from devstack import stack
 
 pytestmark = pytest.mark.functional
 
 NOTIFICATION_WAIT = 30.0
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "stack"
 
 
 def test_bolt_round_trip(graph: Any) -> None:
@@ -34,6 +42,54 @@ def test_browser_answers(neo4j_target: dict[str, Any]) -> None:
         assert response.status == 200
         body = response.read().decode("utf-8", errors="replace")
     assert "<title>Neo4j Browser</title>" in body
+
+
+def _stack_status(*services: str) -> tuple[int, dict[str, Any]]:
+    result = subprocess.run(
+        [sys.executable, str(TOOL), "status", *services],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_stack_status_of_neo4j_reports_it_alone(neo4j_target: dict[str, Any]) -> None:
+    if neo4j_target["source"] != "stack":
+        pytest.skip("tools/stack reports the local stack only")
+    code, report = _stack_status("neo4j")
+    assert code == 0, report
+    assert "rabbitmq" not in report
+    assert report["neo4j"]["running"] or report["neo4j"]["external"]
+    assert report["neo4j"]["uri"] == neo4j_target["uri"]
+
+
+def test_stack_status_of_rabbitmq_reports_it_alone(transport_url: str) -> None:
+    if transport_url != stack.transport_url():
+        pytest.skip("tools/stack reports the local stack only")
+    code, report = _stack_status("rabbitmq")
+    assert code == 0, report
+    assert "neo4j" not in report
+    assert report["rabbitmq"]["running"]
+
+
+def test_cdm_graph_finds_the_stacks_neo4j_through_the_file_up_wrote(
+    graph: Any, neo4j_target: dict[str, Any], tmp_path: Path
+) -> None:
+    if neo4j_target["source"] != "stack":
+        pytest.skip("the file is written by the local stack's up")
+    graph.execute_query(
+        "CREATE (:ComputeNode {hostname: 'smoke-1', status: 'enabled', state: 'up'})"
+    )
+    # As an analyst's shell has it: the file named, no OS_* variable, no --config-file.
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("OS_")}
+    environment[CONFIG_FILE_ENV] = str(stack.config_file())
+    result = subprocess.run(
+        [sys.executable, "-m", "cdm_graph.cli", "browser", "label"],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "labelled 1 compute nodes"
+    records, _, _ = graph.execute_query("MATCH (c:ComputeNode:Enabled:Up) RETURN count(c) AS n")
+    assert records[0]["n"] == 1
 
 
 def _delete_queue(url: str, name: str, if_unused: bool = False) -> None:

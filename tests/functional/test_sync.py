@@ -24,8 +24,8 @@ from typing import Any
 import kombu
 import pytest
 
-from cdm_graph import stack
 from cdm_graph.simulate import NovaSimulator, Pacer
+from devstack import stack
 from tests.bus import NovaPublisher, SyncProcess, wait_for
 from tests.graphs import read_truth_view, truth_differences
 from tests.nova import notification

@@ -1,7 +1,7 @@
 """The local stack: Neo4j Community 5.26 and RabbitMQ, started without Docker.
 
-``cdm-graph stack up|down|status`` (or ``python -m cdm_graph.stack ...``) brings up what the
-functional tests and a developer need on one machine:
+``tools/stack up|down|status [neo4j|rabbitmq]`` (or ``python -m devstack ...``) brings up what
+the functional tests and a developer need on one machine:
 
 * Neo4j Community 5.26 LTS from its jars on Maven Central (``tools/neo4j/pom.xml``), fetched
   with the machine's Maven and run on JDK 17 (or 21), Bolt on 127.0.0.1:7687 and the Browser
@@ -15,6 +15,13 @@ way, and ``up`` accepts a Neo4j it did not start if the stack's credentials work
 
 The Neo4j password comes from ``CDM_GRAPH_NEO4J_PASSWORD`` or is generated once and kept in
 ``.stack/neo4j-password`` (mode 0600). It never appears in the argv of a process or in a log.
+
+cdm-graph finds the stack only through its own configuration: ``up`` writes
+``.stack/cdm-graph.conf`` (mode 0600: ``[neo4j]`` uri, username and password, ``[DEFAULT]``
+transport_url), which ``cdm-graph --config-file`` or ``CDM_GRAPH_CONFIG_FILE`` names.
+
+This is a tool of the repository, not part of cdm-graph: ``pip install cdm-graph`` does not
+install it, and nothing in ``cdm_graph`` imports it. It works from a source checkout only.
 """
 
 from __future__ import annotations
@@ -38,8 +45,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cdm_graph.config import CONFIG_FILE_ENV
+from cdm_graph.transport.rejected import REJECTED_EXCHANGE
+
 LOG = logging.getLogger(__name__)
 
+# devstack/ sits at the top of the checkout, beside tools/ and the .stack/ it writes.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POM = REPO_ROOT / "tools" / "neo4j" / "pom.xml"
 
@@ -106,6 +117,10 @@ class Paths:
     @property
     def password_file(self) -> Path:
         return self.root / "neo4j-password"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "cdm-graph.conf"
 
     @property
     def neo4j_home(self) -> Path:
@@ -178,12 +193,24 @@ def _password(create: bool) -> str | None:
         return existing
     paths.root.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(24)
-    # O_EXCL and mode 0600 at creation: the file is never readable by others, not even
-    # between creating it and a chmod.
-    fd = os.open(paths.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(password + "\n")
+    _create_private(paths.password_file, password + "\n")
     return password
+
+
+def _create_private(path: Path, text: str) -> None:
+    """Create the file (it must not exist) holding ``text``, readable by its owner only.
+
+    O_EXCL and mode 0600 at creation: the file is never readable by others, not even
+    between creating it and a chmod.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _check_password(password: str) -> None:
+    if any(char in password for char in "\r\n\0"):
+        raise StackError(f"{PASSWORD_ENV} must not contain line breaks or NUL characters")
 
 
 def neo4j_settings() -> dict[str, Any]:
@@ -206,6 +233,58 @@ def transport_url() -> str:
 
 def browser_url() -> str:
     return f"http://{HOST}:{HTTP_PORT}/browser/"
+
+
+def config_file() -> Path:
+    """cdm-graph's configuration file for this stack, which ``up`` writes."""
+    return _paths().config_file
+
+
+def _ini_value(value: str) -> str:
+    # oslo.config strips one pair of surrounding quotes and nothing else, and reads $name
+    # as a substitution unless written $$: quoted so, any one-line value reads back as is.
+    return '"' + value.replace("$", "$$") + '"'
+
+
+def cdm_graph_conf(password: str) -> str:
+    """The text of cdm-graph's configuration file for this stack."""
+    _check_password(password)
+    return "\n".join(
+        [
+            "# cdm-graph's settings for the local stack, written by `tools/stack up` on every",
+            "# run: edit devstack/stack.py, not this file. It holds the Neo4j password (0600).",
+            f"#   cdm-graph --config-file {config_file()} ...",
+            f"#   export {CONFIG_FILE_ENV}={config_file()}",
+            "",
+            "[DEFAULT]",
+            f"transport_url = {transport_url()}",
+            "",
+            "[neo4j]",
+            f"uri = bolt://{HOST}:{BOLT_PORT}",
+            f"username = {NEO4J_USER}",
+            f"password = {_ini_value(password)}",
+            "",
+        ]
+    )
+
+
+def write_config() -> Path:
+    """Write cdm-graph's configuration file for this stack (mode 0600), creating the Neo4j
+    password if there is none yet; returns its path."""
+    password = _password(create=True)
+    assert password is not None  # _password(create=True) always returns one
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = cdm_graph_conf(password)
+    with contextlib.suppress(FileNotFoundError):
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    # Written beside it, then renamed over it: a reader never sees half a file.
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    _create_private(partial, text)
+    partial.replace(path)
+    return path
 
 
 # --------------------------------------------------------------------------- helpers
@@ -298,7 +377,7 @@ def _run(cmd: Sequence[str], timeout: float, **kwargs: Any) -> subprocess.Comple
 _apt_updated = False
 
 
-def _apt_install(*packages: str) -> None:
+def apt_install(*packages: str) -> None:
     """Install Debian packages; the stack's only way to get a missing tool on a new machine."""
     global _apt_updated
     apt = shutil.which("apt-get")
@@ -310,7 +389,7 @@ def _apt_install(*packages: str) -> None:
     if os.geteuid() != 0:
         raise StackError(
             f"{', '.join(packages)} missing: run `apt-get install {' '.join(packages)}` as "
-            "root, or run `cdm-graph stack up` as root"
+            "root, or run `tools/stack up` as root"
         )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     if not _apt_updated:
@@ -370,7 +449,7 @@ def _ensure_java() -> str:
     java = _find_java()
     if java is None:
         LOG.info("no Java %s found: installing openjdk-17-jre-headless", SUPPORTED_JAVA)
-        _apt_install("openjdk-17-jre-headless")
+        apt_install("openjdk-17-jre-headless")
         java = _find_java()
     if java is None:
         raise StackError(
@@ -383,7 +462,7 @@ def _ensure_mvn() -> str:
     mvn = shutil.which("mvn")
     if mvn is None:
         LOG.info("Maven missing: installing it")
-        _apt_install("maven")
+        apt_install("maven")
         mvn = shutil.which("mvn")
     if mvn is None:
         raise StackError("Maven (mvn) is needed to fetch Neo4j's jars and was not found")
@@ -393,8 +472,7 @@ def _ensure_mvn() -> str:
 def _pom_digest() -> str:
     if not POM.is_file():
         raise StackError(
-            f"{POM} not found: the stack runs from a source checkout of cdm-graph "
-            "(pip install -e .)"
+            f"{POM} not found: tools/stack runs from a source checkout of cdm-graph"
         )
     return hashlib.sha256(POM.read_bytes()).hexdigest()
 
@@ -460,7 +538,7 @@ def _neo4j_conf(paths: Paths) -> str:
     home = paths.neo4j_home
     return "\n".join(
         [
-            "# Written by cdm_graph/stack.py on every `up`: edit the module, not this file.",
+            "# Written by devstack/stack.py on every `up`: edit the module, not this file.",
             f"server.directories.data={home / 'data'}",
             f"server.directories.logs={home / 'logs'}",
             f"server.directories.plugins={home / 'plugins'}",
@@ -508,13 +586,10 @@ def _set_initial_password(paths: Paths, java: str, password: str) -> None:
     the file name. This uses Neo4j's own code to write data/dbms/auth.ini (salted, iterated
     SHA-256), rather than imitating its file format.
     """
-    if any(char in password for char in "\r\n\0"):
-        raise StackError(f"{PASSWORD_ENV} must not contain line breaks or NUL characters")
+    _check_password(password)
     args_file = paths.admin_args
     args_file.unlink(missing_ok=True)
-    fd = os.open(args_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(_argfile_quote(password) + "\n")
+    _create_private(args_file, _argfile_quote(password) + "\n")
     env = _neo4j_env(paths)
     try:
         result = _run(
@@ -802,7 +877,7 @@ def _ensure_rabbitmq_installed() -> None:
     if _rabbit_tool("rabbitmq-server") and _rabbit_tool("rabbitmq-diagnostics"):
         return
     LOG.info("rabbitmq: rabbitmq-server missing, installing it with apt-get")
-    _apt_install("rabbitmq-server")
+    apt_install("rabbitmq-server")
     if not _rabbit_tool("rabbitmq-server"):
         raise StackError("apt-get installed rabbitmq-server but its commands are not found")
 
@@ -827,7 +902,6 @@ def _enable_management() -> None:
         LOG.info("rabbitmq: management UI on http://%s:15672/ (guest/guest)", HOST)
 
 
-REJECTED_EXCHANGE = "cdm-graph.rejected"
 # The pool queues of `cdm-graph sync`: "cdm-graph" and the like of "cdm-graph-tests-1".
 REJECTING_QUEUES = "^cdm-graph(-.*)?$"
 
@@ -945,9 +1019,12 @@ def _selected(services: Iterable[str] | None) -> list[str]:
 
 
 def up(services: Iterable[str] | None = None) -> None:
-    """Start Neo4j and RabbitMQ (or the named ones) unless running; wait until they answer."""
+    """Start Neo4j and RabbitMQ (or the named ones) unless running; wait until they answer.
+
+    Writes cdm-graph's configuration file for the stack first (``config_file()``)."""
     chosen = _selected(services)
     _paths().root.mkdir(parents=True, exist_ok=True)
+    write_config()
     if "neo4j" in chosen:
         _neo4j_up()
     if "rabbitmq" in chosen:
@@ -963,29 +1040,45 @@ def down(services: Iterable[str] | None = None) -> None:
         _rabbitmq_down()
 
 
-def status() -> dict[str, Any]:
+def status(services: Iterable[str] | None = None) -> dict[str, Any]:
     """What is running, checked for real: the saved pid is alive and the port answers."""
-    return {
-        "stack_dir": str(stack_dir()),
-        "neo4j": _neo4j_status(),
-        "rabbitmq": _rabbitmq_status(),
-    }
+    report: dict[str, Any] = {"stack_dir": str(stack_dir()), "config_file": str(config_file())}
+    chosen = _selected(services)
+    if "neo4j" in chosen:
+        report["neo4j"] = _neo4j_status()
+    if "rabbitmq" in chosen:
+        report["rabbitmq"] = _rabbitmq_status()
+    return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``cdm-graph stack up|down|status [neo4j|rabbitmq ...]``.
+ACTIONS = ("up", "down", "status")
 
-    ``status`` prints JSON and exits 0 when every service answers (started by this stack or
-    not), 3 otherwise (as LSB init scripts do), so scripts can test it.
-    """
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """``up|down|status [neo4j|rabbitmq ...]``; no service named means both."""
     parser = argparse.ArgumentParser(
-        prog="cdm-graph stack", description="Local Neo4j and RabbitMQ for development and tests."
+        prog="tools/stack", description="Local Neo4j and RabbitMQ for development and tests."
     )
-    parser.add_argument("action", choices=("up", "down", "status"))
+    parser.add_argument("action", choices=ACTIONS)
+    # Checked below rather than with choices=: Python 3.11 checks the empty default of a
+    # nargs="*" positional against the choices and refuses a bare `up`.
     parser.add_argument(
         "services", nargs="*", metavar="SERVICE", help=f"any of {', '.join(SERVICES)} (all if none)"
     )
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(list(argv))
+    unknown = [name for name in args.services if name not in SERVICES]
+    if unknown:
+        parser.error(f"unknown service {unknown[0]!r} (choose from {', '.join(SERVICES)})")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``tools/stack up|down|status [neo4j|rabbitmq ...]``.
+
+    ``status`` prints JSON and exits 0 when every service named (both if none) answers,
+    started by this stack or not, 3 otherwise (as LSB init scripts do), so scripts can test it.
+    """
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
@@ -993,17 +1086,25 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             up(args.services)
             LOG.info("stack up (%.1f s)", time.monotonic() - started)
+            # The file's name only: the password stays in the file.
+            LOG.info(
+                "cdm-graph's settings for it are in %s; for cdm-graph's commands:\n"
+                "    export %s=%s",
+                config_file(),
+                CONFIG_FILE_ENV,
+                config_file(),
+            )
             return 0
         if args.action == "down":
             down(args.services)
             return 0
-        report = status()
+        report = status(args.services)
         print(json.dumps(report, indent=2))
         chosen = _selected(args.services)
         serving = all(report[name]["running"] or report[name].get("external") for name in chosen)
         return 0 if serving else 3
     except StackError as exc:
-        print(f"cdm-graph stack {args.action}: error: {exc}", file=sys.stderr)
+        print(f"tools/stack {args.action}: error: {exc}", file=sys.stderr)
         return 1
 
 
