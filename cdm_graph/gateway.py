@@ -120,18 +120,27 @@ class Gateway:
         driver: neo4j.Driver,
         database: str = "neo4j",
         retry: tenacity.Retrying | None = None,
+        on_transaction_retry: Callable[[], object] | None = None,
     ) -> None:
         self.driver = driver
         self.database = database
         self._retry = retry or retrying(stop=tenacity.stop_after_delay(120))
+        # Called each time the driver runs a transaction function again (a deadlock, a
+        # leader switch): its own retries are silent otherwise.
+        self._on_transaction_retry = on_transaction_retry
 
     @classmethod
     def connect(cls, settings: Neo4jSettings, retry: tenacity.Retrying | None = None) -> Gateway:
         return cls(settings.driver(), settings.database, retry)
 
-    def with_retry(self, retry: tenacity.Retrying) -> Gateway:
-        """The same gateway, waiting for Neo4j as ``retry`` says."""
-        return Gateway(self.driver, self.database, retry)
+    def with_retry(
+        self,
+        retry: tenacity.Retrying,
+        on_transaction_retry: Callable[[], object] | None = None,
+    ) -> Gateway:
+        """The same gateway, waiting for Neo4j as ``retry`` says, and telling
+        ``on_transaction_retry`` of each transaction the driver runs again."""
+        return Gateway(self.driver, self.database, retry, on_transaction_retry)
 
     def write(self, work: Callable[..., _Result], *args: Any) -> _Result:
         """``work(tx, *args)`` in one managed write transaction, retried."""
@@ -166,10 +175,26 @@ class Gateway:
 
     def _session_write(self, work: Callable[..., _Result], *args: Any) -> _Result:
         with self.driver.session(database=self.database) as session:
-            return session.execute_write(work, *args)
+            return session.execute_write(self._counted(work), *args)
 
     def _session_read(self, work: Callable[..., _Result], *args: Any) -> _Result:
         with self.driver.session(
             database=self.database, default_access_mode=neo4j.READ_ACCESS
         ) as session:
-            return session.execute_read(work, *args)
+            return session.execute_read(self._counted(work), *args)
+
+    def _counted(self, work: Callable[..., _Result]) -> Callable[..., _Result]:
+        """``work``, telling ``on_transaction_retry`` of every run after its first."""
+        notify = self._on_transaction_retry
+        if notify is None:
+            return work
+        runs = 0
+
+        def counted(tx: neo4j.ManagedTransaction, *args: Any) -> _Result:
+            nonlocal runs
+            runs += 1
+            if runs > 1:
+                notify()
+            return work(tx, *args)
+
+        return counted

@@ -49,7 +49,8 @@ class SyncMetrics:
         )
         self.neo4j_retries = Counter(
             "cdm_graph_neo4j_retries",
-            "Batches retried because Neo4j could not be reached.",
+            "Transactions run again: by the driver (a deadlock, a leader switch) or after "
+            "waiting for an absent Neo4j.",
             registry=self.registry,
         )
 

@@ -9,7 +9,7 @@ are retried by the driver; Neo4j being away is waited out by the gateway's backo
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import neo4j
@@ -30,13 +30,20 @@ EXPIRING_TOMBSTONES = ("upkeep/expire_instance_tombstones", "upkeep/expire_compu
 
 def run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> BatchState:
     """Lock, read, resolve, write and clean up one batch; returns what was decided."""
-    for statement in fold.locks():
-        run(tx, statement.name, **statement.parameters).consume()
     locked = fold.lock_keys()
+    # What the stored state names (an instance's former host) is locked with the batch's own
+    # keys, in the one global order: read before any lock.
+    for family in reversed(FAMILIES):
+        if locked[family.name]:
+            for name, named in family.named_keys(tx, sorted(locked[family.name])).items():
+                locked[name].update(named)
+    for family in FAMILIES:
+        if locked[family.name]:
+            run(tx, f"batch/{family.name}/lock", keys=sorted(locked[family.name])).consume()
     reading = BatchState(fold.folds, locked)
-    # Dependents first: a family's stored state may name elements of an earlier family (an
-    # instance's former host), which are locked before that family reads. Locked after the
-    # batch's own locks, out of order: a deadlock this rarely causes is retried by the driver.
+    # Dependents first. Should the stored state name an element of an earlier family that
+    # changed since it was read unlocked, that one is locked late, out of order: a deadlock
+    # this rarely causes is retried by the driver.
     for family in reversed(FAMILIES):
         keys = sorted(locked[family.name])
         if not keys:
@@ -69,9 +76,13 @@ class GraphWriter:
             gateway = Gateway(gateway, database, retry)
         self.gateway = gateway
 
-    def with_retry(self, retry: tenacity.Retrying) -> GraphWriter:
-        """The same writer, waiting for Neo4j as ``retry`` says."""
-        return GraphWriter(self.gateway.with_retry(retry))
+    def with_retry(
+        self,
+        retry: tenacity.Retrying,
+        on_transaction_retry: Callable[[], object] | None = None,
+    ) -> GraphWriter:
+        """The same writer, waiting for Neo4j as ``retry`` says (see ``Gateway.with_retry``)."""
+        return GraphWriter(self.gateway.with_retry(retry, on_transaction_retry))
 
     def apply_batch(self, events: Sequence[Event]) -> None:
         """Apply the events in one transaction; the graph is as if applied one by one."""

@@ -11,10 +11,14 @@ A batch transaction runs every family's steps in the registry's order, which is 
 order locks are taken in (a family may lock elements of a family registered before it, never
 after, so no two batches wait for each other in a cycle):
 
-1. ``lock_keys``: what each family's fold needs locked, in its own or an earlier family;
-2. each family's ``lock`` statement, in registry order, keys sorted;
-3. ``read``, in reverse registry order: a family's stored state may name elements of an
-   earlier family, which are then locked before that family reads;
+1. ``lock_keys``: what each family's fold needs locked, in its own or an earlier family, and
+   ``named_keys``: what the stored state of those elements names in earlier families (read
+   before any lock, so that it is locked in order too);
+2. each family's ``lock`` statement, in registry order, keys sorted: every batch takes its
+   locks in one global order, so no two batches (nor a periodic duty taking compute nodes in
+   hostname order) wait for each other in a cycle;
+3. ``read``, in reverse registry order: should the stored state name an element of an
+   earlier family that changed since ``named_keys`` read it, that one is locked late;
 4. ``resolve``, in registry order: an earlier family's decisions (a compute node's deletion)
    are there for the later ones;
 5. the writes of every family, stage by stage (forget, write, link), then ``cleanup``.
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from cdm_graph import gateway
 from cdm_graph.schema import ElementSchema
 
 if TYPE_CHECKING:
@@ -133,6 +138,26 @@ def known_or_kept(
     return {key: described[key] if key in described else stored.get(key) for key in keys}
 
 
+def read_lacking(
+    tx: neo4j.ManagedTransaction,
+    statement: str,
+    described: Mapping[str, Mapping[str, Any]],
+    fields: Sequence[str],
+) -> dict[str, dict[str, Any]]:
+    """The stored values of the description ``fields`` that the newest event of each element
+    (key -> what it describes) lacks, for ``known_or_kept``; nothing is read when every event
+    describes the element whole (every notification does)."""
+    lacking = {key: [name for name in fields if name not in values]
+               for key, values in described.items() if len(values) < len(fields)}
+    if not lacking:
+        return {}
+    names = sorted({name for missing in lacking.values() for name in missing})
+    return {
+        record[0]: dict(zip(names, gateway.native(record["values"]), strict=True))
+        for record in gateway.run(tx, statement, keys=sorted(lacking), fields=names)
+    }
+
+
 class Family(Protocol):
     """An element family (see the module's docstring for the order of its steps)."""
 
@@ -151,6 +176,13 @@ class Family(Protocol):
 
     def lock_keys(self, fold: Any) -> Mapping[str, Iterable[str]]:
         """Family name -> keys the batch must lock for this family's elements."""
+        ...
+
+    def named_keys(
+        self, tx: neo4j.ManagedTransaction, keys: Sequence[str]
+    ) -> Mapping[str, Iterable[str]]:
+        """Before any lock: the keys of earlier families the stored state of ``keys`` names,
+        so that they are locked in order with the batch's own."""
         ...
 
     def read(

@@ -19,7 +19,15 @@ import neo4j
 
 from cdm_graph import gateway
 from cdm_graph.decode import Fields, described
-from cdm_graph.families.base import Action, Batch, Event, Rule, Stage, known_or_kept
+from cdm_graph.families.base import (
+    Action,
+    Batch,
+    Event,
+    Rule,
+    Stage,
+    known_or_kept,
+    read_lacking,
+)
 from cdm_graph.plan.clock import after, encoded, from_us, latest, newer, to_us
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.compute_node import COMPUTE_NODE, DESCRIPTION_FIELDS, SERVICE_FIELDS
@@ -130,16 +138,13 @@ class ComputeNodeFamily:
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
     ) -> tuple[StoredComputeNodes, Mapping[str, Iterable[str]]]:
         fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})
-        # The stored description only where the newest event lacks part of it.
-        lacking = sorted(
-            hostname
-            for hostname, node in fold.items()
-            if node.latest is not None and len(node.latest.properties) < len(DESCRIPTION_FIELDS)
+        described = read_lacking(
+            tx, f"{CYPHER}/read_described", {
+                hostname: node.latest.properties
+                for hostname, node in fold.items()
+                if node.latest is not None
+            }, DESCRIPTION_FIELDS,
         )
-        described = {
-            record["hostname"]: record["properties"]
-            for record in gateway.rows(tx, f"{CYPHER}/read_described", keys=lacking)
-        } if lacking else {}
         nodes = {
             record["hostname"]: StoredComputeNode(
                 described=bool(record["described"]),
@@ -157,6 +162,11 @@ class ComputeNodeFamily:
                 assert since is not None
                 hosted.setdefault(record["hostname"], []).append((record["uuid"], since))
         return StoredComputeNodes(nodes, hosted), {}
+
+    def named_keys(
+        self, tx: neo4j.ManagedTransaction, keys: Sequence[str]
+    ) -> Mapping[str, Iterable[str]]:
+        return {}
 
     def resolve(self, batch: Batch) -> None:
         fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})

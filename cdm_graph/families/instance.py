@@ -28,6 +28,7 @@ from cdm_graph.families.base import (
     Rule,
     Stage,
     known_or_kept,
+    read_lacking,
 )
 from cdm_graph.families.compute_node import NAME as COMPUTE_NODE
 from cdm_graph.families.compute_node import HostResolution, StoredComputeNodes
@@ -214,16 +215,13 @@ class InstanceFamily:
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
     ) -> tuple[dict[str, StoredInstance], Mapping[str, Iterable[str]]]:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
-        # The stored description only where the newest event lacks part of it.
-        lacking = sorted(
-            uuid
-            for uuid, fold in folds.items()
-            if fold.latest is not None and len(fold.latest.properties) < len(DESCRIPTION_FIELDS)
+        described = read_lacking(
+            tx, f"{CYPHER}/read_described", {
+                uuid: fold.latest.properties
+                for uuid, fold in folds.items()
+                if fold.latest is not None
+            }, DESCRIPTION_FIELDS,
         )
-        described = {
-            record["uuid"]: record["properties"]
-            for record in gateway.rows(tx, f"{CYPHER}/read_described", keys=lacking)
-        } if lacking else {}
         instances = {
             record["uuid"]: _stored(record, described.get(record["uuid"], {}))
             for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
@@ -232,6 +230,16 @@ class InstanceFamily:
         # to one (its authoritative host forgotten after a deletion) or leave one.
         named: set[str] = set().union(*(instance.hostnames for instance in instances.values()))
         return instances, {COMPUTE_NODE: named}
+
+    def named_keys(
+        self, tx: neo4j.ManagedTransaction, keys: Sequence[str]
+    ) -> Mapping[str, Iterable[str]]:
+        return {
+            COMPUTE_NODE: [
+                record["hostname"]
+                for record in gateway.run(tx, f"{CYPHER}/named_hosts", keys=list(keys))
+            ]
+        }
 
     def resolve(self, batch: Batch) -> None:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})

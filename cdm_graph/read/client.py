@@ -13,12 +13,12 @@ a real Watcher ``ModelRoot`` (the ``watcher`` extra).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import neo4j
 
-from cdm_graph.gateway import NO_WAIT, Gateway, rows
+from cdm_graph.gateway import NO_WAIT, Gateway, run
 from cdm_graph.read.models import ComputeNode, Instance
 from cdm_graph.read.protocol import ModelReader
 from cdm_graph.read.snapshot import Snapshot
@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from watcher.decision_engine.model.model_root import ModelRoot
 
 
-def _node(row: dict[str, Any]) -> ComputeNode:
-    return ComputeNode.from_graph(row["node"])
+def _node(row: Mapping[str, Any]) -> ComputeNode:
+    return ComputeNode.from_graph(row)
 
 
-def _instance(row: dict[str, Any]) -> Instance:
-    return Instance.from_graph(row["instance"], row["hostname"])
+def _instance(row: Mapping[str, Any]) -> Instance:
+    return Instance.from_graph(row, row["host"])
 
 
 class GraphClient(ModelReader):
@@ -80,7 +80,8 @@ class GraphClient(ModelReader):
         row = self._one("client/instance_by_uuid", uuid=uuid)
         if row is None:
             return None
-        return _instance(row), None if row["node"] is None else _node(row)
+        node = row["compute_node"]
+        return _instance(row), None if node is None else _node(node)
 
     def _hosted_by(self, node: ComputeNode) -> list[Instance] | None:
         # By hostname alone: a node the graph does not hold hosts nothing.
@@ -100,8 +101,9 @@ class GraphClient(ModelReader):
         """The whole model as of one moment: one read transaction, two queries."""
 
         def work(tx: neo4j.ManagedTransaction) -> Snapshot:
-            nodes = [_node(row) for row in rows(tx, "client/compute_nodes")]
-            instances = [_instance(row) for row in rows(tx, "client/instances")]
+            # Records as they come: their columns hold no temporal value to convert.
+            nodes = [_node(record) for record in run(tx, "client/compute_nodes")]
+            instances = [_instance(record) for record in run(tx, "client/instances")]
             return Snapshot(nodes, instances)
 
         return self._gateway.read(work)

@@ -48,6 +48,14 @@ class InstanceNotMapped(ComputeResourceNotFound):
         self.uuid = uuid
 
 
+def _moment(value: Any) -> datetime | None:
+    """A date the client's statements return as an ISO string (or a Neo4j DateTime)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    converted: datetime | None = native(value)
+    return converted
+
+
 def _pairs_to_dict(pairs: Iterable[str] | None) -> Mapping[str, str]:
     """The graph's sorted "key=value" strings back to a read-only mapping."""
     return MappingProxyType(dict(pair.split("=", 1) for pair in pairs or () if "=" in pair))
@@ -160,5 +168,5 @@ class Instance:
             flavor_extra_specs=_pairs_to_dict(properties.get("extra_specs")),
             host=hostname,
             hypervisor_hostname=properties.get("node") if hostname else None,
-            created=native(properties.get("created_at")),
+            created=_moment(properties.get("created_at")),
         )

@@ -52,7 +52,8 @@ def run(
             stop=tenacity.stop_when_event_set(stopping),
             sleep=stopping.wait,
             on_retry=lambda _: metrics.neo4j_retries.inc(),
-        )
+        ),
+        on_transaction_retry=metrics.neo4j_retries.inc,
     )
     writer.run_schema()
     dead_letters = DeadLetterStore(writer)

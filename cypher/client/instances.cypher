@@ -1,8 +1,13 @@
 // Every instance, with the hostname of the compute node hosting it (null: no host).
 // Placeholders of a batch under way (no event_time yet) are not instances.
+// Columns: the fields the client's read models take (cdm_graph.read.models), no more; times
+// as ISO strings, so that no temporal value crosses the driver.
 // No parameters.
 MATCH (i:Instance)
-WHERE i.event_time IS NOT NULL
+WHERE i.event_time_us IS NOT NULL
 OPTIONAL MATCH (c:ComputeNode)-[:HOSTS]->(i)
-RETURN properties(i) AS instance, c.hostname AS hostname
+RETURN i.uuid AS uuid, i.name AS name, i.state AS state, i.memory_mb AS memory_mb,
+       i.disk_gb AS disk_gb, i.vcpus AS vcpus, i.project_id AS project_id, i.locked AS locked,
+       i.metadata AS metadata, i.extra_specs AS extra_specs, i.node AS node,
+       toString(i.created_at) AS created_at, c.hostname AS host
 ORDER BY i.uuid

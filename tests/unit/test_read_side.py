@@ -161,3 +161,9 @@ def test_the_read_models_have_every_watcher_name_the_schema_declares():
     for model, schema in ((ComputeNode, COMPUTE_NODE), (Instance, INSTANCE)):
         fields = {field.name for field in dataclasses.fields(model)}
         assert set(schema.watcher_names().values()) <= fields, model.__name__
+
+
+def test_the_driver_packs_with_its_rust_extension():
+    from neo4j._codec.packstream import v1
+
+    assert v1._rust_pack is not None and v1._rust_unpack is not None
