@@ -11,6 +11,7 @@ not know may mean anything, so it is refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -116,6 +117,10 @@ class Fields:
 
     def read(self, kind: Kind, name: str) -> Any:
         if kind is Kind.TEXT:
+            # The most common kind, checked inline.
+            value = self._data.get(name)
+            if value is None or type(value) is str:
+                return value
             return self.text(name)
         if kind is Kind.INTEGER:
             return self.integer(name)
@@ -134,22 +139,51 @@ def key_value_pairs(mapping: Mapping[str, Any]) -> list[str]:
     return sorted(f"{key}={value}" for key, value in mapping.items())
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """How one descriptive property is read from a notification (compiled from the schema)."""
+
+    name: str
+    holder: str  # the nested object holding the field ("" for the payload itself)
+    field: str
+    kind: Kind
+    empty_means_none: bool
+    absent: Any
+
+
+_READS: dict[int, tuple[tuple[str, tuple[_Read, ...]], ...]] = {}
+
+
+def _reads(schema: ElementSchema) -> tuple[tuple[str, tuple[_Read, ...]], ...]:
+    """The schema's notification fields, grouped by the object holding them (compiled once
+    per schema: hashing a schema costs more than reading a payload)."""
+    compiled = _READS.get(id(schema))
+    if compiled is None:
+        compiled = _READS[id(schema)] = _compile(schema)
+    return compiled
+
+
+def _compile(schema: ElementSchema) -> tuple[tuple[str, tuple[_Read, ...]], ...]:
+    holders: dict[str, list[_Read]] = {}
+    for prop in schema.from_notification():
+        if prop.role is not Role.DESCRIPTION or prop.notification is None:
+            continue
+        holder, _, field_name = prop.notification.rpartition(".")
+        holders.setdefault(holder, []).append(
+            _Read(prop.name, holder, field_name, prop.kind, prop.empty_means_none, prop.absent)
+        )
+    return tuple((holder, tuple(reads)) for holder, reads in holders.items())
+
+
 def described(schema: ElementSchema, data: Fields) -> dict[str, Any]:
     """Every descriptive property of ``schema`` a notification carries, read from its
     declared field with its declared type; derived ones are left to the family."""
     properties: dict[str, Any] = {}
-    nested: dict[str, Fields] = {}
-    for prop in schema.from_notification():
-        if prop.role is not Role.DESCRIPTION or prop.notification is None:
-            continue
-        holder, _, name = prop.notification.rpartition(".")
-        fields = data
-        if holder:
-            if holder not in nested:
-                nested[holder] = data.at(f"{holder}.x")[0]
-            fields = nested[holder]
-        value = fields.read(prop.kind, name)
-        if prop.empty_means_none and value == "":
-            value = None
-        properties[prop.name] = prop.absent if value is None else value
+    for holder, reads in _reads(schema):
+        fields = data.at(f"{holder}.x")[0] if holder else data
+        for read in reads:
+            value = fields.read(read.kind, read.field)
+            if read.empty_means_none and value == "":
+                value = None
+            properties[read.name] = read.absent if value is None else value
     return properties
