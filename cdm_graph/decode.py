@@ -6,17 +6,50 @@ Nova's payloads are versioned objects, ``{"nova_object.name", "nova_object.versi
 ``updated_at`` in 1.5, ``locked_reason`` in 1.8, ``uuid`` in ServiceStatusPayload 1.1), so every
 field but the keys is optional and unknown fields are ignored. A major version the family does
 not know may mean anything, so it is refused.
+
+What the schema declares of a text field is checked as it is read: a value longer than Nova's
+own column (``Property.max_length``), or not of its form (``Form``: a key that is not a UUID,
+an empty host, a control character in a node's name), refuses the whole message, so that
+nothing of it is written. Keys are read only through ``element_key``, which checks them.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cdm_graph.schema import ElementSchema, Kind, Role
+from cdm_graph.schema import ElementSchema, Form, Kind, Property, Role
 from cdm_graph.transport.envelope import Rejected
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UUID = re.compile(r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\Z")
+# How much of a refused value its reason shows.
+_SHOWN = 40
+
+
+def _shown(value: str) -> str:
+    return repr(value) if len(value) <= _SHOWN else f"{value[:_SHOWN]!r}..."
+
+
+def checked(value: str, where: str, max_length: int | None, form: Form) -> str:
+    """``value`` of the field ``where`` if it fits ``max_length`` and ``form``; else a
+    rejection naming the field."""
+    if max_length is not None and len(value) > max_length:
+        raise Rejected(
+            f"field {where!r} is longer than {max_length} characters ({len(value)})"
+        )
+    if form is Form.NAME:
+        if not value:
+            raise Rejected(f"field {where!r} must not be empty")
+        if _CONTROL.search(value):
+            raise Rejected(f"field {where!r} has a control character: {_shown(value)}")
+    elif form is Form.UUID and not _UUID.match(value):
+        raise Rejected(f"field {where!r} must be a UUID, got {_shown(value)}")
+    return value
 
 
 def payload_data(payload: Any, majors: frozenset[int]) -> Fields:
@@ -89,16 +122,25 @@ class Fields:
             raise Rejected(f"field {self._path}{name!r} is not a date: {value!r}") from exc
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-    def strings(self, name: str) -> dict[str, str]:
+    def strings(self, name: str, max_length: int | None = None) -> dict[str, str]:
+        """A map of strings, each key and each value at most ``max_length`` characters."""
         value = self._get(name, (Mapping,), False) or {}
+        where = f"{self._path}{name}"
         for key, item in value.items():
+            if max_length is not None and len(key) > max_length:
+                raise Rejected(
+                    f"field {where!r} has a key longer than {max_length} characters "
+                    f"({len(key)}): {_shown(key)}"
+                )
             if not isinstance(item, str):
-                raise Rejected(f"field {self._path}{name}.{key!r} must be str")
+                raise Rejected(f"field {where}.{key!r} must be str")
+            if max_length is not None:
+                checked(item, f"{where}.{key}", max_length, Form.FREE)
         return dict(value)
 
-    def pairs(self, name: str) -> list[str]:
+    def pairs(self, name: str, max_length: int | None = None) -> list[str]:
         """A map of strings as the graph keeps it (``Kind.PAIRS``)."""
-        return key_value_pairs(self.strings(name))
+        return key_value_pairs(self.strings(name, max_length))
 
     def nested(self, name: str) -> Fields:
         value = self._get(name, (Mapping,), False) or {}
@@ -115,13 +157,18 @@ class Fields:
             fields = fields.nested(part)
         return fields, name
 
-    def read(self, kind: Kind, name: str) -> Any:
+    def read(
+        self, kind: Kind, name: str, max_length: int | None = None, form: Form = Form.FREE
+    ) -> Any:
+        """The field ``name`` as a value of ``kind``, within ``max_length`` and ``form``."""
         if kind is Kind.TEXT:
-            # The most common kind, checked inline.
             value = self._data.get(name)
-            if value is None or type(value) is str:
-                return value
-            return self.text(name)
+            if value is None:
+                return None
+            text: str = value if type(value) is str else self._get(name, (str,), False)
+            if form is Form.FREE and (max_length is None or len(text) <= max_length):
+                return text
+            return checked(text, f"{self._path}{name}", max_length, form)
         if kind is Kind.INTEGER:
             return self.integer(name)
         if kind is Kind.NUMBER:
@@ -130,7 +177,7 @@ class Fields:
             return self.boolean(name)
         if kind is Kind.MOMENT:
             return self.moment(name)
-        return self.pairs(name)
+        return self.pairs(name, max_length)
 
 
 def key_value_pairs(mapping: Mapping[str, Any]) -> list[str]:
@@ -149,6 +196,10 @@ class _Read:
     kind: Kind
     empty_means_none: bool
     absent: Any
+    max_length: int | None
+    form: Form
+    # For a free text, the most characters it may have, checked inline; else -1.
+    inline: int
 
 
 _READS: dict[int, tuple[tuple[str, tuple[_Read, ...]], ...]] = {}
@@ -170,7 +221,12 @@ def _compile(schema: ElementSchema) -> tuple[tuple[str, tuple[_Read, ...]], ...]
             continue
         holder, _, field_name = prop.notification.rpartition(".")
         holders.setdefault(holder, []).append(
-            _Read(prop.name, holder, field_name, prop.kind, prop.empty_means_none, prop.absent)
+            _Read(
+                prop.name, holder, field_name, prop.kind, prop.empty_means_none, prop.absent,
+                prop.max_length, prop.form,
+                (sys.maxsize if prop.max_length is None else prop.max_length)
+                if prop.kind is Kind.TEXT and prop.form is Form.FREE else -1,
+            )
         )
     return tuple((holder, tuple(reads)) for holder, reads in holders.items())
 
@@ -181,9 +237,35 @@ def described(schema: ElementSchema, data: Fields) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for holder, reads in _reads(schema):
         fields = data.at(f"{holder}.x")[0] if holder else data
+        raw = fields._data
         for read in reads:
-            value = fields.read(read.kind, read.field)
+            if read.inline >= 0:
+                # The most common kind, a free text, checked inline; read() refuses it.
+                value = raw.get(read.field)
+                if value is not None and (type(value) is not str or len(value) > read.inline):
+                    value = fields.read(read.kind, read.field, read.max_length, read.form)
+            else:
+                value = fields.read(read.kind, read.field, read.max_length, read.form)
             if read.empty_means_none and value == "":
                 value = None
             properties[read.name] = read.absent if value is None else value
     return properties
+
+
+def value_of(prop: Property, data: Fields) -> Any:
+    """One property read from its declared notification field, with its declared checks."""
+    if prop.notification is None:
+        raise ValueError(f"{prop.name} is not read from notifications")
+    fields, name = data.at(prop.notification) if "." in prop.notification else (
+        data, prop.notification
+    )
+    return fields.read(prop.kind, name, prop.max_length, prop.form)
+
+
+def element_key(schema: ElementSchema, data: Fields) -> str:
+    """The element's key, from the field ``schema.key_source`` declares: required, and of
+    its declared length and form (an instance's uuid a UUID, a host's name not empty)."""
+    key: str | None = value_of(schema.key_source, data)
+    if key is None:
+        raise Rejected(f"field {schema.key_source.notification!r} is missing")
+    return key

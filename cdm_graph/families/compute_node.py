@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import neo4j
 
 from cdm_graph import gateway
-from cdm_graph.decode import Fields, described
+from cdm_graph.decode import Fields, described, element_key
 from cdm_graph.families.base import (
     Action,
     Batch,
@@ -110,9 +110,11 @@ class ComputeNodeFamily:
 
     def decode(self, envelope: Envelope, rule: Rule, data: Fields) -> ComputeNodeEvent:
         binary = data.key("binary")
-        hostname = data.key("host")
         if binary != NOVA_COMPUTE:
-            raise Skipped(f"{envelope.event_type} of {binary} on {hostname}: not a compute node")
+            raise Skipped(
+                f"{envelope.event_type} of {binary} on {data.text('host')}: not a compute node"
+            )
+        hostname = element_key(COMPUTE_NODE, data)
         properties = described(COMPUTE_NODE, data)
         properties["status"] = "disabled" if data.boolean("disabled") else "enabled"
         properties["state"] = "down" if properties["forced_down"] else "up"

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import neo4j
 
 from cdm_graph import gateway
-from cdm_graph.decode import Fields, described
+from cdm_graph.decode import Fields, described, element_key, value_of
 from cdm_graph.families.base import (
     Action,
     Batch,
@@ -171,7 +171,7 @@ class StoredInstance:
 
 
 def decode_instance(envelope: Envelope, rule: Rule, data: Fields) -> InstanceEvent:
-    uuid = data.key("uuid")
+    uuid = element_key(INSTANCE, data)
     properties = described(INSTANCE, data)
     properties["disk_gb"] = instance_disk_gb(
         properties["image_uuid"],
@@ -185,8 +185,8 @@ def decode_instance(envelope: Envelope, rule: Rule, data: Fields) -> InstanceEve
         uuid=uuid,
         action=rule.action,
         host_evidence=rule.host,
-        host=data.text("host"),
-        node=data.text("node"),
+        host=value_of(INSTANCE["host"], data),
+        node=value_of(INSTANCE["node"], data),
         properties={name: properties[name] for name in DESCRIPTION_FIELDS},
     )
 

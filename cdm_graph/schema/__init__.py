@@ -34,6 +34,18 @@ class Kind(enum.Enum):
     PAIRS = "pairs"
 
 
+class Form(enum.Enum):
+    """What a text value must look like, beyond its length."""
+
+    # Anything Nova's column holds.
+    FREE = "free"
+    # A name other elements refer to (a host, a node): not empty, no control characters.
+    NAME = "name"
+    # A UUID in its canonical form (8-4-4-4-12 lowercase hexadecimal digits), as Nova generates
+    # them and its API shows them: another spelling would make a second element of one server.
+    UUID = "uuid"
+
+
 class Role(enum.Enum):
     """What a property is to the element."""
 
@@ -58,6 +70,10 @@ class Property:
     by the family from others (``disk_gb``). ``absent`` is the value when the source has
     none (0 for a flavor's missing swap); ``empty_means_none`` reads "" as no value (a
     volume-backed server's image).
+
+    ``max_length`` is the most characters a notification may give it: Nova's own column size
+    (a longer value is refused, never cut); for ``Kind.PAIRS`` it bounds each key and each
+    value. ``form`` is what a text value must look like besides (``Form``).
     """
 
     name: str
@@ -69,19 +85,25 @@ class Property:
     derived: bool = False
     absent: Any = None
     empty_means_none: bool = False
+    max_length: int | None = None
+    form: Form = Form.FREE
     help: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ElementSchema:
-    """An element: its label, its key and its properties, in the order the graph shows them."""
+    """An element: its label, its key and its properties, in the order the graph shows them.
+    ``key_source`` says where a notification gives the key, and what it must look like."""
 
     label: str
     key: str
     properties: tuple[Property, ...]
+    key_source: Property
     _by_name: dict[str, Property] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
+        if self.key_source.name != self.key:
+            raise ValueError(f"{self.label}: key_source declares {self.key_source.name!r}")
         object.__setattr__(self, "_by_name", {prop.name: prop for prop in self.properties})
 
     def __iter__(self) -> Iterator[Property]:

@@ -4,16 +4,22 @@ Service events (and ``/os-services``) describe the service; only the APIs show t
 hypervisor and its capacity (``/os-hypervisors/detail`` and Placement's inventories), which
 a reconcile writes under a clock of its own, ``capacity_time``. A compute node known only
 from instance events is a stub: ``described`` is false and it has nothing else.
+
+Text sizes are those of Nova's ``services`` columns (nova/db/main/models.py: ``host``,
+``disabled_reason`` ``String(255)``, ``uuid`` ``String(36)``) and of the aggregate metadata
+value an availability zone is (nova/db/api/models.py, ``String(255)``).
 """
 
 from __future__ import annotations
 
-from cdm_graph.schema import ElementSchema, Kind, Property, Role
+from cdm_graph.schema import ElementSchema, Form, Kind, Property, Role
 
 TEXT, INTEGER, NUMBER, BOOLEAN, MOMENT, CLOCK = (
     Kind.TEXT, Kind.INTEGER, Kind.NUMBER, Kind.BOOLEAN, Kind.MOMENT, Kind.CLOCK
 )
 BOOKKEEPING, CAPACITY = Role.BOOKKEEPING, Role.CAPACITY
+# Nova's String(255) columns.
+COLUMN = 255
 
 COMPUTE_NODE = ElementSchema(
     label="ComputeNode",
@@ -24,11 +30,12 @@ COMPUTE_NODE = ElementSchema(
                  help="enabled or disabled"),
         Property("state", TEXT, api="state", watcher="state", derived=True, help="up or down"),
         Property("disabled_reason", TEXT, notification="disabled_reason",
-                 api="disabled_reason", watcher="disabled_reason"),
+                 api="disabled_reason", watcher="disabled_reason", max_length=COLUMN),
         Property("forced_down", BOOLEAN, notification="forced_down", api="forced_down",
                  absent=False),
-        Property("availability_zone", TEXT, notification="availability_zone", api="zone"),
-        Property("service_uuid", TEXT, notification="uuid", api="id"),
+        Property("availability_zone", TEXT, notification="availability_zone", api="zone",
+                 max_length=COLUMN),
+        Property("service_uuid", TEXT, notification="uuid", api="id", max_length=36),
         # Not shown by /os-services.
         Property("service_version", INTEGER, notification="version"),
         Property("last_seen_up", MOMENT, notification="last_seen_up", api="updated_at"),
@@ -58,6 +65,9 @@ COMPUTE_NODE = ElementSchema(
         Property("capacity_time", CLOCK, Role.BOOKKEEPING,
                  help="when the listing the capacity comes from began"),
     ),
+    # The nova-compute service's host: what every instance event names as its host.
+    key_source=Property("hostname", TEXT, notification="host", api="host", max_length=COLUMN,
+                        form=Form.NAME),
 )
 
 # What a nova-compute service event says of its compute node.

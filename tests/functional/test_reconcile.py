@@ -336,7 +336,9 @@ def test_the_summary_counts_what_was_created_updated_kept_and_removed(
     apply(notification("service.create", 1, host="h1"))
     apply(notification("service.create", 1, host="gone"))
     apply(notification("instance.create.end", 1, host="h1"))
-    apply(notification("instance.create.end", 1, host="h1", uuid="5e1f3b2a-0000-4000-8000-1"))
+    apply(notification(
+        "instance.create.end", 1, host="h1", uuid="5e1f3b2a-0000-4000-8000-000000000001"
+    ))
     listing = listed_at(connection, T)
     apply(notification("service.update", T + 1, host="h2"))
     summary = apply_listing(writer, listing)

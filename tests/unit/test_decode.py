@@ -164,3 +164,81 @@ def test_oslo_timestamps_parse_with_and_without_microseconds():
 def test_unparseable_timestamp_is_rejected():
     with pytest.raises(Rejected, match="not an ISO date"):
         parse_event_time("yesterday")
+
+
+# --------------------------------------------------------------------------- keys and sizes
+# Nova's own samples, mutated: each refusal names its field. The limits are the schema's
+# (Nova's column sizes), so that decoding derives them.
+
+LONG = "x" * 256
+
+
+@pytest.mark.parametrize(
+    ("event_type", "data", "reason"),
+    [
+        ("instance.create.end", {"uuid": ""}, "field 'uuid' must be a UUID, got ''"),
+        ("instance.update", {"uuid": "i-1"}, "field 'uuid' must be a UUID, got 'i-1'"),
+        ("instance.update", {"uuid": UUID + "0"}, "field 'uuid' is longer than 36 characters (37)"),
+        ("instance.update", {"uuid": UUID.replace("-", "")}, "field 'uuid' must be a UUID"),
+        ("instance.update", {"uuid": UUID.upper()}, "field 'uuid' must be a UUID"),
+        ("instance.create.end", {"host": ""}, "field 'host' must not be empty"),
+        ("instance.pause.end", {"host": "comp\nute"}, "field 'host' has a control character"),
+        ("instance.pause.end", {"host": "compute\x00"}, "field 'host' has a control character"),
+        ("instance.update", {"host": LONG}, "field 'host' is longer than 255 characters (256)"),
+        ("instance.create.end", {"node": ""}, "field 'node' must not be empty"),
+        ("instance.update", {"node": "fake\tmini"}, "field 'node' has a control character"),
+        ("service.update", {"host": ""}, "field 'host' must not be empty"),
+        ("service.create", {"host": "host1\r"}, "field 'host' has a control character"),
+        ("service.update", {"host": LONG}, "field 'host' is longer than 255 characters (256)"),
+        ("service.update", {"disabled_reason": LONG},
+         "field 'disabled_reason' is longer than 255 characters (256)"),
+        ("instance.update", {"display_name": LONG},
+         "field 'display_name' is longer than 255 characters (256)"),
+        ("instance.create.end", {"metadata": {"tier": LONG}},
+         "field 'metadata.tier' is longer than 255 characters (256)"),
+        ("instance.create.end", {"metadata": {LONG: "gold"}},
+         "field 'metadata' has a key longer than 255 characters (256)"),
+        ("instance.update", {"flavor": {"extra_specs": {"hw:cpu_policy": LONG}}},
+         "field 'flavor.extra_specs.hw:cpu_policy' is longer than 255 characters (256)"),
+        ("instance.update", {"flavor": {"name": LONG}},
+         "field 'flavor.name' is longer than 255 characters (256)"),
+    ],
+    ids=lambda value: value if isinstance(value, str) and len(value) < 40 else None,
+)
+def test_a_bad_key_or_an_oversized_text_is_refused_naming_its_field(event_type, data, reason):
+    flavor = data.pop("flavor", None)
+    envelope = notification(event_type, **data)
+    if flavor is not None:  # notification() updates the flavor's data, extra_specs whole
+        envelope.payload["nova_object.data"]["flavor"]["nova_object.data"].update(flavor)
+    with pytest.raises(Rejected, match=re.escape(reason)):
+        decode(envelope)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"host": None, "node": None},  # not scheduled yet: no host is no error
+        {"display_name": "x" * 255, "metadata": {"k" * 255: "v" * 255}},
+        {"display_name": "serveur\u00e9t\u00e9 \u2603"},  # not a control character
+    ],
+)
+def test_keys_and_texts_within_nova_limits_decode(data):
+    event = decode(notification("instance.update", **data))
+    assert event.uuid == data.get("uuid", UUID)
+
+
+def test_a_compute_node_hostname_within_limits_decodes():
+    event = decode(notification("service.update", host="h" * 255))
+    assert event.key == "h" * 255
+
+
+def test_the_limits_are_nova_column_sizes_declared_in_the_schema():
+    from cdm_graph.schema import Form
+    from cdm_graph.schema.compute_node import COMPUTE_NODE
+    from cdm_graph.schema.instance import INSTANCE
+
+    assert (INSTANCE.key_source.max_length, INSTANCE.key_source.form) == (36, Form.UUID)
+    assert (COMPUTE_NODE.key_source.max_length, COMPUTE_NODE.key_source.form) == (255, Form.NAME)
+    assert {INSTANCE[name].form for name in ("host", "node")} == {Form.NAME}
+    for name in ("name", "metadata", "extra_specs", "flavor_name", "host", "node"):
+        assert INSTANCE[name].max_length == 255

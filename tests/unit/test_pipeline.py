@@ -22,14 +22,18 @@ class RefusingWriter:
         self.applied.extend(events)
 
 
+def uuid(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
 def test_the_refused_message_is_isolated_and_the_rest_applied():
-    batch = [notification("instance.update", n, uuid=f"u{n}") for n in range(7)]
-    batch[4] = notification("instance.update", 4, uuid="u4", display_name="refused")
+    batch = [notification("instance.update", n, uuid=uuid(n)) for n in range(7)]
+    batch[4] = notification("instance.update", 4, uuid=uuid(4), display_name="refused")
     writer = RefusingWriter()
     outcome = process_batch(writer, batch)
     assert [r.message for r in outcome.rejected] == [batch[4]]
     assert "Neo4j refused it" in outcome.rejected[0].reason
-    assert sorted(e.uuid for e in writer.applied) == ["u0", "u1", "u2", "u3", "u5", "u6"]
+    assert sorted(e.uuid for e in writer.applied) == [uuid(n) for n in (0, 1, 2, 3, 5, 6)]
     assert outcome.applied == {"instance.update": 6}
 
 
