@@ -17,6 +17,7 @@ from oslo_log import log as oslo_log
 from oslo_messaging import opts as oslo_messaging_opts
 
 from cdm_graph import config
+from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.gateway import Neo4jSettings
 
@@ -98,7 +99,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     with _writing(conf) as writer:
         writer.run_schema()
-        outcome = replay(writer, expand(Path(p) for p in args.paths), start, args.batch_size)
+        outcome = replay(
+            writer,
+            expand(Path(p) for p in args.paths),
+            start,
+            args.batch_size,
+            Guard.configured(conf),
+        )
     print(summary(outcome))
     return 1 if outcome.rejected else 0
 
@@ -123,7 +130,7 @@ def cmd_deadletter(args: argparse.Namespace) -> int:
 
     conf = load_config(args)
     with _writing(conf) as writer:
-        store = DeadLetterStore(writer)
+        store = DeadLetterStore(writer, Guard.configured(conf))
         if args.action == "list":
             letters = store.list(limit=args.limit)
             for letter in letters:
@@ -212,6 +219,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             page_size=conf.reconcile.page_size,
             batch_size=conf.sync.batch_size,
             progress=progress_for(sys.stderr),
+            guard=Guard.configured(conf),
         )
     print(summary.text())
     return 0 if summary.complete else 1

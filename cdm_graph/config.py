@@ -89,6 +89,16 @@ sync_opts = [
         help="Seconds between two removals of expired tombstones.",
     ),
     cfg.IntOpt(
+        "max_message_bytes",
+        default=1024 * 1024,
+        min=0,
+        help="Largest notification payload applied, in bytes (its strings in UTF-8 and its "
+        "structure: about its size as JSON); a larger one is set aside in the dead-letter "
+        "store with its size, never partly written. Nova's own are a few kilobytes (each "
+        "text field at most its 255-character column). 0 turns the bound off, and saves "
+        "measuring each payload (a few microseconds).",
+    ),
+    cfg.IntOpt(
         "browser_labels_interval",
         default=60,
         min=0,
@@ -106,6 +116,18 @@ graph_opts = [
         min=60,
         help="Seconds a deleted instance or compute node keeps its tombstone. A notification "
         "older than the deletion that arrives later than this can bring the element back.",
+    ),
+    cfg.IntOpt(
+        "max_clock_skew",
+        default=300,
+        min=1,
+        help="Seconds a notification's timestamp (the publishing host's clock) may be ahead of "
+        "this host's clock. One further ahead is not applied: it would outvote every real "
+        "event after it. It is set aside in the dead-letter store with how far ahead it was, "
+        "counted in cdm_graph_future_events_total, and applies once replayed (`cdm-graph "
+        "deadletter replay`) when it is no longer ahead. A reconcile brings back any time "
+        "the graph holds beyond this bound. Keep the hosts' clocks in step (NTP) and this "
+        "above their drift.",
     ),
 ]
 

@@ -9,11 +9,11 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from cdm_graph.apply.pipeline import process_batch
+from cdm_graph.apply.pipeline import Guard, process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, from_record, to_record
 
@@ -59,8 +59,12 @@ def _row(rejection: Rejection, now: datetime) -> dict[str, Any]:
 
 
 class DeadLetterStore:
-    def __init__(self, writer: GraphWriter) -> None:
+    """The store, and the replay of its letters through ``guard`` (the bounds of
+    ``cdm_graph.apply.pipeline``): one stamped ahead of the clock applies once it no longer is."""
+
+    def __init__(self, writer: GraphWriter, guard: Guard | None = None) -> None:
         self._writer = writer
+        self._guard = guard
 
     def store(self, rejections: Sequence[Rejection]) -> None:
         if not rejections:
@@ -99,7 +103,7 @@ class DeadLetterStore:
             if reason is None:
                 applied.append(letter.id)
             else:
-                refused.append(letter)
+                refused.append(replace(letter, reason=reason))
                 self._writer.gateway.execute(
                     "deadletter/store",
                     rows=[{
@@ -120,6 +124,6 @@ class DeadLetterStore:
             envelope = from_record(json.loads(letter.message))
         except (json.JSONDecodeError, Rejected) as exc:
             return f"still unreadable: {exc}"
-        outcome = process_batch(self._writer, [envelope])
+        outcome = process_batch(self._writer, [envelope], self._guard)
         return outcome.rejected[0].reason if outcome.rejected else None
 

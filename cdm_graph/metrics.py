@@ -53,7 +53,14 @@ class SyncMetrics:
             "waiting for an absent Neo4j.",
             registry=self.registry,
         )
-
+        self.future_events = Counter(
+            "cdm_graph_future_events",
+            "Notifications dead-lettered because their timestamp was ahead of this host's "
+            "clock by more than [graph] max_clock_skew, by publisher (nova-compute:HOST): "
+            "that host's clock is wrong.",
+            ["publisher_id"],
+            registry=self.registry,
+        )
 
     def record_batch(
         self,
@@ -79,6 +86,11 @@ class SyncMetrics:
     def record_dead_letters(self, rejected: Iterable[Rejection]) -> None:
         for rejection in rejected:
             self.messages.labels(rejection.event_type or "", "dead_lettered").inc()
+
+    def record_future_events(self, ahead: Mapping[str, int]) -> None:
+        """Notifications set aside as too far ahead, by publisher."""
+        for publisher_id, count in ahead.items():
+            self.future_events.labels(publisher_id).inc(count)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cdm_graph.apply.pipeline import Outcome, process_batch
+from cdm_graph.apply.pipeline import Guard, Outcome, process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, from_record
 from cdm_graph.transport.samples import SampleError, resolve_refs
@@ -71,8 +71,14 @@ def read_messages(
 
 
 def replay(
-    writer: GraphWriter, files: Sequence[Path], start: datetime, batch_size: int = 500
+    writer: GraphWriter,
+    files: Sequence[Path],
+    start: datetime,
+    batch_size: int = 500,
+    guard: Guard | None = None,
 ) -> Outcome:
+    """Apply the files' messages in batches, each through ``guard`` (default bounds if
+    None); what is refused comes back with its reason (``summary`` prints them)."""
     outcome = Outcome()
     batch: list[Envelope] = []
     for item in read_messages(files, start):
@@ -82,10 +88,10 @@ def replay(
             continue
         batch.append(item)
         if len(batch) >= batch_size:
-            outcome.merge(process_batch(writer, batch))
+            outcome.merge(process_batch(writer, batch, guard))
             batch = []
     if batch:
-        outcome.merge(process_batch(writer, batch))
+        outcome.merge(process_batch(writer, batch, guard))
     return outcome
 
 

@@ -2,27 +2,102 @@
 
 A bad message never costs its neighbours: decoding refuses it alone, and should Neo4j refuse
 a batch for a reason retrying cannot cure, the batch is split until the culprit stands alone.
+
+Before decoding, every message, whatever its source (the synchronizer, a replay, a dead
+letter replayed), meets the ``Guard``: a time too far ahead of this host's clock, or a payload
+too large, sets it aside with its reason.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import marshal
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from neo4j.exceptions import AuthError, ConfigurationError, Forbidden, Neo4jError
 
 from cdm_graph.apply.writer import GraphWriter
-from cdm_graph.families import decode
+from cdm_graph.families import REGISTRY, decode
 from cdm_graph.families.base import Event
 from cdm_graph.gateway import RETRYABLE
 from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, Skipped
+
+if TYPE_CHECKING:
+    from oslo_config import cfg
 
 LOG = logging.getLogger(__name__)
 
 # Errors no message is to blame for: they stop the work instead of setting messages aside.
 FATAL = (AuthError, Forbidden, ConfigurationError)
+
+# [graph] max_clock_skew and [sync] max_message_bytes, when no configuration says otherwise.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_MESSAGE_BYTES = 1024 * 1024
+
+
+def utcnow() -> datetime:
+    """This host's clock, as oslo.messaging stamps notifications (naive UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What a message must meet before it is decoded.
+
+    Its time (the publishing host's clock) no further ahead of this host's clock than
+    ``max_skew``: one event stamped ahead would outvote every real event after it until its
+    time came, so it is set aside, to be replayed once it is no longer ahead. Its payload no
+    larger than ``max_bytes`` as JSON (0: no bound). ``now`` is this host's clock.
+    """
+
+    max_skew: timedelta = MAX_CLOCK_SKEW
+    max_bytes: int = MAX_MESSAGE_BYTES
+    now: Callable[[], datetime] = utcnow
+
+    @classmethod
+    def configured(cls, conf: cfg.ConfigOpts) -> Guard:
+        """The bounds ``[graph] max_clock_skew`` and ``[sync] max_message_bytes`` set."""
+        return cls(timedelta(seconds=conf.graph.max_clock_skew), conf.sync.max_message_bytes)
+
+    def limit(self) -> datetime:
+        """The latest time an event may carry now."""
+        return self.now() + self.max_skew
+
+    def ahead(self, envelope: Envelope, now: datetime) -> str | None:
+        """Why ``envelope`` is too far ahead of ``now`` to be applied; None if it is not."""
+        ahead = envelope.time - now
+        if ahead <= self.max_skew:
+            return None
+        return (
+            f"timestamp {envelope.time.isoformat(sep=' ')} ahead of this host's clock by "
+            f"{timedelta(seconds=round(ahead.total_seconds()))} (more than max_clock_skew, "
+            f"{self.max_skew.total_seconds():.0f} s): the clock of "
+            f"{envelope.publisher_id or 'its publisher'} is probably wrong"
+        )
+
+    def oversized(self, envelope: Envelope) -> str | None:
+        """Why ``envelope``'s payload is too large to be applied; None if it is not."""
+        if not self.max_bytes:
+            return None
+        size = payload_size(envelope.payload)
+        if size <= self.max_bytes:
+            return None
+        return f"payload of {size} bytes, more than max_message_bytes ({self.max_bytes})"
+
+
+def payload_size(payload: Any) -> int:
+    """A payload's size in bytes: its strings in UTF-8 and its structure, within a few
+    percent of its JSON. Measured with marshal's version 2 (no references between equal
+    values, so that each counts): a third of what serializing it to JSON again costs."""
+    try:
+        return len(marshal.dumps(payload, 2))
+    except ValueError:  # not what a JSON parser makes (a captured message's dates)
+        return len(json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str))
 
 
 @dataclass(slots=True)
@@ -30,20 +105,37 @@ class Outcome:
     applied: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: list[Rejection] = field(default_factory=list)
+    # Of the rejected, those stamped too far ahead of this host's clock, by publisher.
+    ahead: Counter[str] = field(default_factory=Counter)
 
     def merge(self, other: Outcome) -> None:
         self.applied.update(other.applied)
         self.skipped.update(other.skipped)
         self.rejected.extend(other.rejected)
+        self.ahead.update(other.ahead)
 
 
-def decode_batch(envelopes: Sequence[Envelope]) -> tuple[list[tuple[Envelope, Event]], Outcome]:
+def decode_batch(
+    envelopes: Sequence[Envelope], guard: Guard | None = None
+) -> tuple[list[tuple[Envelope, Event]], Outcome]:
+    """Each message decoded to its family's event, or skipped, or set aside with its reason.
+    Only a message the graph would take meets the ``guard`` (default: the default bounds on
+    this host's clock): one no family claims is skipped, whatever its time or size."""
+    guard = guard or Guard()
+    now = guard.now()
     decoded: list[tuple[Envelope, Event]] = []
     outcome = Outcome()
     for envelope in envelopes:
         reason = None
         try:
-            decoded.append((envelope, decode(envelope)))
+            if envelope.event_type in REGISTRY.claims:
+                reason = guard.ahead(envelope, now)
+                if reason is not None:
+                    outcome.ahead[envelope.publisher_id] += 1
+                else:
+                    reason = guard.oversized(envelope)
+            if reason is None:
+                decoded.append((envelope, decode(envelope)))
         except Skipped as skip:
             LOG.debug("skipped: %s", skip)
             outcome.skipped[envelope.event_type] += 1
@@ -57,13 +149,15 @@ def decode_batch(envelopes: Sequence[Envelope]) -> tuple[list[tuple[Envelope, Ev
     return decoded, outcome
 
 
-def process_batch(writer: GraphWriter, envelopes: Sequence[Envelope]) -> Outcome:
-    """Decode and apply; what could not be applied comes back in ``Outcome.rejected``.
+def process_batch(
+    writer: GraphWriter, envelopes: Sequence[Envelope], guard: Guard | None = None
+) -> Outcome:
+    """Guard, decode and apply; what could not be applied comes back in ``Outcome.rejected``.
 
     Errors that waiting may cure (Neo4j away) propagate after the writer's retries: the
     caller must not acknowledge the batch then.
     """
-    decoded, outcome = decode_batch(envelopes)
+    decoded, outcome = decode_batch(envelopes, guard)
     _apply_isolating(writer, decoded, outcome)
     return outcome
 

@@ -12,6 +12,12 @@ Capacity, which no notification carries, has its own guarded statement
 Only a complete listing removes anything: an instance or compute node the graph holds, that
 the listing does not show and that no event newer than T wrote, gets a deletion at T,
 leaving a tombstone like any deletion.
+
+One exception to "newer wins": a time the graph holds that is ahead of this host's clock by
+more than ``[graph] max_clock_skew`` was stamped by a publisher whose clock was wrong, before
+the synchronizer refused such events (``cdm_graph.apply.pipeline.Guard``). Nothing would
+outvote it until it came, so the reconcile first brings it back to just before T: the
+listing, and every notification after it, then repair the element.
 """
 
 from __future__ import annotations
@@ -31,12 +37,13 @@ from openstack.connection import Connection
 from oslo_config import cfg
 
 from cdm_graph import __version__
+from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.families.base import Action, Event, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.gateway import run
-from cdm_graph.plan.clock import from_us, older, to_us
+from cdm_graph.plan.clock import MICROSECOND, from_us, older, to_us
 from cdm_graph.reconcile.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
 from cdm_graph.sync.duties import Duty
 
@@ -46,6 +53,8 @@ LOG = logging.getLogger(__name__)
 RECONCILE = "reconcile"
 COMPUTE_NODES = "compute nodes"
 INSTANCES = "instances"
+# An instance's clocks, as batch/instance/read returns them (since_us: its HOSTS edge's).
+BROUGHT_BACK = ("event_time_us", "host_since_us", "authoritative_at_us", "hinted_at_us", "since_us")
 
 
 @dataclass(slots=True)
@@ -58,6 +67,8 @@ class Summary:
     kept: Counter[str] = field(default_factory=Counter)
     removed: Counter[str] = field(default_factory=Counter)
     left_out: Counter[str] = field(default_factory=Counter)
+    # Held a time ahead of this host's clock beyond the bound, brought back before the listing.
+    ahead: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
     @property
@@ -79,6 +90,12 @@ class Summary:
             f"{self.left_out[kind]} left out (ironic)"
             for kind in (COMPUTE_NODES, INSTANCES)
         ]
+        lines += [
+            f"{kind}: {self.ahead[kind]} held a time ahead of this host's clock by more than "
+            "max_clock_skew, brought back so that the listing repaired them"
+            for kind in (COMPUTE_NODES, INSTANCES)
+            if self.ahead[kind]
+        ]
         if self.error is not None:
             lines.append(f"listing incomplete, nothing removed: {self.error}")
         return "\n".join(lines)
@@ -97,8 +114,10 @@ def apply_listing(
     listing: Listing,
     batch_size: int = 500,
     progress: Progress = no_progress,
+    guard: Guard | None = None,
 ) -> Summary:
-    """Write the listing to the graph; remove what it lacks only if it is complete."""
+    """Write the listing to the graph; remove what it lacks only if it is complete. Times
+    held beyond ``guard``'s bound (default: the default bound) are brought back first."""
     when = listing.started_at
     stored_instances = {
         row["uuid"]: from_us(row["event_time_us"])
@@ -109,6 +128,9 @@ def apply_listing(
         for row in writer.gateway.query("reconcile/listed_compute_nodes")
     }
     summary = Summary(error=listing.error)
+    summary.ahead.update(
+        bring_back(writer, (guard or Guard()).limit(), when, stored_nodes, stored_instances)
+    )
     summary.left_out.update(
         {COMPUTE_NODES: len(listing.left_out_hosts), INSTANCES: len(listing.left_out_servers)}
     )
@@ -174,6 +196,97 @@ def apply_listing(
     return summary
 
 
+def bring_back(
+    writer: GraphWriter,
+    limit: datetime,
+    listed_at: datetime,
+    stored_nodes: dict[str, datetime | None],
+    stored_instances: dict[str, datetime | None],
+) -> dict[str, int]:
+    """Bring every time the graph holds beyond ``limit`` back to just before ``listed_at``:
+    the compute nodes' and instances' (of ``stored_*``, which are updated) and the
+    tombstones'. Returns how many compute nodes and instances held one."""
+    before = listed_at - MICROSECOND
+    nodes = sorted(key for key, time in stored_nodes.items() if time is not None and time > limit)
+    instances = sorted(
+        key for key, time in stored_instances.items() if time is not None and time > limit
+    )
+    brought: dict[str, list[str]] = {}
+    if nodes or instances:
+        brought = writer.gateway.write(
+            _bring_back, nodes, instances, to_us(limit), to_us(before)
+        )
+    for hostname in brought.get(COMPUTE_NODES, ()):
+        stored_nodes[hostname] = before
+    for uuid in brought.get(INSTANCES, ()):
+        stored_instances[uuid] = before
+    for name in ("reconcile/bring_back_compute_node_tombstones",
+                 "reconcile/bring_back_instance_tombstones"):
+        writer.gateway.execute(name, limit_us=to_us(limit), to_us=to_us(before))
+    counts = {kind: len(keys) for kind, keys in brought.items() if keys}
+    if counts:
+        LOG.warning(
+            "reconcile: %s held times ahead of this host's clock by more than max_clock_skew, "
+            "stamped by a publisher whose clock was wrong: brought back before the listing",
+            ", ".join(f"{count} {kind}" for kind, count in counts.items()),
+        )
+    return counts
+
+
+def _bring_back(
+    tx: neo4j.ManagedTransaction,
+    nodes: list[str],
+    instances: list[str],
+    limit_us: int | None,
+    to_us: int | None,
+) -> dict[str, list[str]]:
+    """The clocks beyond ``limit_us`` become ``to_us``, under the batches' own locks, taken
+    as batches take them. An element deleted since it was listed is then found gone: the
+    lock made a placeholder of it (an instance without event time, an empty compute node
+    stub), which goes again."""
+    assert limit_us is not None and to_us is not None
+    brought: dict[str, list[str]] = {COMPUTE_NODES: [], INSTANCES: []}
+    if nodes:
+        run(tx, "batch/compute_node/lock", keys=nodes).consume()
+    if instances:
+        run(tx, "batch/instance/lock", keys=instances).consume()
+    if nodes:
+        brought[COMPUTE_NODES] = [
+            record["hostname"]
+            for record in run(tx, "batch/compute_node/read", keys=nodes)
+            if (record["service_event_time_us"] or 0) > limit_us
+        ]
+        if brought[COMPUTE_NODES]:
+            run(tx, "reconcile/bring_back_compute_nodes", keys=brought[COMPUTE_NODES],
+                to_us=to_us).consume()
+        stubs = [
+            record["hostname"]
+            for record in run(tx, "batch/compute_node/empty_stubs", keys=nodes)
+        ]
+        if stubs:
+            run(tx, "batch/compute_node/remove", keys=stubs).consume()
+    if instances:
+        clocks, placeholders = [], []
+        for record in run(tx, "batch/instance/read", keys=instances):
+            if record["event_time_us"] is None:
+                placeholders.append(record["uuid"])
+            elif record["event_time_us"] > limit_us:
+                clocks.append({
+                    "uuid": record["uuid"],
+                    **{name: to_us if (record[name] or 0) > limit_us else record[name]
+                       for name in BROUGHT_BACK},
+                })
+        brought[INSTANCES] = [row["uuid"] for row in clocks]
+        if clocks:
+            run(tx, "reconcile/bring_back_instances", rows=clocks).consume()
+        hosted = [row for row in clocks if row["since_us"] is not None]
+        if hosted:
+            run(tx, "reconcile/bring_back_hosts", rows=hosted).consume()
+        if placeholders:
+            run(tx, "batch/instance/remove", keys=placeholders).consume()
+    return brought
+
+
 def _write_capacity(tx: neo4j.ManagedTransaction, capacity: Sequence[dict[str, Any]]) -> None:
     """Capacity of described compute nodes only (one deleted since the listing began keeps
     none), and only newer than the listing it holds capacity from."""
@@ -206,6 +319,7 @@ def reconcile(
     page_size: int = 1000,
     batch_size: int = 500,
     progress: Progress = no_progress,
+    guard: Guard | None = None,
 ) -> Summary:
     """List the cloud and apply the listing; a cloud that cannot even be configured (no such
     cloud in clouds.yaml) makes an incomplete summary, like a failed listing."""
@@ -218,7 +332,7 @@ def reconcile(
         listing = list_cloud(connection, page_size=page_size, progress=progress)
     finally:
         connection.close()
-    return apply_listing(writer, listing, batch_size=batch_size, progress=progress)
+    return apply_listing(writer, listing, batch_size=batch_size, progress=progress, guard=guard)
 
 
 @contextmanager
@@ -247,6 +361,7 @@ def periodic_duty(conf: cfg.ConfigOpts, writer: GraphWriter) -> Duty | None:
             writer,
             page_size=conf.reconcile.page_size,
             batch_size=conf.sync.batch_size,
+            guard=Guard.configured(conf),
         )
         LOG.info("reconcile done: %s", summary.text().replace("\n", "; "))
         return summary

@@ -13,10 +13,9 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from cdm_graph.apply.pipeline import process_batch
+from cdm_graph.apply.pipeline import Guard, process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.gateway import RETRYABLE
@@ -36,11 +35,13 @@ class BatchHandler:
         dead_letters: DeadLetterStore,
         metrics: SyncMetrics,
         stopping: threading.Event,
+        guard: Guard | None = None,
     ) -> None:
         self._writer = writer
         self._dead_letters = dead_letters
         self._metrics = metrics
         self._stopping = stopping
+        self._guard = guard or Guard()
         self.failed = False
 
     def handle(self, messages: Sequence[Mapping[str, Any]], priority: str) -> Any:
@@ -65,7 +66,7 @@ class BatchHandler:
             except Rejected as exc:
                 unreadable.append(Rejection(str(exc), dict(message), message.get("event_type")))
         try:
-            outcome = process_batch(self._writer, envelopes)
+            outcome = process_batch(self._writer, envelopes, self._guard)
             rejected = [*unreadable, *outcome.rejected]
             self._dead_letters.store(rejected)
         except RETRYABLE as exc:
@@ -83,10 +84,11 @@ class BatchHandler:
         lag = None
         if envelopes:
             newest = max(envelope.time for envelope in envelopes)
-            lag = (datetime.now(UTC).replace(tzinfo=None) - newest).total_seconds()
+            lag = (self._guard.now() - newest).total_seconds()
         self._metrics.record_batch(
             outcome.applied, outcome.skipped, rejected, len(messages), elapsed, lag
         )
+        self._metrics.record_future_events(outcome.ahead)
         LOG.info(
             "batch committed: messages=%d applied=%d skipped=%d dead_lettered=%d "
             "seconds=%.3f lag=%s",

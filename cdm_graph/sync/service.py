@@ -17,6 +17,7 @@ import oslo_messaging
 import tenacity
 from oslo_config import cfg
 
+from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.gateway import retrying
@@ -57,7 +58,7 @@ def run(
     )
     writer.run_schema()
     dead_letters = DeadLetterStore(writer)
-    handler = BatchHandler(writer, dead_letters, metrics, stopping)
+    handler = BatchHandler(writer, dead_letters, metrics, stopping, Guard.configured(conf))
 
     transport = oslo_messaging.get_notification_transport(conf)
     listener = batch_listener(conf, transport, handler.handle)

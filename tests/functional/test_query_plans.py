@@ -45,6 +45,14 @@ PARAMETERS = {
     "reconcile/upsert_capacity": {
         "rows": [{"hostname": "a", "time_us": 1, "properties": dict.fromkeys(HYPERVISOR_FIELDS)}]
     },
+    "reconcile/bring_back_compute_nodes": {"keys": ["a"], "to_us": 1},
+    "reconcile/bring_back_instances": {
+        "rows": [{"uuid": "a", "event_time_us": 1, "host_since_us": 1, "authoritative_at_us": 1,
+                  "hinted_at_us": None}]
+    },
+    "reconcile/bring_back_hosts": {"rows": [{"uuid": "a", "since_us": 1}]},
+    "reconcile/bring_back_instance_tombstones": {"limit_us": 2, "to_us": 1},
+    "reconcile/bring_back_compute_node_tombstones": {"limit_us": 2, "to_us": 1},
     "upkeep/expire_instance_tombstones": {"before_us": 1, "limit": 10},
     "upkeep/expire_compute_node_tombstones": {"before_us": 1, "limit": 10},
     "deadletter/store": {

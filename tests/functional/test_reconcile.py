@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from oslo_config import cfg
 
 from cdm_graph import config
+from cdm_graph.apply.pipeline import Guard, process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.families.base import Event
 from cdm_graph.families.instance import InstanceEvent
@@ -25,6 +26,7 @@ from cdm_graph.reconcile import (
     INSTANCES,
     Summary,
     apply_listing,
+    bring_back,
     connect,
     periodic_duty,
 )
@@ -389,3 +391,58 @@ def test_sync_reconciles_at_start_when_an_interval_is_set(
     assert duty is not None
     assert Scheduler([duty], stopping).start().join(timeout=120)
     assert hosts_of(read_graph(graph), UUID) == ["h1"]
+
+
+def test_times_ahead_of_the_clock_are_brought_back_and_repaired(
+    cloud, connection, writer, graph, apply
+):
+    # Written before the synchronizer refused such events: a compute node, an instance and a
+    # deletion stamped by hosts whose clocks ran decades ahead.
+    cloud.add_compute("h1")
+    cloud.add_compute("h2")
+    cloud.add_server(UUID, "h2", name="real")
+    cloud.add_server(OTHER, "h1")
+    ahead = datetime(2099, 1, 1)
+    unguarded = Guard(max_skew=timedelta(days=365 * 200))
+    outcome = process_batch(writer, [
+        notification("service.update", ahead, host="h1", disabled=True),
+        notification("instance.create.end", ahead, host="h1", display_name="from-the-future"),
+        notification("instance.delete.end", ahead, uuid=OTHER),
+    ], unguarded)
+    assert outcome.rejected == []
+
+    summary = reconcile_at(connection, writer)
+    after = read_graph(graph)
+    assert summary.ahead == {COMPUTE_NODES: 1, INSTANCES: 1}
+    assert "1 held a time ahead of this host's clock" in summary.text()
+    instance = after["Instance"][UUID]
+    assert (instance["name"], hosts_of(after, UUID)) == ("real", ["h2"])
+    assert instance["event_time"].to_native() == at(T)
+    assert after["ComputeNode"]["h1"]["status"] == "enabled"
+    assert hosts_of(after, OTHER) == ["h1"]  # its tombstone no longer outvotes the listing
+    # Notifications after the listing apply again.
+    apply(notification("instance.update", T + 1, host="h2", display_name="renamed"))
+    assert read_graph(graph)["Instance"][UUID]["name"] == "renamed"
+
+
+def test_a_time_within_the_clock_bound_is_kept_by_a_reconcile(cloud, connection, writer, graph):
+    cloud.add_compute("h1")
+    cloud.add_server(UUID, "h1", name="listed")
+    soon = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
+    process_batch(writer, [notification("instance.create.end", soon, host="h1",
+                                        display_name="notified")])
+    summary = reconcile_at(connection, writer)
+    assert read_graph(graph)["Instance"][UUID]["name"] == "notified"
+    assert summary.ahead == {}
+
+
+def test_elements_deleted_since_they_were_listed_are_not_brought_back(writer, graph, apply):
+    # What the listing read as ahead of the clock, and a batch deleted since.
+    ahead = datetime(2099, 1, 1)
+    nodes: dict[str, datetime | None] = {"gone": ahead}
+    instances: dict[str, datetime | None] = {OTHER: ahead}
+    apply(notification("service.create", 1, host="h1"))
+    assert bring_back(writer, at(100), at(T), nodes, instances) == {}
+    assert nodes == {"gone": ahead} and instances == {OTHER: ahead}
+    after = read_graph(graph)
+    assert list(after["ComputeNode"]) == ["h1"] and after["Instance"] == {}

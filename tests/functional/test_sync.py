@@ -27,7 +27,7 @@ import pytest
 from cdm_graph.simulate import NovaSimulator, Pacer
 from devstack import stack
 from tests.bus import NovaPublisher, SyncProcess, wait_for
-from tests.graphs import read_truth_view, truth_differences
+from tests.graphs import read_graph, read_truth_view, truth_differences
 from tests.nova import notification
 
 pytestmark = pytest.mark.functional
@@ -355,6 +355,42 @@ def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph):
     assert 'outcome="skipped"' in metrics
     assert "cdm_graph_batch_seconds_count" in metrics
     assert "cdm_graph_lag_seconds" in metrics
+    assert sync.stop() == 0
+
+
+def _metric(port: int, sample: str) -> float:
+    """The value of one sample of /metrics (0 while it is not there)."""
+    _, metrics = _get(f"http://127.0.0.1:{port}/metrics")
+    for line in metrics.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name == sample:
+            return float(value)
+    return 0.0
+
+
+def test_an_event_ahead_of_the_clock_is_dead_lettered_counted_and_the_rest_applied(bus, graph):
+    port = _free_port()
+    sync = bus.sync(sync__metrics_port=str(port))
+    skewed = notification("instance.create.end", 0, display_name="from-the-future")
+    _raw_publish(bus, _wire({
+        "event_type": skewed.event_type, "publisher_id": "nova-compute:skewed",
+        "priority": "INFO", "payload": skewed.payload, "message_id": str(uuid.uuid4()),
+        "timestamp": "2099-01-01 00:00:00.000000",
+    }))
+    bus.publisher.publish(notification("instance.create.end", 0, display_name="real"))
+    real = skewed.payload["nova_object.data"]["uuid"]
+    wait_for(lambda: read_graph(graph)["Instance"].get(real), 60, "the real event")
+    assert read_graph(graph)["Instance"][real]["name"] == "real"
+
+    def letters() -> list[str]:
+        records, _, _ = graph.execute_query("MATCH (d:DeadLetter) RETURN d.reason AS reason")
+        return [record["reason"] for record in records]
+
+    [reason] = wait_for(letters, 60, "the dead letter")
+    assert reason.startswith("timestamp 2099-01-01 00:00:00 ahead of this host's clock by ")
+    assert "nova-compute:skewed" in reason
+    future = 'cdm_graph_future_events_total{publisher_id="nova-compute:skewed"}'
+    assert _metric(port, future) == 1.0
     assert sync.stop() == 0
 
 

@@ -1,11 +1,18 @@
-"""A batch Neo4j refuses is split until the message it refuses stands alone."""
+"""A batch Neo4j refuses is split until the message it refuses stands alone; the guard sets
+aside, before decoding, what is stamped too far ahead of the clock or too large."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+
 import pytest
 from neo4j.exceptions import ClientError, ServiceUnavailable
+from oslo_config import cfg
 
-from cdm_graph.apply.pipeline import process_batch
+from cdm_graph import config
+from cdm_graph.apply.pipeline import Guard, process_batch, utcnow
 from tests.nova import notification
 
 
@@ -41,3 +48,67 @@ def test_neo4j_being_away_is_not_a_rejection():
     writer = RefusingWriter(ServiceUnavailable("connection refused"))
     with pytest.raises(ServiceUnavailable):
         process_batch(writer, [notification("instance.update", 1, display_name="refused")])
+
+
+# --------------------------------------------------------------------------- the guard
+
+NOW = datetime(2026, 6, 1, 12, 0, 0)
+
+
+def guard(**bounds) -> Guard:
+    return Guard(now=lambda: NOW, **bounds)
+
+
+def test_an_event_ahead_of_the_clock_is_set_aside_with_its_reason_and_the_rest_applied():
+    late = notification("instance.update", NOW + timedelta(hours=2), uuid=uuid(1))
+    late = replace(late, publisher_id="nova-compute:skewed")
+    batch = [notification("instance.update", NOW - timedelta(seconds=1), uuid=uuid(0)), late,
+             notification("instance.update", NOW + timedelta(minutes=4), uuid=uuid(2))]
+    writer = RefusingWriter()
+    outcome = process_batch(writer, batch, guard())
+    [rejection] = outcome.rejected
+    assert rejection.message is late
+    assert rejection.reason.startswith(
+        "timestamp 2026-06-01 14:00:00 ahead of this host's clock by 2:00:00 "
+        "(more than max_clock_skew, 300 s): the clock of nova-compute:skewed"
+    )
+    assert outcome.ahead == {"nova-compute:skewed": 1}
+    assert sorted(e.uuid for e in writer.applied) == [uuid(0), uuid(2)]
+
+
+def test_the_clock_bound_is_inclusive():
+    at_bound = notification("instance.update", NOW + timedelta(seconds=60), uuid=uuid(0))
+    beyond = notification("instance.update", NOW + timedelta(seconds=60, microseconds=1))
+    outcome = process_batch(RefusingWriter(), [at_bound, beyond],
+                            guard(max_skew=timedelta(seconds=60)))
+    assert [r.message for r in outcome.rejected] == [beyond]
+
+
+def test_an_event_the_graph_does_not_take_is_skipped_whatever_its_time():
+    outcome = process_batch(
+        RefusingWriter(), [notification("instance.live_migration_post.end", datetime(2099, 1, 1))],
+        guard(),
+    )
+    assert outcome.rejected == [] and outcome.skipped == {"instance.live_migration_post.end": 1}
+
+
+def test_a_payload_over_the_size_bound_is_set_aside_with_its_size():
+    big = notification("instance.update", NOW, metadata={f"k{n}": "v" * 200 for n in range(40)})
+    writer = RefusingWriter()
+    outcome = process_batch(writer, [big, notification("instance.update", NOW, uuid=uuid(1))],
+                            guard(max_bytes=4096))
+    [rejection] = outcome.rejected
+    assert re.fullmatch(
+        r"payload of \d+ bytes, more than max_message_bytes \(4096\)", rejection.reason
+    )
+    assert [e.uuid for e in writer.applied] == [uuid(1)]
+    assert process_batch(RefusingWriter(), [big], guard(max_bytes=0)).rejected == []
+
+
+def test_the_guard_takes_its_bounds_from_the_configuration():
+    conf = cfg.ConfigOpts()
+    config.register(conf)
+    conf(args=[], default_config_files=[])
+    configured = Guard.configured(conf)
+    assert (configured.max_skew, configured.max_bytes) == (timedelta(seconds=300), 1024 * 1024)
+    assert configured.now is utcnow
