@@ -1,7 +1,12 @@
 """What the synchronizer does, for Prometheus, and whether it can work, for a health check.
 
-One small HTTP server answers ``/metrics`` (Prometheus text format) and ``/healthz``
-(JSON; 200 when Neo4j and RabbitMQ are both reachable, 503 otherwise).
+One small HTTP server answers ``/metrics`` (Prometheus text format) and ``/healthz`` (JSON).
+The status code says whether the synchronizer can do its work, applying notifications: 503
+when Neo4j or RabbitMQ is unreachable, 200 otherwise. A periodic duty failing
+``FAILING_AFTER`` times in a row (labels, tombstone expiry, the rejected-body drain,
+reconcile) leaves that work going on: the answer is then 200 with ``"healthy": false``,
+``"status": "degraded"`` and the failing duties named, so that a load balancer or an
+orchestrator does not stop a synchronizer that works, while monitoring sees what does not.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -18,6 +24,17 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from cdm_graph.transport.envelope import Rejection
 
 LOG = logging.getLogger(__name__)
+
+# A periodic duty failing this many times in a row makes /healthz report it.
+FAILING_AFTER = 3
+
+
+@dataclass(frozen=True, slots=True)
+class DutyStreak:
+    """A duty's failures since it last succeeded, and the last one's reason."""
+
+    failures: int = 0
+    reason: str = ""
 
 
 class SyncMetrics:
@@ -61,6 +78,21 @@ class SyncMetrics:
             ["publisher_id"],
             registry=self.registry,
         )
+        self.duty_failures = Counter(
+            "cdm_graph_duty_failures",
+            "Failed runs of each periodic duty; each runs again at its next period.",
+            ["duty"],
+            registry=self.registry,
+        )
+        self.duty_streak = Gauge(
+            "cdm_graph_duty_consecutive_failures",
+            f"Failures of each periodic duty since it last succeeded; from {FAILING_AFTER} "
+            "on, /healthz reports the synchronizer degraded.",
+            ["duty"],
+            registry=self.registry,
+        )
+        self._streaks: dict[str, DutyStreak] = {}
+        self._streaks_lock = threading.Lock()
 
     def record_batch(
         self,
@@ -92,6 +124,32 @@ class SyncMetrics:
         for publisher_id, count in ahead.items():
             self.future_events.labels(publisher_id).inc(count)
 
+    def duty_succeeded(self, duty: str) -> DutyStreak:
+        """A duty ran to its end; returns the failures that preceded it."""
+        with self._streaks_lock:
+            ended = self._streaks.pop(duty, DutyStreak())
+        self.duty_streak.labels(duty).set(0)
+        return ended
+
+    def duty_failed(self, duty: str, reason: str) -> DutyStreak:
+        """A duty failed; returns its failures in a row, this one included."""
+        with self._streaks_lock:
+            streak = DutyStreak(self._streaks.get(duty, DutyStreak()).failures + 1, reason)
+            self._streaks[duty] = streak
+        self.duty_failures.labels(duty).inc()
+        self.duty_streak.labels(duty).set(streak.failures)
+        return streak
+
+    def failing_duties(self) -> dict[str, str]:
+        """The duties failing ``FAILING_AFTER`` times or more in a row, with why."""
+        with self._streaks_lock:
+            streaks = dict(self._streaks)
+        return {
+            duty: f"failed {streak.failures} times in a row, last: {streak.reason}"
+            for duty, streak in sorted(streaks.items())
+            if streak.failures >= FAILING_AFTER
+        }
+
 
 class _Handler(BaseHTTPRequestHandler):
     metrics: SyncMetrics
@@ -108,9 +166,13 @@ class _Handler(BaseHTTPRequestHandler):
                     report[name] = "ok"
                 except Exception as exc:  # any failure is the answer, not a crash
                     report[name] = f"unreachable: {exc}"
-            healthy = all(value == "ok" for value in report.values())
-            body = json.dumps({"healthy": healthy, **report}).encode()
-            self._answer(200 if healthy else 503, "application/json", body)
+            working = all(value == "ok" for value in report.values())
+            failing = self.metrics.failing_duties()
+            status = "ok" if working and not failing else "degraded" if working else "unavailable"
+            answer: dict[str, object] = {"healthy": status == "ok", "status": status, **report}
+            if failing:
+                answer["duties"] = failing
+            self._answer(200 if working else 503, "application/json", json.dumps(answer).encode())
         else:
             self._answer(404, "text/plain", b"not found\n")
 

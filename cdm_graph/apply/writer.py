@@ -24,8 +24,8 @@ from cdm_graph.plan.clock import to_us
 
 LOG = logging.getLogger(__name__)
 
-# The tombstones of each family that leaves them, oldest first, $limit at a time.
-EXPIRING_TOMBSTONES = ("upkeep/expire_instance_tombstones", "upkeep/expire_compute_node_tombstones")
+# The tombstones of each family that leaves them: upkeep/{expiring,lock,read,expire}_<these>.
+EXPIRING_TOMBSTONES = ("instance_tombstones", "compute_node_tombstones")
 
 
 def run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> BatchState:
@@ -91,14 +91,15 @@ class GraphWriter:
             self.gateway.write(run_batch, fold)
 
     def expire_tombstones(self, ttl: timedelta, limit: int = 10_000) -> int:
-        """Forget deletions older than ``ttl``; returns how many tombstones went."""
-        before = datetime.now(UTC).replace(tzinfo=None) - ttl
+        """Forget deletions older than ``ttl``, ``limit`` at a time; returns how many
+        tombstones went."""
+        before = to_us(datetime.now(UTC).replace(tzinfo=None) - ttl)
         expired = 0
-        for name in EXPIRING_TOMBSTONES:
+        for kind in EXPIRING_TOMBSTONES:
             while True:
-                count = self.gateway.write(_expire, name, before, limit)
+                listed, count = self.gateway.write(_expire, kind, before, limit)
                 expired += count
-                if count < limit:
+                if listed < limit:
                     break
         return expired
 
@@ -119,9 +120,28 @@ class GraphWriter:
         self.gateway.ping()
 
 
-def _expire(tx: neo4j.ManagedTransaction, name: str, before: datetime, limit: int) -> int:
-    record = run(tx, name, before_us=to_us(before), limit=limit).single()
-    return int(record["expired"]) if record else 0
+def _expire(
+    tx: neo4j.ManagedTransaction, kind: str, before_us: int | None, limit: int
+) -> tuple[int, int]:
+    """Up to ``limit`` tombstones older than ``before_us`` expire: listed, locked, and read
+    again under the lock, so that one a batch renews meanwhile stays and one another
+    synchronizer expires meanwhile is no error. Returns how many were listed and expired."""
+    keys = [
+        record["key"]
+        for record in run(tx, f"upkeep/expiring_{kind}", before_us=before_us, limit=limit)
+    ]
+    if not keys:
+        return 0, 0
+    run(tx, f"upkeep/lock_{kind}", keys=keys).consume()
+    times = {
+        record["key"]: record["deleted_at_us"]
+        for record in run(tx, f"upkeep/read_{kind}", keys=keys)
+    }
+    assert before_us is not None
+    going = sorted(key for key, time in times.items() if time is None or time < before_us)
+    if going:
+        run(tx, f"upkeep/expire_{kind}", keys=going).consume()
+    return len(keys), sum(1 for key in going if times[key] is not None)
 
 
 

@@ -38,10 +38,28 @@ def label_compute_nodes(
     gateway: Gateway, medium: float = MEDIUM_LOAD, high: float = HIGH_LOAD
 ) -> int:
     """Set the display labels of every compute node, in one write transaction of the
-    gateway; returns how many were labelled."""
+    gateway; returns how many were labelled.
+
+    The nodes are locked first, by key and in the synchronizer's order: a node a batch
+    deletes meanwhile is either deleted before the lock (found gone, and skipped) or after
+    the labels are set, never under the statement that sets them."""
 
     def work(tx: neo4j.ManagedTransaction) -> int:
-        record = run(tx, "browser/label_compute_nodes", medium=medium, high=high).single()
+        hostnames = [record["hostname"] for record in run(tx, "browser/compute_node_names")]
+        if not hostnames:
+            return 0
+        run(tx, "browser/lock_compute_nodes", keys=hostnames).consume()
+        vanished = [
+            record["hostname"]
+            for record in run(tx, "browser/vanished_compute_nodes", keys=hostnames)
+        ]
+        if vanished:
+            run(tx, "browser/forget_compute_nodes", keys=vanished).consume()
+            gone = set(vanished)
+            hostnames = [hostname for hostname in hostnames if hostname not in gone]
+        record = run(
+            tx, "browser/label_compute_nodes", keys=hostnames, medium=medium, high=high
+        ).single()
         return int(record["labelled"]) if record else 0
 
     return gateway.write(work)

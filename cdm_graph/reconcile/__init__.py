@@ -45,7 +45,7 @@ from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.gateway import run
 from cdm_graph.plan.clock import MICROSECOND, from_us, older, to_us
 from cdm_graph.reconcile.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
-from cdm_graph.sync.duties import Duty
+from cdm_graph.sync.duties import Duty, DutyFailed
 
 LOG = logging.getLogger(__name__)
 
@@ -350,7 +350,7 @@ def progress_for(stream: Any) -> Progress:
 
 def periodic_duty(conf: cfg.ConfigOpts, writer: GraphWriter) -> Duty | None:
     """The periodic reconcile of ``cdm-graph sync``, if ``[reconcile] interval`` asks for one:
-    at start, then every interval."""
+    at start, then every interval. An incomplete one is a failure of the duty."""
     interval = conf.reconcile.interval
     if interval <= 0:
         return None
@@ -363,6 +363,8 @@ def periodic_duty(conf: cfg.ConfigOpts, writer: GraphWriter) -> Duty | None:
             batch_size=conf.sync.batch_size,
             guard=Guard.configured(conf),
         )
+        if not summary.complete:
+            raise DutyFailed(f"reconcile incomplete: {summary.text().replace(chr(10), '; ')}")
         LOG.info("reconcile done: %s", summary.text().replace("\n", "; "))
         return summary
 

@@ -29,7 +29,7 @@ from cdm_graph.sync.handler import BatchHandler
 from cdm_graph.transport.broker import kombu_connection, rabbitmq_check
 from cdm_graph.transport.envelope import Rejection
 from cdm_graph.transport.listener import batch_listener
-from cdm_graph.transport.rejected import REJECTED_EXCHANGE, RejectedDrain
+from cdm_graph.transport.rejected import RejectedDrain
 
 LOG = logging.getLogger(__name__)
 
@@ -80,7 +80,9 @@ def run(
         conf.sync.batch_timeout,
         conf.sync.workers,
     )
-    scheduler = Scheduler(duties(conf, writer, dead_letters, metrics, url), stopping).start()
+    scheduler = Scheduler(
+        duties(conf, writer, dead_letters, metrics, url), stopping, metrics
+    ).start()
     try:
         while not stopping.wait(1.0):
             pass
@@ -119,14 +121,15 @@ def duties(
             LOG.info("expired %d tombstones", expired)
 
     scheduled = [
-        Duty(f"draining {REJECTED_EXCHANGE}", REJECTED_DRAIN_INTERVAL, drain.drain),
-        Duty("tombstone expiry", conf.sync.tombstone_expiry_interval, expire_tombstones),
+        # Moves what oslo.messaging rejected (cdm-graph.rejected) to the dead-letter store.
+        Duty("rejected_drain", REJECTED_DRAIN_INTERVAL, drain.drain),
+        Duty("tombstone_expiry", conf.sync.tombstone_expiry_interval, expire_tombstones),
     ]
     if conf.sync.browser_labels_interval:
         # The Browser's style selects by label only: keep those labels current.
         scheduled.append(
             Duty(
-                "Browser labels",
+                "browser_labels",
                 conf.sync.browser_labels_interval,
                 lambda: label_compute_nodes(writer.gateway),
             )

@@ -3,11 +3,11 @@
 // (status), Up or Down (state), Undescribed (known only from instance events), and the load,
 // the larger of vCPU and memory used / capacity as Watcher computes it: LoadLow, LoadMedium
 // from $medium, LoadHigh from $high, LoadOver beyond 1, LoadUnknown without capacity.
-// Nodes are taken in hostname order, as the synchronizer locks them, so that the two wait
-// for each other rather than deadlock.
-// $medium, $high: fractions of capacity (floats)
-MATCH (c:ComputeNode)
-WITH c ORDER BY c.hostname
+// The nodes are locked first (browser/lock_compute_nodes), so that none is deleted under
+// the statement.
+// $keys: the locked hostnames; $medium, $high: fractions of capacity (floats)
+UNWIND $keys AS hostname
+MATCH (c:ComputeNode {hostname: hostname})
 OPTIONAL MATCH (c)-[:HOSTS]->(i:Instance)
 WITH c, sum(i.vcpus) AS used_vcpus, sum(i.memory_mb) AS used_memory_mb
 WITH c, [load IN [

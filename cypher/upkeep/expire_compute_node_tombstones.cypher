@@ -1,7 +1,5 @@
-// Forgets compute node deletions older than the tombstone time to live, $limit at a time.
-// $before_us: microseconds since the epoch (UTC); $limit: integer
+// Forgets these compute node deletions: locked, and still older than the time to live.
+// $keys: hostnames
 MATCH (t:ComputeNodeTombstone)
-WHERE t.deleted_at_us < $before_us
-WITH t LIMIT $limit
+WHERE t.hostname IN $keys
 DELETE t
-RETURN count(*) AS expired

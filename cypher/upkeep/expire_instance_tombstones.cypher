@@ -1,7 +1,5 @@
-// Forgets instance deletions older than the tombstone time to live, $limit at a time.
-// $before_us: microseconds since the epoch (UTC); $limit: integer
+// Forgets these instance deletions: locked, and still older than the time to live.
+// $keys: instance uuids
 MATCH (t:InstanceTombstone)
-WHERE t.deleted_at_us < $before_us
-WITH t LIMIT $limit
+WHERE t.uuid IN $keys
 DELETE t
-RETURN count(*) AS expired

@@ -53,18 +53,19 @@ PARAMETERS = {
     "reconcile/bring_back_hosts": {"rows": [{"uuid": "a", "since_us": 1}]},
     "reconcile/bring_back_instance_tombstones": {"limit_us": 2, "to_us": 1},
     "reconcile/bring_back_compute_node_tombstones": {"limit_us": 2, "to_us": 1},
-    "upkeep/expire_instance_tombstones": {"before_us": 1, "limit": 10},
-    "upkeep/expire_compute_node_tombstones": {"before_us": 1, "limit": 10},
+    "upkeep/lock_instance_tombstones": KEYS,
+    "upkeep/lock_compute_node_tombstones": KEYS,
+    "upkeep/expire_instance_tombstones": KEYS,
+    "upkeep/expire_compute_node_tombstones": KEYS,
     "deadletter/store": {
         "rows": [{"id": "a", "reason": "r", "event_type": "e", "publisher_id": "p",
                   "message": "{}", "received_at": WHEN}]
     },
     "deadletter/remove": KEYS,
-    "browser/label_compute_nodes": {"medium": 0.5, "high": 0.8},
+    "browser/lock_compute_nodes": KEYS,
+    "browser/forget_compute_nodes": KEYS,
+    "browser/label_compute_nodes": {**KEYS, "medium": 0.5, "high": 0.8},
 }
-# Statements that visit the whole graph by design (the Browser's labels of every node): no
-# index can serve them, but they must not plan an Eager operator either.
-WHOLE_GRAPH = {"browser/label_compute_nodes"}
 
 
 def _operators(plan):
@@ -83,5 +84,5 @@ def test_write_statement_uses_index_seeks_and_no_eager(graph, schema_applied, na
     with graph.session() as session:
         summary = session.run("EXPLAIN " + statements.load(name), PARAMETERS[name]).consume()
     operators = set(_operators(summary.plan))
-    forbidden = EAGER if name in WHOLE_GRAPH else EAGER | SCANS
+    forbidden = EAGER | SCANS
     assert not operators & forbidden, f"{name} plans {sorted(operators & forbidden)}"

@@ -346,7 +346,9 @@ def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph):
 
     status, body = _get(f"http://127.0.0.1:{port}/healthz")
     assert status == 200
-    assert json.loads(body) == {"healthy": True, "neo4j": "ok", "rabbitmq": "ok"}
+    assert json.loads(body) == {
+        "healthy": True, "status": "ok", "neo4j": "ok", "rabbitmq": "ok"
+    }
 
     status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
     assert status == 200
@@ -394,6 +396,41 @@ def test_an_event_ahead_of_the_clock_is_dead_lettered_counted_and_the_rest_appli
     assert sync.stop() == 0
 
 
+def test_a_duty_failing_again_and_again_is_named_by_the_health_check_and_runs_on(
+    bus, graph, tmp_path
+):
+    port = _free_port()
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text("clouds: {}\n")
+    # A reconcile every second, of a cloud clouds.yaml does not have: each one fails.
+    sync = bus.sync(
+        sync__metrics_port=str(port),
+        reconcile__interval="1",
+        reconcile__cloud="no-such-cloud",
+        client_config_file=str(clouds),
+    )
+    failures = 'cdm_graph_duty_failures_total{duty="reconcile"}'
+
+    def degraded() -> dict[str, Any] | None:
+        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200, body  # the synchronizer works: no load balancer should drop it
+        report: dict[str, Any] = json.loads(body)
+        return report if report["status"] == "degraded" else None
+
+    report = wait_for(degraded, 60, "the health check to name the failing reconcile")
+    assert report["healthy"] is False
+    assert list(report["duties"]) == ["reconcile"]
+    assert "reconcile incomplete" in report["duties"]["reconcile"]
+    seen = _metric(port, failures)
+    assert seen >= 3
+    wait_for(lambda: _metric(port, failures) > seen, 60, "the next reconcile")
+    # Meanwhile notifications are applied.
+    bus.publisher.publish(notification("instance.create.end", 0, display_name="applied"))
+    wait_for(lambda: read_truth_view(graph)["instances"], 60, "the notification applied")
+    assert sync.stop() == 0
+    assert "duty reconcile failed 3 times in a row" in sync.log()
+
+
 def test_sync_keeps_the_browser_display_labels_current(bus, graph):
     sync = bus.sync(sync__browser_labels_interval="1")
     simulator = NovaSimulator(hosts=3, instances=6, seed=8)
@@ -423,6 +460,7 @@ def test_health_check_says_503_when_neo4j_is_unreachable(bus, graph, neo4j_targe
     assert status == 503
     report = json.loads(body)
     assert report["healthy"] is False and report["rabbitmq"] == "ok"
+    assert report["status"] == "unavailable"
     assert report["neo4j"].startswith("unreachable")
     assert sync.stop() == 0
 

@@ -1,0 +1,8 @@
+// Among the locked compute nodes, those browser/lock_compute_nodes made anew, deleted by a
+// batch since their names were read: undescribed stubs hosting nothing, which no batch
+// leaves behind (a stub exists only while an instance rests on it).
+// $keys: hostnames
+UNWIND $keys AS hostname
+MATCH (c:ComputeNode {hostname: hostname})
+WHERE c.described = false AND NOT (c)-[:HOSTS]->()
+RETURN hostname
