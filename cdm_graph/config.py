@@ -99,6 +99,14 @@ sync_opts = [
         "measuring each payload (a few microseconds).",
     ),
     cfg.IntOpt(
+        "log_interval",
+        default=60,
+        min=1,
+        help="Seconds between two INFO lines summing up the synchronizer's work: messages "
+        "applied, skipped and dead-lettered, the rate and the lag. Each committed batch is "
+        "logged at DEBUG.",
+    ),
+    cfg.IntOpt(
         "browser_labels_interval",
         default=60,
         min=0,

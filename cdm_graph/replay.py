@@ -83,7 +83,7 @@ def replay(
     batch: list[Envelope] = []
     for item in read_messages(files, start):
         if isinstance(item, Rejection):
-            LOG.warning("rejected %s", item.reason)
+            LOG.debug("rejected %s", item.reason)
             outcome.rejected.append(item)
             continue
         batch.append(item)

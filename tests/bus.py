@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from oslo_config import cfg
+from oslo_log import log as oslo_log
 from oslo_messaging import opts as oslo_messaging_opts
 
 from cdm_graph.simulate import Notification, NovaNotifier
@@ -49,7 +50,8 @@ class NovaPublisher:
 
 
 class SyncProcess:
-    """``cdm-graph sync`` in a child process, configured through OS_* variables only."""
+    """``cdm-graph sync`` in a child process, configured through OS_* variables only. Its
+    log has the DEBUG line of each committed batch ("batch committed"), which tests wait on."""
 
     def __init__(
         self,
@@ -70,6 +72,9 @@ class SyncProcess:
             "OS_NOTIFICATIONS__POOL": pool,
             "OS_SYNC__METRICS_PORT": "0",
             "OS_SYNC__BATCH_TIMEOUT": "0.2",
+            "OS_DEFAULT__DEFAULT_LOG_LEVELS": ",".join(
+                [*oslo_log.get_default_log_levels(), "cdm_graph.sync.handler=DEBUG"]
+            ),
             **{f"OS_{key.upper()}": value for key, value in options.items()},
         }
         self.log_file = log_file

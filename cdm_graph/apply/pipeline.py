@@ -144,7 +144,7 @@ def decode_batch(
         except Exception as error:  # a decoder bug must cost this message only, and be seen
             reason = f"cannot decode: {error!r}"
         if reason is not None:
-            LOG.warning("rejected %s: %s", envelope.event_type, reason)
+            LOG.debug("rejected %s: %s", envelope.event_type, reason)
             outcome.rejected.append(Rejection(reason, envelope, envelope.event_type))
     return decoded, outcome
 
@@ -179,7 +179,7 @@ def _apply_isolating(
                 if isinstance(error, Neo4jError)
                 else f"cannot apply: {error!r}"
             )
-            LOG.warning("rejected %s: %s", envelope.event_type, reason)
+            LOG.debug("rejected %s: %s", envelope.event_type, reason)
             outcome.rejected.append(Rejection(reason, envelope, envelope.event_type))
             return
         middle = len(decoded) // 2

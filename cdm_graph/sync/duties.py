@@ -29,12 +29,13 @@ class DutyFailed(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Duty:
-    """``run`` now, then every ``interval`` seconds; ``name`` is how logs, the metrics and
-    the health check call it."""
+    """``run`` now (or, ``at_start`` false, after one interval), then every ``interval``
+    seconds; ``name`` is how logs, the metrics and the health check call it."""
 
     name: str
     interval: float
     run: Callable[[], object]
+    at_start: bool = True
 
 
 def run_periodically(
@@ -44,6 +45,8 @@ def run_periodically(
     failure is logged, counted in ``metrics`` and waits for the next round: the
     notifications go on meanwhile."""
     metrics = metrics or SyncMetrics()
+    if not duty.at_start and stopping.wait(duty.interval):
+        return
     while not stopping.is_set():
         try:
             duty.run()

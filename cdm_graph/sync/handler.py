@@ -5,6 +5,10 @@ the batch is committed in Neo4j, with its bad messages in the dead-letter store.
 is away it waits (the gateway's backoff) and the batch stays unacknowledged; on a stop the
 waiting gives up and the batch is handed back to the queue: nothing uncommitted is
 acknowledged.
+
+Each committed batch is logged at DEBUG; the handler's ``Activity`` sums them up for the INFO
+line of every ``[sync] log_interval``. A batch that sets messages aside says so at WARNING,
+once, with their reasons: they wait in the dead-letter store for an operator.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from cdm_graph.apply.pipeline import Guard, process_batch
@@ -24,6 +29,44 @@ from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, from_lis
 from cdm_graph.transport.listener import HANDLED, REQUEUE
 
 LOG = logging.getLogger(__name__)
+
+# The reasons a WARNING about dead-lettered messages quotes; `cdm-graph deadletter list` has all.
+QUOTED_REASONS = 3
+
+
+@dataclass(slots=True)
+class Activity:
+    """What the handler committed since the last summary: messages by outcome, and the lag
+    of the newest event (Nova's clock to the commit) of the last batch and at most."""
+
+    messages: int = 0
+    applied: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    lag: float | None = None
+    max_lag: float | None = None
+    since: float = field(default_factory=time.monotonic)
+
+    def add(self, messages: int, applied: int, skipped: int, dead_lettered: int,
+            lag: float | None) -> None:
+        self.messages += messages
+        self.applied += applied
+        self.skipped += skipped
+        self.dead_lettered += dead_lettered
+        if lag is not None:
+            self.lag = lag
+            self.max_lag = lag if self.max_lag is None else max(self.max_lag, lag)
+
+    def summary(self, now: float) -> str:
+        seconds = max(now - self.since, 1e-9)
+        if not self.messages:
+            return f"last {seconds:.0f} s: no messages"
+        lag = "-" if self.lag is None else f"{self.lag:.2f} s (at most {self.max_lag:.2f} s)"
+        return (
+            f"last {seconds:.0f} s: {self.messages} messages ({self.messages / seconds:.1f}/s): "
+            f"{self.applied} applied, {self.skipped} skipped, {self.dead_lettered} "
+            f"dead-lettered; lag {lag}"
+        )
 
 
 class BatchHandler:
@@ -42,7 +85,17 @@ class BatchHandler:
         self._metrics = metrics
         self._stopping = stopping
         self._guard = guard or Guard()
+        self._activity = Activity()
+        self._activity_lock = threading.Lock()
         self.failed = False
+
+    def log_summary(self) -> str:
+        """Log at INFO what was committed since the last summary, and start anew."""
+        with self._activity_lock:
+            activity, self._activity = self._activity, Activity()
+        line = activity.summary(time.monotonic())
+        LOG.info("%s", line)
+        return line
 
     def handle(self, messages: Sequence[Mapping[str, Any]], priority: str) -> Any:
         if self._stopping.is_set():
@@ -70,8 +123,9 @@ class BatchHandler:
             rejected = [*unreadable, *outcome.rejected]
             self._dead_letters.store(rejected)
         except RETRYABLE as exc:
-            # Only when stopping: the writer waits for Neo4j as long as the service runs.
-            LOG.warning("stopping with %d messages uncommitted (%s): requeued", len(messages), exc)
+            # Only when stopping: the writer waits for Neo4j as long as the service runs. The
+            # messages go back to the queue, nothing is lost: nothing to act on.
+            LOG.info("stopping with %d messages uncommitted (%s): requeued", len(messages), exc)
             return REQUEUE
         except Exception:
             # Not the messages' fault (wrong credentials, a bug): requeueing would spin, and
@@ -89,14 +143,34 @@ class BatchHandler:
             outcome.applied, outcome.skipped, rejected, len(messages), elapsed, lag
         )
         self._metrics.record_future_events(outcome.ahead)
-        LOG.info(
+        applied, skipped = sum(outcome.applied.values()), sum(outcome.skipped.values())
+        with self._activity_lock:
+            self._activity.add(len(messages), applied, skipped, len(rejected), lag)
+        LOG.debug(
             "batch committed: messages=%d applied=%d skipped=%d dead_lettered=%d "
             "seconds=%.3f lag=%s",
             len(messages),
-            sum(outcome.applied.values()),
-            sum(outcome.skipped.values()),
+            applied,
+            skipped,
             len(rejected),
             elapsed,
             "-" if lag is None else f"{lag:.3f}",
         )
+        if rejected:
+            _warn_dead_lettered(rejected, len(messages))
         return HANDLED
+
+
+def _warn_dead_lettered(rejected: Sequence[Rejection], batch: int) -> None:
+    """One WARNING per batch, however many it set aside: they wait for an operator."""
+    reasons = list(dict.fromkeys(
+        f"{rejection.event_type or 'unreadable'}: {rejection.reason}" for rejection in rejected
+    ))
+    more = len(reasons) - QUOTED_REASONS
+    LOG.warning(
+        "dead-lettered %d of %d messages (`cdm-graph deadletter list`): %s%s",
+        len(rejected),
+        batch,
+        "; ".join(reasons[:QUOTED_REASONS]),
+        f"; {more} more" if more > 0 else "",
+    )

@@ -80,8 +80,9 @@ def run(
         conf.sync.batch_timeout,
         conf.sync.workers,
     )
+    summary = Duty("activity_summary", conf.sync.log_interval, handler.log_summary, False)
     scheduler = Scheduler(
-        duties(conf, writer, dead_letters, metrics, url), stopping, metrics
+        [*duties(conf, writer, dead_letters, metrics, url), summary], stopping, metrics
     ).start()
     try:
         while not stopping.wait(1.0):

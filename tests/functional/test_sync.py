@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -372,7 +373,7 @@ def _metric(port: int, sample: str) -> float:
 
 def test_an_event_ahead_of_the_clock_is_dead_lettered_counted_and_the_rest_applied(bus, graph):
     port = _free_port()
-    sync = bus.sync(sync__metrics_port=str(port))
+    sync = bus.sync(sync__metrics_port=str(port), sync__log_interval="1")
     skewed = notification("instance.create.end", 0, display_name="from-the-future")
     _raw_publish(bus, _wire({
         "event_type": skewed.event_type, "publisher_id": "nova-compute:skewed",
@@ -393,6 +394,9 @@ def test_an_event_ahead_of_the_clock_is_dead_lettered_counted_and_the_rest_appli
     assert "nova-compute:skewed" in reason
     future = 'cdm_graph_future_events_total{publisher_id="nova-compute:skewed"}'
     assert _metric(port, future) == 1.0
+    wait_for(lambda: re.search(r"last \d+ s: \d+ messages .* 1 dead-lettered", sync.log()), 60,
+             "the INFO summary")
+    assert "dead-lettered 1 of" in sync.log()
     assert sync.stop() == 0
 
 

@@ -102,6 +102,14 @@ def test_every_kind_of_failure_leaves_the_duty_running_and_is_counted(caplog):
     assert [bool(record.exc_info) for record in caplog.records] == [False, False, True]
 
 
+def test_a_duty_not_at_start_waits_one_period_first():
+    stopping = threading.Event()
+    stopping.set()
+    ran: list[int] = []
+    run_periodically(Duty("activity_summary", 60, lambda: ran.append(1), at_start=False), stopping)
+    assert ran == []
+
+
 def test_the_health_check_is_503_when_neo4j_is_unreachable_whatever_the_duties():
     metrics = SyncMetrics()
     for _ in range(FAILING_AFTER):
