@@ -38,7 +38,7 @@ def table() -> str:
     for event_type, rule in sorted(
         NOTIFICATION_MAPPING.items(), key=lambda item: (item[1].family, item[0])
     ):
-        host = rule.host.value if rule.action is Action.UPSERT else "-"
+        host = rule.host.value if rule.host is not None else "-"
         lines.append(
             f"{event_type:<{width}}  {rule.family:<12}  {rule.action.value:<6}  {host}"
         )

@@ -184,7 +184,8 @@ def decode_instance(envelope: Envelope, rule: Rule, data: Fields) -> InstanceEve
         time=envelope.time,
         uuid=uuid,
         action=rule.action,
-        host_evidence=rule.host,
+        # A deletion places nothing: its host is never used.
+        host_evidence=rule.host or HostEvidence.STALE,
         host=data.text("host"),
         node=data.text("node"),
         properties={name: properties[name] for name in DESCRIPTION_FIELDS},
