@@ -65,7 +65,7 @@ def run(
         server = serve(
             conf.sync.metrics_host,
             conf.sync.metrics_port,
-            metrics,
+            metrics.registry,
             {"neo4j": writer.ping, "rabbitmq": rabbitmq_check(conf, url)},
         )
     listener.start()
