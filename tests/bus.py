@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,7 +50,9 @@ class NovaPublisher:
 
 
 class SyncProcess:
-    """``cdm-graph sync`` in a child process, configured through OS_* variables only."""
+    """``cdm-graph sync`` in a child process, configured through OS_* variables only. With
+    ``sync__processes`` above 1 it is the parent of that many consumers, whose lines share
+    its log (each line names its process id)."""
 
     def __init__(
         self,
@@ -73,6 +76,7 @@ class SyncProcess:
             **{f"OS_{key.upper()}": value for key, value in options.items()},
         }
         self.log_file = log_file
+        self.consumers = int(options.get("sync__processes", "1"))
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SyncProcess:
@@ -90,7 +94,9 @@ class SyncProcess:
         return self
 
     def wait_started(self) -> SyncProcess:
-        wait_for(lambda: "consuming" in self.log_file.read_text(), 60, "sync to start")
+        wait_for(
+            lambda: self.log().count("consuming") >= self.consumers, 60, "sync to start"
+        )
         return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
@@ -105,6 +111,15 @@ class SyncProcess:
 
     def log(self) -> str:
         return self.log_file.read_text()
+
+    def children(self) -> dict[int, int]:
+        """With several processes: each child's index and the pid it has now, from the log."""
+        started = re.findall(r"sync process (\d+) started \(pid (\d+)\)", self.log())
+        return {int(index): int(pid) for index, pid in started}
+
+    def committed(self, pid: int) -> int:
+        """Batches the process ``pid`` committed, from the log."""
+        return len(re.findall(rf"^\S+ \S+ {pid} INFO .*batch committed", self.log(), re.M))
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
