@@ -14,8 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +24,7 @@ import pytest
 
 from cdm_graph.simulate import NovaSimulator, Pacer
 from devstack import stack
-from tests.bus import NovaPublisher, SyncProcess, wait_for
+from tests.bus import NovaPublisher, SyncProcess, http_get, wait_for
 from tests.graphs import read_truth_view, truth_differences
 from tests.nova import notification
 
@@ -398,14 +396,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
 @pytest.mark.parametrize("processes", [1, 2])
 def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph, processes):
     # With two processes the parent answers for both: one health, one sum of metrics.
@@ -418,12 +408,12 @@ def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph, p
     created = sum(item.event_type == "instance.create.end" for item in stream)
     assert_graph_reaches(graph, simulator.truth(), [sync])
 
-    status, body = _get(f"http://127.0.0.1:{port}/healthz")
+    status, body = http_get(f"http://127.0.0.1:{port}/healthz")
     assert status == 200
     children = {"children": "2/2 alive"} if processes > 1 else {}
     assert json.loads(body) == {"healthy": True, "neo4j": "ok", "rabbitmq": "ok", **children}
 
-    status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
+    status, metrics = http_get(f"http://127.0.0.1:{port}/metrics")
     assert status == 200
     applied = 'cdm_graph_messages_total{event_type="instance.create.end",outcome="applied"}'
     assert f"{applied} {created:.1f}" in metrics
@@ -459,7 +449,7 @@ def test_health_check_says_503_when_neo4j_is_unreachable(bus, graph, neo4j_targe
     sync = bus.sync(sync__metrics_port=str(port))
     stack.down(["neo4j"])
     try:
-        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+        status, body = http_get(f"http://127.0.0.1:{port}/healthz")
     finally:
         stack.up(["neo4j"])
     assert status == 503

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter
 
 from cdm_graph.metrics import Unhealthy, serve
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+from tests.bus import http_get
 
 
 def test_health_reports_each_check_and_answers_503_when_one_fails():
@@ -34,7 +25,7 @@ def test_health_reports_each_check_and_answers_503_when_one_fails():
     )
     try:
         port = server.server_address[1]
-        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+        status, body = http_get(f"http://127.0.0.1:{port}/healthz")
     finally:
         server.shutdown()
     assert status == 503
@@ -52,8 +43,8 @@ def test_health_reports_what_a_passing_check_says_and_metrics_come_from_the_regi
     server = serve("127.0.0.1", 0, registry, {"children": lambda: "2/2 alive"})
     try:
         port = server.server_address[1]
-        health = _get(f"http://127.0.0.1:{port}/healthz")
-        metrics = _get(f"http://127.0.0.1:{port}/metrics")
+        health = http_get(f"http://127.0.0.1:{port}/healthz")
+        metrics = http_get(f"http://127.0.0.1:{port}/metrics")
     finally:
         server.shutdown()
     assert health == (200, json.dumps({"healthy": True, "children": "2/2 alive"}))
