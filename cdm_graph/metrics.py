@@ -1,7 +1,12 @@
 """What the synchronizer does, for Prometheus, and whether it can work, for a health check.
 
 One small HTTP server answers ``/metrics`` (Prometheus text format) and ``/healthz``
-(JSON; 200 when Neo4j and RabbitMQ are both reachable, 503 otherwise).
+(JSON; 200 when every check passes: Neo4j and RabbitMQ reachable, and with several
+processes every child alive; 503 otherwise).
+
+With ``[sync] processes`` above 1 each child writes its metrics into the directory
+``PROMETHEUS_MULTIPROC_DIR`` names (prometheus_client's multiprocess mode) and the parent
+serves their sum; the declarations below say how each gauge is combined.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class SyncMetrics:
             "cdm_graph_lag_seconds",
             "Commit time minus Nova's timestamp of the newest notification of the last batch.",
             registry=self.registry,
+            # Several processes: the last batch committed by any live one, as with one.
+            multiprocess_mode="livemostrecent",
         )
         self.neo4j_retries = Counter(
             "cdm_graph_neo4j_retries",
@@ -53,7 +60,6 @@ class SyncMetrics:
             "waiting for an absent Neo4j.",
             registry=self.registry,
         )
-
 
     def record_batch(
         self,
@@ -81,22 +87,32 @@ class SyncMetrics:
             self.messages.labels(rejection.event_type or "", "dead_lettered").inc()
 
 
+class Unhealthy(Exception):
+    """A check's failure whose message is the whole report (``1/2 alive``), where any other
+    exception reports its component as unreachable."""
+
+
+# A health check: returns what to report when healthy (None: "ok"), raises when not.
+Check = Callable[[], str | None]
+
+
 class _Handler(BaseHTTPRequestHandler):
-    metrics: SyncMetrics
-    checks: Mapping[str, Callable[[], None]]
+    registry: CollectorRegistry
+    checks: Mapping[str, Check]
 
     def do_GET(self) -> None:
         if self.path == "/metrics":
-            self._answer(200, CONTENT_TYPE_LATEST, generate_latest(self.metrics.registry))
+            self._answer(200, CONTENT_TYPE_LATEST, generate_latest(self.registry))
         elif self.path == "/healthz":
             report: dict[str, str] = {}
+            healthy = True
             for name, check in self.checks.items():
                 try:
-                    check()
-                    report[name] = "ok"
+                    report[name] = check() or "ok"
+                except Unhealthy as exc:
+                    report[name], healthy = str(exc), False
                 except Exception as exc:  # any failure is the answer, not a crash
-                    report[name] = f"unreachable: {exc}"
-            healthy = all(value == "ok" for value in report.values())
+                    report[name], healthy = f"unreachable: {exc}", False
             body = json.dumps({"healthy": healthy, **report}).encode()
             self._answer(200 if healthy else 503, "application/json", body)
         else:
@@ -114,9 +130,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(
-    host: str, port: int, metrics: SyncMetrics, checks: Mapping[str, Callable[[], None]]
+    host: str, port: int, registry: CollectorRegistry, checks: Mapping[str, Check]
 ) -> ThreadingHTTPServer:
-    handler = type("Handler", (_Handler,), {"metrics": metrics, "checks": checks})
+    """``/metrics`` from ``registry`` and ``/healthz`` from ``checks``, in a daemon thread."""
+    handler = type("Handler", (_Handler,), {"registry": registry, "checks": checks})
     server = ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
     LOG.info("metrics and health on http://%s:%d/metrics and /healthz", host, port)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -49,7 +52,9 @@ class NovaPublisher:
 
 
 class SyncProcess:
-    """``cdm-graph sync`` in a child process, configured through OS_* variables only."""
+    """``cdm-graph sync`` in a child process, configured through OS_* variables only. With
+    ``sync__processes`` above 1 it is the parent of that many consumers, whose lines share
+    its log (each line names its process id)."""
 
     def __init__(
         self,
@@ -73,6 +78,7 @@ class SyncProcess:
             **{f"OS_{key.upper()}": value for key, value in options.items()},
         }
         self.log_file = log_file
+        self.consumers = int(options.get("sync__processes", "1"))
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SyncProcess:
@@ -90,7 +96,9 @@ class SyncProcess:
         return self
 
     def wait_started(self) -> SyncProcess:
-        wait_for(lambda: "consuming" in self.log_file.read_text(), 60, "sync to start")
+        wait_for(
+            lambda: self.log().count("consuming") >= self.consumers, 60, "sync to start"
+        )
         return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
@@ -106,6 +114,15 @@ class SyncProcess:
     def log(self) -> str:
         return self.log_file.read_text()
 
+    def children(self) -> dict[int, int]:
+        """With several processes: each child's index and the pid it has now, from the log."""
+        started = re.findall(r"sync process (\d+) started \(pid (\d+)\)", self.log())
+        return {int(index): int(pid) for index, pid in started}
+
+    def committed(self, pid: int) -> int:
+        """Batches the process ``pid`` committed, from the log."""
+        return len(re.findall(rf"^\S+ \S+ {pid} INFO .*batch committed", self.log(), re.M))
+
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
@@ -116,3 +133,12 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.2)
+
+
+def http_get(url: str) -> tuple[int, str]:
+    """Status and body of a GET, errors included (the sync's /metrics and /healthz)."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()

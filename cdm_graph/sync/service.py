@@ -3,6 +3,8 @@ metrics server, and a clean stop.
 
 On SIGTERM or SIGINT the listener stops taking batches, the batch under way is committed or
 handed back to the queue, and the process exits: nothing uncommitted is acknowledged.
+
+This is one process. With ``[sync] processes`` above 1, ``supervisor`` runs it in each child.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ def run(
     writer: GraphWriter,
     url: str,
     stopping: threading.Event | None = None,
+    periodic: bool = True,
 ) -> int:
+    """Consume until SIGTERM or SIGINT (or ``stopping``); 1 if batches could not be applied,
+    else 0. ``periodic``: run the periodic duties too (one process of a service does)."""
     stopping = stopping or threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
@@ -66,7 +71,7 @@ def run(
         server = serve(
             conf.sync.metrics_host,
             conf.sync.metrics_port,
-            metrics,
+            metrics.registry,
             {"neo4j": writer.ping, "rabbitmq": rabbitmq_check(conf, url)},
         )
     listener.start()
@@ -79,7 +84,8 @@ def run(
         conf.sync.batch_timeout,
         conf.sync.workers,
     )
-    scheduler = Scheduler(duties(conf, writer, dead_letters, metrics, url), stopping).start()
+    scheduled = duties(conf, writer, dead_letters, metrics, url) if periodic else []
+    scheduler = Scheduler(scheduled, stopping).start()
     try:
         while not stopping.wait(1.0):
             pass
