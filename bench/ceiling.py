@@ -11,11 +11,14 @@ cdm-graph's batches.
   them: Neo4j's work plus the driver's packing and unpacking.
 
 Both write a keyspace of their own (``ceiling-instance-<n>`` on ``ceiling-compute-<n>``)
-beside the cloud: first every instance once (the build-up), then a random instance per row,
-each row moved to another host (most of Nova's events re-place an instance), as many rows
-as the stream measured end to end. cdm-graph folds a batch's events per instance; with
-events on random instances of a large cloud a batch of 500 events is ~500 rows, so one row
-stands for one event.
+beside the cloud: first every instance once (the build-up: one row a notification, as Nova's
+build-up sends one ``instance.create.end`` an instance), then random instances, each row
+moved to another host (most of Nova's events re-place an instance). cdm-graph folds a
+batch's notifications per instance, and Nova reports an operation in several messages on one
+instance (``instance.update``, the action's ``.end``, ``instance.update``), so a batch of 500
+of the stream is fewer rows: each ceiling transaction has as many rows as the stream's
+batches fold to (``rows_per_batch``), and stands for a batch of notifications, so that the
+ceiling is in notifications per second too, comparable with cdm-graph's.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import math
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +40,7 @@ from cdm_graph.families import decode
 from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.plan.clock import encoded
 from cdm_graph.schema.instance import INSTANCE
+from cdm_graph.simulate import Notification
 from cdm_graph.transport.envelope import Envelope
 
 # cdm-graph's statements for a batch of instance events, in the order its batches run them
@@ -57,25 +61,46 @@ UPSERT_KEYS = frozenset(re.findall(r"\bp\.(\w+)", statements.load("batch/instanc
 # Rows of one batch are instances (first + k * stride) % instances: distinct when the stride
 # and the cloud's size are coprime.
 _STRIDE = 7919
+DATA = "nova_object.data"
 
 
 @dataclass(frozen=True, slots=True)
 class CeilingResult:
     rows: int
     transactions: int
+    # The notifications these transactions stand for: a batch of the stream each.
+    notifications: int
     seconds: float
     # Neo4j's own time for the statements (result summaries), None for the driver's ceiling.
     server_seconds: float | None
 
     @property
-    def per_second(self) -> float:
+    def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
     @property
+    def per_second(self) -> float:
+        """Notifications per second, as cdm-graph's figures are."""
+        return self.notifications / self.seconds if self.seconds > 0 else 0.0
+
+    @property
     def server_per_second(self) -> float | None:
+        """Notifications per second by Neo4j's own statement times."""
         if not self.server_seconds:
             return None
-        return self.rows / self.server_seconds
+        return self.notifications / self.server_seconds
+
+
+def rows_per_batch(notifications: Sequence[Notification], batch_size: int) -> float:
+    """The instance rows cdm-graph's batches of ``batch_size`` consecutive notifications of
+    this stream fold to, on average: one per instance a batch names."""
+    batches = [notifications[start : start + batch_size]
+               for start in range(0, len(notifications), batch_size)]  # fmt: skip
+    rows = [
+        len({n.payload[DATA]["uuid"] for n in batch if n.event_type.startswith("instance.")})
+        for batch in batches
+    ]
+    return sum(rows) / len(rows) if rows else 0.0
 
 
 def _body(name: str) -> str:
@@ -135,8 +160,8 @@ class Batch:
 
 
 class Ceiling:
-    """The ceilings for a cloud of ``instances`` instances on ``hosts`` hosts, in batches of
-    ``batch_size`` rows."""
+    """The ceilings for a cloud of ``instances`` instances on ``hosts`` hosts; each
+    transaction stands for a batch of ``batch_size`` notifications."""
 
     def __init__(
         self,
@@ -151,24 +176,32 @@ class Ceiling:
         self.template = template
         self.instances = instances
         self.hosts = hosts
-        self.batch_size = min(batch_size, instances)
+        self.batch_size = batch_size
         self.stride = next(s for s in itertools.count(_STRIDE) if math.gcd(s, instances) == 1)
         self._random = random.Random(seed)
         self._event_time_us = int(template["event_time_us"])
 
     def build_batches(self) -> list[Batch]:
-        """Every instance once, in order: the ceiling's cloud from nothing."""
+        """Every instance once, in order, a row a notification: the cloud from nothing."""
         return [
             Batch(first, 1, min(self.batch_size, self.instances - first), 0)
             for first in range(0, self.instances, self.batch_size)
         ]
 
-    def random_batches(self, rows: int) -> list[Batch]:
-        """``rows`` rows on random instances, each moved to another host."""
+    def random_batches(self, notifications: int, rows: int) -> list[Batch]:
+        """Batches standing for ``notifications`` notifications, each ``rows`` random
+        instances moved to another host."""
+        rows = max(1, min(rows, self.instances))
         return [
-            Batch(self._random.randrange(self.instances), self.stride, self.batch_size, round_)
-            for round_ in range(1, math.ceil(rows / self.batch_size) + 1)
+            Batch(self._random.randrange(self.instances), self.stride, rows, round_)
+            for round_ in range(1, math.ceil(notifications / self.batch_size) + 1)
         ]
+
+    def _stands_for(self, batches: list[Batch]) -> int:
+        """The notifications a pass stands for: the build-up's a row each, else a batch."""
+        if all(batch.round == 0 for batch in batches):
+            return sum(batch.size for batch in batches)
+        return len(batches) * self.batch_size
 
     def _parameters(self, batch: Batch) -> dict[str, Any]:
         self._event_time_us += self.batch_size
@@ -201,7 +234,10 @@ class Ceiling:
             for batch_parameters in parameters:
                 server_ms += session.execute_write(write, batch_parameters)
         seconds = time.perf_counter() - started
-        return CeilingResult(sum(b.size for b in batches), len(batches), seconds, server_ms / 1000)
+        return CeilingResult(
+            sum(b.size for b in batches), len(batches), self._stands_for(batches), seconds,
+            server_ms / 1000,
+        )  # fmt: skip
 
     def driver_ceiling(self, batches: list[Batch]) -> CeilingResult:
         """The Python driver's ceiling: the same rows made in Python, sent as parameters."""
@@ -221,7 +257,9 @@ class Ceiling:
             for rows in made:
                 session.execute_write(write, rows)
         seconds = time.perf_counter() - started
-        return CeilingResult(sum(b.size for b in batches), len(batches), seconds, None)
+        return CeilingResult(
+            sum(b.size for b in batches), len(batches), self._stands_for(batches), seconds, None
+        )
 
     @staticmethod
     def _python_rows(parameters: dict[str, Any]) -> Iterator[tuple[str, Any]]:
