@@ -35,6 +35,7 @@ from typing import Any
 import neo4j
 
 from bench.graph import CYPHER
+from bench.nova_stream import DATA
 from cdm_graph import statements
 from cdm_graph.families import decode
 from cdm_graph.families.instance import InstanceEvent
@@ -61,7 +62,6 @@ UPSERT_KEYS = frozenset(re.findall(r"\bp\.(\w+)", statements.load("batch/instanc
 # Rows of one batch are instances (first + k * stride) % instances: distinct when the stride
 # and the cloud's size are coprime.
 _STRIDE = 7919
-DATA = "nova_object.data"
 
 
 @dataclass(frozen=True, slots=True)
