@@ -27,10 +27,19 @@ import kombu
 import oslo_messaging
 from oslo_config import cfg
 
+from cdm_graph import config
 from cdm_graph.config import sync_opts
 from tests.bus import SyncProcess, wait_for
 
 SYNC_DEFAULTS = {opt.name: opt.default for opt in sync_opts}
+
+
+def sync_has_option(name: str) -> bool:
+    """Whether this tree's ``cdm-graph sync`` knows ``[sync] name``, wherever it is
+    registered."""
+    conf = cfg.ConfigOpts()
+    config.register(conf)
+    return name in conf.sync
 
 ROUTING_KEY = "versioned_notifications.info"
 COMMITTED = re.compile(
@@ -80,6 +89,7 @@ class Bus:
         self.connection = kombu.Connection(kombu_url(transport_url))
         self._started = 0
         self._declared = False
+        self._has_processes = sync_has_option("processes")
 
     def sync(self, **options: str) -> tuple[SyncProcess, int]:
         """A running ``cdm-graph sync`` on this bus, with its /metrics port."""
@@ -98,6 +108,9 @@ class Bus:
         self._started += 1
         # SyncProcess shortens the batch timeout for tests; the benchmark runs the product's.
         options.setdefault("sync__batch_timeout", str(SYNC_DEFAULTS["batch_timeout"]))
+        if self._has_processes:
+            # One consumer process unless a run asks for more, whatever the default.
+            options.setdefault("sync__processes", "1")
         process = SyncProcess(
             self.neo4j_target,
             self.transport_url,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import consumers, end_to_end, latency
-from bench.broker import SYNC_DEFAULTS, Bus
+from bench.broker import SYNC_DEFAULTS, Bus, sync_has_option
 from bench.ceiling import Ceiling, CeilingResult, instance_template, rows_per_batch
 from bench.consumers import ConsumerCeiling
 from bench.end_to_end import EndToEndResult
@@ -43,7 +43,7 @@ LOG = logging.getLogger("bench")
 LOAD_CHUNK = 5000
 BATCH_SIZE = int(SYNC_DEFAULTS["batch_size"])
 # Whether this tree's sync has the [sync] processes option (issue 12's consumer processes).
-HAS_PROCESSES = "processes" in SYNC_DEFAULTS
+HAS_PROCESSES = sync_has_option("processes")
 
 # Issue 12's targets.
 E2E_TARGET = 1_500.0
