@@ -79,6 +79,8 @@ class SyncProcess:
         }
         self.log_file = log_file
         self.consumers = int(options.get("sync__processes", "1"))
+        # What runs; the benchmark runs the sync under a profiler in its place.
+        self.argv = [sys.executable, "-m", "cdm_graph.cli", "sync"]
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SyncProcess:
@@ -88,7 +90,7 @@ class SyncProcess:
         """Start the process without waiting for it (several may then start together)."""
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cdm_graph.cli", "sync"],
+                self.argv,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
