@@ -14,10 +14,11 @@ import contextlib
 import os
 import re
 import socket
+import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,19 @@ import kombu
 import oslo_messaging
 from oslo_config import cfg
 
+from cdm_graph import config
 from cdm_graph.config import sync_opts
-from tests.bus import SyncProcess
+from tests.bus import SyncProcess, wait_for
 
 SYNC_DEFAULTS = {opt.name: opt.default for opt in sync_opts}
+
+
+def sync_has_option(name: str) -> bool:
+    """Whether this tree's ``cdm-graph sync`` knows ``[sync] name``, wherever it is
+    registered."""
+    conf = cfg.ConfigOpts()
+    config.register(conf)
+    return name in conf.sync
 
 ROUTING_KEY = "versioned_notifications.info"
 COMMITTED = re.compile(
@@ -78,17 +88,29 @@ class Bus:
         self.workdir = workdir
         self.connection = kombu.Connection(kombu_url(transport_url))
         self._started = 0
+        self._declared = False
+        self._has_processes = sync_has_option("processes")
 
     def sync(self, **options: str) -> tuple[SyncProcess, int]:
         """A running ``cdm-graph sync`` on this bus, with its /metrics port."""
-        process, port = self._sync_process(**options)
+        process, port = self._sync_process(None, None, **options)
         return process.start(), port
 
-    def _sync_process(self, **options: str) -> tuple[SyncProcess, int]:
+    def _sync_process(
+        self,
+        module: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        **options: str,
+    ) -> tuple[SyncProcess, int]:
+        """A sync, not started; ``module`` runs in place of ``cdm_graph.cli`` (a wrapper that
+        takes the same arguments), with ``environment`` added to its variables."""
         port = free_port()
         self._started += 1
         # SyncProcess shortens the batch timeout for tests; the benchmark runs the product's.
         options.setdefault("sync__batch_timeout", str(SYNC_DEFAULTS["batch_timeout"]))
+        if self._has_processes:
+            # One consumer process unless a run asks for more, whatever the default.
+            options.setdefault("sync__processes", "1")
         process = SyncProcess(
             self.neo4j_target,
             self.transport_url,
@@ -98,13 +120,22 @@ class Bus:
             sync__metrics_port=str(port),
             **options,
         )
+        if module is not None:
+            process.argv = [sys.executable, "-m", module, "sync"]
+        process.env.update(environment or {})
         return process, port
 
     @contextlib.contextmanager
-    def running(self, count: int = 1, **options: str) -> Iterator[list[tuple[SyncProcess, int]]]:
+    def running(
+        self,
+        count: int = 1,
+        module: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        **options: str,
+    ) -> Iterator[list[tuple[SyncProcess, int]]]:
         """``count`` syncs for the block, started together, stopped cleanly at its end (an
         error if one failed)."""
-        syncs = [self._sync_process(**options) for _ in range(count)]
+        syncs = [self._sync_process(module, environment, **options) for _ in range(count)]
         try:
             for process, _ in syncs:
                 process.launch()
@@ -120,10 +151,24 @@ class Bus:
                     process.kill()
 
     def declare(self) -> None:
-        """Let the sync declare the exchange and the pool's queue as it does, then stop."""
+        """Let the sync declare the exchange and the pool's queue as it does, then stop
+        (once: they stay until ``close``)."""
+        if self._declared:
+            return
         process, _ = self.sync()
         if process.stop() != 0:
             raise RuntimeError(f"cdm-graph sync failed:\n{process.log()[-3000:]}")
+        self._declared = True
+
+    def fill(self, bodies: Iterable[str]) -> int:
+        """The pool's queue holding ``bodies`` and nothing else, counted by RabbitMQ; returns
+        how many. What a run cut short left there is purged first."""
+        self.declare()
+        if self.waiting():
+            self.purge()
+        published = self.publish(bodies)
+        wait_for(lambda: self.waiting() >= published, 120, "RabbitMQ to count the stream")
+        return published
 
     def publish(self, bodies: Iterable[str]) -> int:
         """Publish serialized messagingv2 bodies as Nova's Notifier does; returns how many."""
@@ -150,6 +195,14 @@ class Bus:
         finally:
             channel.close()
 
+    def purge(self) -> int:
+        """Empty the pool's queue (in this bus's virtual host); returns what it held."""
+        channel = self.connection.channel()
+        try:
+            return int(channel.queue_purge(queue=self.pool) or 0)
+        finally:
+            channel.close()
+
     def close(self) -> None:
         deletions = (("queue_delete", {"queue": self.pool}),
                      ("exchange_delete", {"exchange": self.exchange}))  # fmt: skip
@@ -162,32 +215,68 @@ class Bus:
         self.connection.release()
 
 
-def handled(port: int) -> int:
-    """Sum of ``cdm_graph_messages_total`` on the sync's /metrics: every message it has
-    applied, skipped or set aside, so far."""
+def metric_total(port: int, name: str) -> float:
+    """Sum of the metric ``name`` over its labels on a sync's /metrics."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
-    return int(
-        sum(
-            float(line.rsplit(" ", 1)[1])
-            for line in text.splitlines()
-            if line.startswith("cdm_graph_messages_total{")
-        )
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith((f"{name} ", f"{name}{{"))
     )
 
 
+def handled(port: int) -> int:
+    """Sum of ``cdm_graph_messages_total`` on the sync's /metrics: every message it has
+    applied, skipped or set aside, so far."""
+    return int(metric_total(port, "cdm_graph_messages_total"))
+
+
+def family(pid: int) -> list[int]:
+    """The process and its descendants (a sync with ``[sync] processes`` has children)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(stat[1])
+    members, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        members.extend(frontier)
+    return members
+
+
 def peak_rss_kib(pid: int) -> int:
-    """VmHWM: the most resident memory the process has had."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmHWM for pid {pid}")
+    """VmHWM: the most resident memory the process has had (0 once it is gone)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User and system CPU time the process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# The neo4j driver's warning for each transaction it retries (a deadlock, mostly): its own
+# retries never reach cdm_graph_neo4j_retries_total, which counts the service's backoff.
+DRIVER_RETRY = "Transaction failed and will be retried"
+
+
+def driver_retries(log: str) -> int:
+    return log.count(DRIVER_RETRY)
+
+
+def committed_messages(log: str) -> int:
+    """Messages of every ``batch committed`` line: handled, whichever process logged it."""
+    return sum(batch.messages for batch in committed_batches(log))
 
 
 def committed_batches(log: str) -> list[Batch]:

@@ -1,5 +1,5 @@
-"""The benchmark's own Neo4j: guarded wiping, loading a cloud, and the apply-side measurements
-(cdm-graph's batches, Neo4j's bare ceiling, one transaction per notification)."""
+"""The benchmark's own Neo4j: guarded wiping, loading a cloud, the apply-side measurements
+(cdm-graph's batches, one transaction per notification), and the graph against a truth."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from typing import Any
 
 import neo4j
 
-from cdm_graph.apply.pipeline import decode_batch, process_batch
+from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
-from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.statements import CypherFolder
 from cdm_graph.transport.envelope import Envelope
+from tests.graphs import read_truth_view, truth_differences
 
 # The benchmark's own statements, loaded as the product's are.
 CYPHER = CypherFolder(Path(__file__).resolve().parent / "cypher")
@@ -93,6 +93,14 @@ class BenchGraph:
         records, _, _ = self.driver.execute_query(statement("counts"))
         return {"compute_nodes": records[0]["compute_nodes"], "instances": records[0]["instances"]}
 
+    def dead_letters(self) -> int:
+        records, _, _ = self.driver.execute_query(statement("dead_letters"))
+        return int(records[0]["dead_letters"])
+
+    def differences(self, truth: dict[str, dict[str, Any]]) -> list[str]:
+        """Every way the graph differs from ``truth`` (``NovaSimulator.truth()``'s terms)."""
+        return truth_differences(truth, read_truth_view(self.driver), limit=10**9)
+
     # --- measurements ----------------------------------------------------------------------
 
     def apply(self, stream: Sequence[Envelope], batch_size: int) -> Rate:
@@ -104,33 +112,9 @@ class BenchGraph:
                 raise RuntimeError(f"the bench stream was rejected: {outcome.rejected[:3]}")
         return Rate(len(stream), time.perf_counter() - started)
 
-    def ceiling(self, stream: Sequence[Envelope], batch_size: int) -> Rate:
-        """Neo4j's ceiling: the same batches' instance rows, one bare UNWIND MERGE each.
-        Rows are made before the clock starts: this times Neo4j, not Python."""
-        row_batches = [_ceiling_rows(batch) for batch in batches(stream, batch_size)]
-        query = statement("ceiling")
-
-        def write(tx: neo4j.ManagedTransaction, rows: list[dict[str, Any]]) -> None:
-            tx.run(query, rows=rows).consume()
-
-        started = time.perf_counter()
-        with self.driver.session() as session:
-            for rows in row_batches:
-                session.execute_write(write, rows)
-        return Rate(len(stream), time.perf_counter() - started)
-
     def naive(self, stream: Sequence[Envelope]) -> Rate:
         """The naive way: every notification its own transaction."""
         started = time.perf_counter()
         for envelope in stream:
             process_batch(self.writer, [envelope])
         return Rate(len(stream), time.perf_counter() - started)
-
-
-def _ceiling_rows(batch: Sequence[Envelope]) -> list[dict[str, Any]]:
-    decoded, _ = decode_batch(batch)
-    return [
-        {"uuid": event.uuid, "props": {**event.properties, "event_time": event.time}}
-        for _, event in decoded
-        if isinstance(event, InstanceEvent)
-    ]

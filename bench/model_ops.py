@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from cdm_graph.simulate import NovaSimulator
+from cdm_graph.simulate import SimulatedHost, SimulatedInstance
 
-SHUTDOWN = 4  # nova.compute.power_state.SHUTDOWN
+# nova.compute.power_state's codes, which the API shows for the names notifications carry.
+POWER_STATES = {"pending": 0, "running": 1, "paused": 3, "shutdown": 4, "crashed": 6,
+                "suspended": 7}  # fmt: skip
+
+
+class SimulatedCloud(Protocol):
+    """A cloud the benchmark made up: ``NovaSimulator``, or ``bench.nova_stream``'s."""
+
+    @property
+    def hosts(self) -> Mapping[str, SimulatedHost]: ...
+
+    @property
+    def instances(self) -> Mapping[str, SimulatedInstance]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +51,11 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _emulator(simulator: NovaSimulator) -> Any:
+def _emulator(cloud: SimulatedCloud) -> Any:
     from tests.openstack_emulator import OpenStackEmulator, inventory
 
     emulator = OpenStackEmulator()
-    for host in simulator.hosts.values():
+    for host in cloud.hosts.values():
         emulator.add_compute(
             host.hostname,
             status="disabled" if host.disabled else "enabled",
@@ -55,7 +67,7 @@ def _emulator(simulator: NovaSimulator) -> Any:
                 "DISK_GB": inventory(4000),
             },
         )
-    for instance in simulator.instances.values():
+    for instance in cloud.instances.values():
         flavor = instance.flavor
         emulator.add_server(
             instance.uuid,
@@ -63,7 +75,7 @@ def _emulator(simulator: NovaSimulator) -> Any:
             name=instance.name,
             project_id=instance.project_id,
             vm_state=instance.state,
-            power_state=1 if instance.power_state == "running" else SHUTDOWN,
+            power_state=POWER_STATES.get(instance.power_state, 0),
             image_uuid=instance.image_uuid or None,
             metadata=dict(instance.metadata),
             flavor={
@@ -79,12 +91,12 @@ def _emulator(simulator: NovaSimulator) -> Any:
     return emulator
 
 
-def reconcile_from_emulator(simulator: NovaSimulator, writer: Any) -> ReconcileResult:
-    """List the simulator's cloud from the emulator over HTTP, then apply the listing."""
+def reconcile_from_emulator(cloud: SimulatedCloud, writer: Any) -> ReconcileResult:
+    """List the cloud from the emulator over HTTP, then apply the listing."""
     from cdm_graph.reconcile import apply_listing, connect
     from cdm_graph.reconcile.listing import list_cloud
 
-    with _emulator(simulator) as emulator, _environment(emulator.environment()):
+    with _emulator(cloud) as emulator, _environment(emulator.environment()):
         connection = connect(None)
         try:
             started = time.perf_counter()

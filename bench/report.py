@@ -1,4 +1,5 @@
-"""The results table: figures, ratios, targets met or missed and by how much, the machine."""
+"""The results: the table of figures and ratios, the correctness of every end-to-end run,
+issue 12's targets met or missed and by how much, the profile, and the machine."""
 
 from __future__ import annotations
 
@@ -21,15 +22,53 @@ class Row:
 
 
 @dataclass(slots=True)
+class Check:
+    """The graph after one end-to-end run, against the truth of the stream it drained."""
+
+    run: str
+    size: str
+    differences: list[str]
+    left_in_queue: int | None
+    dead_letters: int
+    retries: int | None
+    driver_retries: int | None
+
+    @property
+    def clean(self) -> bool:
+        return not self.differences and not self.left_in_queue and not self.dead_letters
+
+
+@dataclass(slots=True)
+class Target:
+    """One row of issue 12's targets."""
+
+    figure: str
+    today: str
+    target: str
+    measured: str
+    verdict: str
+
+
+NOT_PROFILED = "Not profiled in this run: `python -m bench --profile` writes the profiles here."
+# Differences shown in the table for each run; the count is always whole.
+SHOWN_DIFFERENCES = 3
+
+
+@dataclass(slots=True)
 class Report:
     command: str
     machine: dict[str, str] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    profile: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def add(self, measurement: str, size: str, figure: str, comparison: str = "",
-            target: str = "") -> None:  # fmt: skip
-        self.rows.append(Row(measurement, size, figure, comparison, target))
+            target: str = "") -> Row:  # fmt: skip
+        row = Row(measurement, size, figure, comparison, target)
+        self.rows.append(row)
+        return row
 
     def markdown(self) -> str:
         lines = [
@@ -50,12 +89,53 @@ class Report:
                 for r in self.rows
             ),
             "",
+            "## Correctness under load",
+            "",
+            "After each run the graph is read back (`tests/cypher/truth_view.cypher`) and "
+            "compared with the truth of the cloud the stream ends with; the pool's queue and "
+            "the dead-letter store should be empty, and no transaction retried.",
+            "",
+            "| run | cloud | differences from the truth | left in the pool's queue | "
+            "dead letters | `cdm_graph_neo4j_retries_total` | transactions the driver "
+            "retried | first differences |",
+            "|---|---|---|---|---|---|---|---|",
+            *(self._check_line(check) for check in self.checks),
+            "",
+            "## Targets (issue 12)",
+            "",
+            "| figure | today (measured as a new user) | target | this run | verdict |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {t.figure} | {t.today} | {t.target} | {t.measured} | {t.verdict} |"
+                for t in self.targets
+            ),
+            "",
+            "## Where the time goes",
+            "",
+            *(self.profile or [NOT_PROFILED]),
+            "",
             "## Notes",
             "",
             *(f"- {note}" for note in self.notes),
             "",
         ]
         return "\n".join(lines)
+
+    @staticmethod
+    def _check_line(check: Check) -> str:
+        def known(value: int | None) -> str:
+            return "n/a" if value is None else f"{value:,}"
+
+        count = len(check.differences)
+        shown = "; ".join(check.differences[:SHOWN_DIFFERENCES]).replace("|", "/")
+        if count > SHOWN_DIFFERENCES:
+            shown += f"; ... {count - SHOWN_DIFFERENCES:,} more"
+        differences = f"{count:,}" if not count else f"**{count:,}**"
+        return (
+            f"| {check.run} | {check.size} | {differences} | {known(check.left_in_queue)} | "
+            f"{check.dead_letters:,} | {known(check.retries)} | {known(check.driver_retries)} "
+            f"| {shown} |"
+        )
 
     def write(self, path: Path) -> None:
         path.write_text(self.markdown())
@@ -71,6 +151,8 @@ def verdict(value: float, target: float, unit: str, higher_is_better: bool = Tru
     sign = ">=" if higher_is_better else "<="
     if met:
         return f"{sign} {target:g}{unit}: met"
+    if not target:
+        return f"{sign} {target:g}{unit}: **missed** by {_amount(abs(value - target))}{unit}"
     if higher_is_better:
         short = (target - value) / target * 100
         missed_by = f"{_amount(target - value)}{unit} ({short:.0f}% short)"

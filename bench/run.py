@@ -1,34 +1,61 @@
-"""One benchmark run: every measurement at every size, in an order that keeps each one's
-stream newer than what the graph already holds (see ``bench.stream``)."""
+"""One benchmark run: every measurement at every size, against the ceilings of the same run.
+
+At each size the Nova-shaped cloud (``bench.nova_stream``) is built end to end from an empty
+graph, then one stream of operations on it is drained end to end, applied without a broker,
+and fed to Watcher; the broker's and Neo4j's ceilings take the same bodies and rows. Every
+use of a stream is stamped after the use before (``bench.stream.NovaClock``), so it is
+applied, never skipped as stale, and every further stream (the naive sample, the profiles,
+the latency runs) is drawn from the same cloud: after each run the graph must equal the
+cloud's truth, and the run's correctness row says whether it does.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import pstats
 import shlex
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import end_to_end, latency
-from bench.broker import SYNC_DEFAULTS, Bus
+from bench import consumers, end_to_end, latency
+from bench.broker import SYNC_DEFAULTS, Bus, sync_has_option
+from bench.ceiling import Ceiling, CeilingResult, instance_template, rows_per_batch
+from bench.consumers import ConsumerCeiling
+from bench.end_to_end import EndToEndResult
 from bench.graph import BenchGraph, Rate
-from bench.model_ops import reconcile_from_emulator, snapshot_seconds
-from bench.report import Report, machine, verdict
-from bench.stream import Cloud, Size, envelopes
-from bench.watcher_run import run_watcher
+from bench.model_ops import ReconcileResult, reconcile_from_emulator, snapshot_seconds
+from bench.nova_stream import NovaShapedCloud
+from bench.profiled_sync import PROFILE_ENV
+from bench.profiling import profiled, tables
+from bench.report import Check, Report, Row, Target, machine, verdict
+from bench.stream import Cloud, Drawn, NovaClock, Size, envelopes, wire_bodies
+from bench.watcher_run import WatcherResult, run_watcher
 
 LOG = logging.getLogger("bench")
 
 LOAD_CHUNK = 5000
-THROUGHPUT_TARGET = 10_000.0
+BATCH_SIZE = int(SYNC_DEFAULTS["batch_size"])
+# Whether this tree's sync has the [sync] processes option (issue 12's consumer processes).
+HAS_PROCESSES = sync_has_option("processes")
+
+# Issue 12's targets.
+E2E_TARGET = 1_500.0
+OSLO_RATIO_TARGET = 0.7
+PROCESSES_RATIO_TARGET = 1.3
+APPLY_TARGET = 5_000.0
+WATCHER_RATIO_TARGET = 2.0
 SCALE_TARGET = 0.8
-CEILING_TARGET = 0.8
-P99_TARGET_MS = 250.0
+P99_TARGET_MS = 150.0
+SNAPSHOT_TARGET_S = 5.0
+SNAPSHOT_TARGET_INSTANCES = 200_000
+RSS_TARGET_MIB = 200.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,66 +64,95 @@ class Plan:
     latency_rate: float
     latency_seconds: float
     latency_timeouts: tuple[float, ...]
+    # Messages of each profiled drain (--profile): process_batch, and the sync.
+    profile_messages: int
 
 
 FULL = Plan(
     sizes=(
-        Size("1,000 hosts / 20,000 instances", 1_000, 20_000, 100_000, 2_000, 60.0),
+        Size("1,000 hosts / 20,000 instances", 1_000, 20_000, 100_000, 2_000, 60.0, True),
         Size("10,000 hosts / 200,000 instances", 10_000, 200_000, 100_000, 2_000, 90.0),
     ),
     latency_rate=1000.0,
     latency_seconds=20.0,
     latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.5),
+    profile_messages=20_000,
 )
 QUICK = Plan(
     sizes=(
-        Size("quick: 20 hosts / 300 instances", 20, 300, 3_000, 200, 5.0),
-        Size("quick: 60 hosts / 1,200 instances", 60, 1_200, 3_000, 200, 5.0),
+        Size("quick: 20 hosts / 300 instances", 20, 300, 2_000, 100, 5.0, simulator=True),
+        Size("quick: 60 hosts / 1,200 instances", 60, 1_200, 2_000, 100, 5.0),
     ),
     latency_rate=1000.0,
     latency_seconds=3.0,
     latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.5),
+    profile_messages=1_000,
 )
 
 
 METHOD_NOTES = (
-    "Streams: `cdm_graph.simulate.NovaSimulator` builds each cloud (services, then five "
-    "notifications per instance: the build stream, applied through `process_batch` before "
-    "anything is timed), then draws one stream of operations (power off/on, live migration, "
-    "resize confirm/revert, shelve offload, unshelve, delete, create, service disable/"
-    "enable, each with its `.start`/`.end` and `instance.update`). That one stream is used "
-    "by (1), (2), the ceiling, (3) (its first messages) and (4), each time stamped newer "
-    "than what the graph holds, so every message is really applied, never skipped as stale. "
-    "`.start` events and non-compute services are decoded and skipped, as in production.",
+    "Nova-shaped stream (`bench/nova_stream.py`): every message is one of Nova's own samples "
+    "(`shared/fixtures/nova-notification-samples`, every field Nova sends, ~2.6 KB on the "
+    "wire) with the cloud's uuids, hosts, names, states and flavors substituted; only the "
+    "event types of `cdm_graph.mapping`, no `.start` events. The build-up (1a) is a "
+    "`service.create` per host, then an `instance.create.end` per instance on a random host, "
+    "from an empty graph. The operations (1b) pick a random instance or host of the whole "
+    "cloud: creates, deletes and soft deletes with restores, power, pause, suspend and rescue "
+    "cycles, locks, live migrations (`post_dest`, some after a `force_complete` from the "
+    "source, some rolled back), resizes confirmed or reverted on a new host, evacuations "
+    "(whose `instance.rebuild.end` names the stale old host, last), shelve, shelve-offload "
+    "(host null) and unshelve, and nova-compute `service.update`s (disable, enable, forced "
+    "down and up), each with the `instance.update`s Nova sends around a state change "
+    "(about 60% of the messages).",
+    "Every use of a stream is stamped after the use before, so every message is applied, "
+    "never skipped as stale; the graph is then compared with the cloud's truth (the "
+    "correctness table). (1c), (2) and the ceilings re-use (1b)'s stream under a newer clock.",
     "(1): the stream is published beforehand to the pool's queue (kombu, Nova's messagingv2 "
     "wire format, persistent, exchange and queue declared by `cdm-graph sync` itself), then a "
     "fresh `cdm-graph sync` with the shipped defaults (batch_size 500, batch_timeout 0.1 s, "
     "2 workers, prefetch 2,000) drains it; the time runs from the start of its first batch "
-    "to its last commit, both read from its log. At the smaller size the same stream, "
-    "stamped newer, is drained again by two such processes sharing the pool's queue: the "
-    "way to scale out, on this machine's two cores shared with Neo4j and RabbitMQ.",
+    "to its last commit, both read from its log. (1c) starts the sync with "
+    "`OS_SYNC__PROCESSES=2` where the option exists. (1d) is the synthetic stream of "
+    "`cdm_graph.simulate.NovaSimulator` (fewer fields, `.start` events) on its own cloud, "
+    "loaded through `process_batch` first.",
+    "Broker ceilings, on (1b)'s bodies in the same pool's queue, each in a process of its own "
+    "(`bench/consumers.py`): plain kombu (prefetch 2,000, both JSON layers parsed, one "
+    "multiple-ack a batch of 500), and oslo.messaging's batch listener set up exactly as "
+    "`cdm-graph sync` sets it up, with an endpoint that returns at once. Measured at the "
+    "first size; the ratios at other sizes use those figures.",
     "(2): the same messages as envelopes through `process_batch` (decode, plan, one managed "
-    "transaction a batch), no broker. The ceiling (`bench/cypher/ceiling.cypher`) writes the "
-    "same batches' instance rows (every property the event carries) with a bare "
-    "`UNWIND $rows AS row MERGE (i:Instance {uuid: row.uuid}) SET i += row.props`: no "
-    "guard, no read, no host edge; rows are made before its clock starts.",
+    "transaction a batch), no broker. Neo4j's own ceiling (`bench/ceiling.py`, "
+    "`bench/cypher/ceiling_rows.cypher`): rows made inside Cypher in the shape of cdm-graph's "
+    "instance rows, written by cdm-graph's own lock, read, unhost, upsert and host statements "
+    "in one statement and transaction a batch, on a keyspace of its own the size of the "
+    "cloud: first every instance once (a row a notification, as the build-up), then random "
+    "instances each moved to another host, as many a transaction as a batch of 500 of (1b)'s "
+    "stream folds to (Nova reports an operation in several messages on one instance, and "
+    "cdm-graph writes an instance once a batch), each transaction standing for those 500 "
+    "notifications; timed by the clock (the figure) and by the server's own statement times. "
+    "The Python driver's ceiling: the same statements and rows made in Python and sent as "
+    "parameters, one statement at a time as cdm-graph's batches run them.",
     "(4): Watcher's own `VersionedNotification.info()` on a `ModelRoot` holding the cloud as "
-    "the build stream left it, so it never asks Nova; its Nova and Placement helpers are "
-    "replaced by counting stubs (the count is shown: 0 means never called). Its per-event "
-    "INFO log line is silenced, which spares it that cost. It is stopped after a time "
+    "the build-up left it, so it never asks Nova; its Nova and Placement helpers are "
+    "replaced by counting stubs (the count is shown: 0 means never called). Its log (an INFO "
+    "line per event, a traceback per instance it cannot map) is silenced, which spares it "
+    "that cost. It is stopped after a time "
     "budget: `get_node_by_name` scans every node of the graph, so its cost per "
     "notification grows with the cloud. Messages it raises on (e.g. a shelved-offloaded "
     "instance's host None, which its element refuses) are counted: oslo.messaging would "
     "log and drop them.",
-    "(5): a fresh sync; messages published at a steady rate, each stamped with its publish "
-    "time; the sync logs each committed batch's size and lag (commit minus newest "
-    "timestamp); batches are consecutive runs of the queue, so each message's commit time "
-    "follows. The first second (connecting, warming up) is left out. Nothing polls the "
-    "graph.",
+    "(5): a fresh sync; Nova-shaped operations published at a steady rate, each stamped with "
+    "its publish time; the sync logs each committed batch's size and lag (commit minus "
+    "newest timestamp); batches are consecutive runs of the queue, so each message's commit "
+    "time follows. The first second (connecting, warming up) is left out.",
     "(6): reconcile lists the emulated cloud (tests/openstack_emulator.py, in this process, "
     "over HTTP, through openstacksdk as in production) and applies the listing with "
     "`cdm_graph.reconcile.apply_listing`. "
     "Snapshot: `cdm_graph.read.client.GraphClient.snapshot()`.",
+    "Retries: `cdm_graph_neo4j_retries_total` (the sync's /metrics) counts batches the "
+    "service's backoff retried after the driver gave up; the driver's own retries of a "
+    "transaction (a deadlock, mostly) never reach it, so the log's warnings for them are "
+    "counted too.",
 )
 
 
@@ -104,147 +160,524 @@ def _rate(value: float) -> str:
     return f"{value:,.0f} notifications/s"
 
 
-def _measure_size(
-    size: Size,
-    plan: Plan,
-    graph: BenchGraph,
-    bus: Bus,
-    report: Report,
-    small_e2e: float | None,
-    with_latency: bool,
-) -> float:
-    """Every measurement of one size; returns its end-to-end throughput."""
-    batch_size = int(SYNC_DEFAULTS["batch_size"])
-    graph.wipe()
-    graph.mark()
-    cloud = Cloud(size)
-    # Times of Nova's clock for each use of the stream, in the order they are applied.
-    base = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=2)
-    LOG.info("%s: building and loading the cloud", size.name)
-    applied, started = 0.0, time.perf_counter()
-    for chunk in cloud.build(LOAD_CHUNK):
-        batch = envelopes(chunk, base + timedelta(seconds=cloud.build_messages * 1e-5))
-        rate = graph.apply(batch, LOAD_CHUNK)
-        applied += rate.seconds
-    load = Rate(cloud.build_messages, applied)
-    counts = graph.counts()
-    report.add(
-        "load the cloud (build stream through process_batch, 5,000 a batch)", size.name,
-        f"{load.count:,} messages in {load.seconds:.1f} s: {_rate(load.per_second)}",
-        f"graph: {counts['compute_nodes']:,} compute nodes, {counts['instances']:,} instances; "
-        f"{time.perf_counter() - started:.0f} s with simulating",
-    )  # fmt: skip
-    assert cloud.state is not None
-    state = cloud.state
-    ops = cloud.operations(size.operations)
-    later = cloud.operations(int(plan.latency_rate * plan.latency_seconds)) if with_latency else []
+def _ratio(ours: float, other: float) -> str:
+    return f"{ours / other:.2f}x" if other else "n/a"
 
-    LOG.info("%s: end to end, %d messages", size.name, len(ops))
-    e2e = end_to_end.measure(bus, ops, base + timedelta(hours=1))
-    if small_e2e is None:
-        target = verdict(e2e.per_second, THROUGHPUT_TARGET, " /s")
-        compared = ""
-    else:
-        ratio = e2e.per_second / small_e2e if small_e2e else 0.0
-        compared = f"{ratio:.2f}x the smaller cloud"
-        target = verdict(ratio, SCALE_TARGET, "x the smaller")
-    report.add(
-        "1. end to end: RabbitMQ to committed Neo4j, `cdm-graph sync`", size.name,
-        f"{_rate(e2e.per_second)} ({e2e.messages:,} in {e2e.seconds:.1f} s, "
-        f"{e2e.batches} batches)", compared, target,
-    )  # fmt: skip
-    report.add(
-        "6. memory: peak RSS of the sync process during (1)", size.name,
-        f"{e2e.peak_rss_mib:.0f} MiB (VmHWM)",
-        f"the sync's CPU: {e2e.cpu_seconds:.1f} s in its {e2e.alive_seconds:.1f} s "
-        f"after it started consuming ({e2e.cpu_seconds / e2e.alive_seconds:.2f} cores); "
-        f"publishing the stream beforehand took {e2e.publish_seconds:.1f} s",
-    )  # fmt: skip
 
-    if small_e2e is None:
-        # Scaling out: the pool shares its queue among processes; does throughput follow?
-        LOG.info("%s: end to end, two processes in the pool", size.name)
-        pair = end_to_end.measure(bus, ops, base + timedelta(minutes=90), processes=2)
-        report.add(
-            "1. end to end, two `cdm-graph sync` processes in one pool", size.name,
-            f"{_rate(pair.per_second)} ({pair.messages:,} in {pair.seconds:.1f} s, "
-            f"{pair.batches} batches)",
-            f"{pair.per_second / e2e.per_second:.2f}x one process; their CPU "
-            f"{pair.cpu_seconds / pair.alive_seconds:.2f} cores",
-            verdict(pair.per_second, THROUGHPUT_TARGET, " /s"),
+@dataclass(slots=True)
+class Figures:
+    """What one size measured, for the ratios and the targets."""
+
+    size: Size
+    build: EndToEndResult | None = None
+    e2e: EndToEndResult | None = None
+    e2e_row: Row | None = None
+    processes: EndToEndResult | None = None
+    apply: Rate | None = None
+    watcher: WatcherResult | None = None
+    kombu: ConsumerCeiling | None = None
+    oslo: ConsumerCeiling | None = None
+    neo4j: CeilingResult | None = None
+    driver: CeilingResult | None = None
+    p99_ms: float | None = None
+    reconcile: ReconcileResult | None = None
+    snapshot_seconds: float | None = None
+    runs: list[EndToEndResult] = field(default_factory=list)
+
+
+class Bench:
+    """One run's graph, bus, report and clock, and every measurement of a size."""
+
+    def __init__(
+        self, plan: Plan, graph: BenchGraph, bus: Bus, report: Report, profile: bool, workdir: Path
+    ) -> None:
+        self.plan = plan
+        self.graph = graph
+        self.bus = bus
+        self.report = report
+        self.profile = profile
+        self.workdir = workdir
+        # Nova's clock starts in the past, so that no stream is ever ahead of the receiver.
+        self.clock = NovaClock(datetime.now(UTC).replace(tzinfo=None) - timedelta(days=2))
+
+    # --- end to end, and its correctness ---------------------------------------------------
+
+    def end_to_end(
+        self,
+        figures: Figures,
+        run: str,
+        bodies: Iterable[str],
+        truth: Callable[[], dict[str, Any]],
+        processes: int = 1,
+        **options: Any,
+    ) -> EndToEndResult:
+        """One end-to-end run, then the graph against ``truth()``, the cloud once the
+        bodies are all drawn."""
+        result = end_to_end.measure(self.bus, bodies, processes, **options)
+        figures.runs.append(result)
+        self.check(figures.size, run, truth(), result)
+        return result
+
+    def check(
+        self, size: Size, run: str, truth: dict[str, Any], result: EndToEndResult | None = None
+    ) -> None:
+        differences = self.graph.differences(truth)
+        if differences:
+            LOG.warning("%s: %d differences from the truth, first %s", run, len(differences),
+                        differences[:3])  # fmt: skip
+        self.report.checks.append(
+            Check(
+                run=run,
+                size=size.name,
+                differences=differences,
+                left_in_queue=result.left_in_queue if result else None,
+                dead_letters=self.graph.dead_letters(),
+                retries=result.retries if result else None,
+                driver_retries=result.driver_retries if result else None,
+            )
+        )
+
+    def e2e_row(self, measurement: str, size: Size, result: EndToEndResult) -> Row:
+        return self.report.add(
+            measurement, size.name,
+            f"{_rate(result.per_second)} ({result.messages:,} in {result.seconds:.1f} s, "
+            f"{result.batches} batches)",
+            f"the sync's CPU: {result.cores:.2f} cores; publishing beforehand took "
+            f"{result.publish_seconds:.1f} s",
         )  # fmt: skip
 
-    LOG.info("%s: apply only", size.name)
-    stream = envelopes(ops, base + timedelta(hours=2))
-    ours = graph.apply(stream, batch_size)
+    # --- one size --------------------------------------------------------------------------
 
-    LOG.info("%s: naive", size.name)
-    naive = graph.naive(envelopes(ops[: size.naive_sample], base + timedelta(hours=3)))
+    def measure_size(self, size: Size, first: Figures | None) -> Figures:
+        """Every measurement of one size; ``first`` is the first size's, if this is not it."""
+        figures = Figures(size)
+        self.graph.wipe()
+        self.graph.mark()
+        cloud = NovaShapedCloud(size.hosts, size.instances)
 
-    if with_latency:
-        for batch_timeout in plan.latency_timeouts:
+        LOG.info("%s: end to end, the build-up from an empty graph", size.name)
+        build_count = size.hosts + 2 + size.instances
+        figures.build = self.end_to_end(
+            figures, "1a. build-up", wire_bodies(cloud.build(), self.clock.start_of(build_count)),
+            cloud.truth,
+        )  # fmt: skip
+        self.e2e_row(
+            "1a. end to end, Nova-shaped build-up from an empty graph (a `service.create` per "
+            "host, an `instance.create.end` per instance), `cdm-graph sync`", size, figures.build,
+        )  # fmt: skip
+        built = cloud.state()
+
+        ops = Drawn(cloud.operations(size.operations), cloud.truth())
+        LOG.info("%s: end to end, %d messages", size.name, len(ops))
+        figures.e2e = self.end_to_end(
+            figures, "1b. on the built cloud", ops.bodies(self.clock.start_of(len(ops))),
+            lambda: ops.truth,
+        )  # fmt: skip
+        figures.e2e_row = self.e2e_row(
+            "1b. end to end, Nova-shaped stream on the built cloud, `cdm-graph sync` (shipped "
+            "defaults, one process)", size, figures.e2e,
+        )  # fmt: skip
+        if first is None:
+            figures.e2e_row.target = verdict(figures.e2e.per_second, E2E_TARGET, " /s")
+        elif first.e2e is not None:
+            ratio = figures.e2e.per_second / first.e2e.per_second
+            figures.e2e_row.comparison += f"; {ratio:.2f}x the first size"
+            figures.e2e_row.target = verdict(ratio, SCALE_TARGET, "x the first size")
+        self.report.add(
+            "6. memory: peak RSS of the sync process during (1b)", size.name,
+            f"{figures.e2e.peak_rss_mib:.0f} MiB (VmHWM)",
+            f"the sync's CPU: {figures.e2e.cpu_seconds:.1f} s in its "
+            f"{figures.e2e.alive_seconds:.1f} s after it started consuming",
+            verdict(figures.e2e.peak_rss_mib, RSS_TARGET_MIB, " MiB", higher_is_better=False),
+        )  # fmt: skip
+
+        if first is None:
+            self.measure_processes(figures, ops)
+
+        LOG.info("%s: apply only", size.name)
+        figures.apply = self.graph.apply(ops.envelopes(self.clock.start_of(len(ops))), BATCH_SIZE)
+        self.check(size, "2. apply only", ops.truth)
+        apply_row = self.report.add(
+            f"2. apply only: the same stream through `process_batch` ({BATCH_SIZE} a batch, no "
+            "broker)", size.name, _rate(figures.apply.per_second),
+            _ratio(figures.apply.per_second, figures.e2e.per_second) + " end to end (1b)",
+            verdict(figures.apply.per_second, APPLY_TARGET, " /s"),
+        )  # fmt: skip
+
+        LOG.info("%s: naive", size.name)
+        naive_stream = Drawn(cloud.operations(size.naive_sample), cloud.truth())
+        naive = self.graph.naive(naive_stream.envelopes(self.clock.start_of(len(naive_stream))))
+        self.check(size, "3. naive", naive_stream.truth)
+        self.report.add(
+            "3. naive: one transaction per notification", size.name,
+            f"{_rate(naive.per_second)} ({naive.count:,} messages)",
+            f"apply-only is {_ratio(figures.apply.per_second, naive.per_second)}; end to end "
+            f"{_ratio(figures.e2e.per_second, naive.per_second)}",
+        )  # fmt: skip
+
+        if self.profile and first is None:
+            self.measure_profiles(figures, cloud)
+        if first is None:
+            self.measure_latency(figures, cloud)
+
+        LOG.info("%s: reconcile", size.name)
+        figures.reconcile = reconcile_from_emulator(cloud, self.graph.writer)
+        listed = figures.reconcile
+        self.report.add(
+            "6. reconcile: full listing from the API emulator, applied", size.name,
+            f"apply {listed.apply_seconds:.1f} s; API (listing) {listed.api_seconds:.1f} s",
+            f"{listed.compute_nodes:,} compute nodes, {listed.servers:,} servers",
+            verdict(listed.apply_seconds / listed.api_seconds, 1.0, "x its listing time",
+                    higher_is_better=False),
+        )  # fmt: skip
+
+        LOG.info("%s: client snapshot", size.name)
+        seconds, nodes, instances = snapshot_seconds(self.graph.driver)
+        figures.snapshot_seconds = seconds
+        self.report.add(
+            "6. client: GraphClient.snapshot() of the whole model", size.name, f"{seconds:.2f} s",
+            f"{nodes:,} compute nodes, {instances:,} instances",
+            verdict(seconds, SNAPSHOT_TARGET_S, " s", higher_is_better=False)
+            if size.instances >= SNAPSHOT_TARGET_INSTANCES else "",
+        )  # fmt: skip
+
+        LOG.info("%s: Watcher", size.name)
+        figures.watcher = watcher = run_watcher(built, ops.notifications, size.watcher_seconds)
+        cut = (
+            f"; stopped after {watcher.seconds:.0f} s: {watcher.handled:,} of {watcher.total:,}"
+            if watcher.handled < watcher.total
+            else ""
+        )
+        watcher_ratio = figures.e2e.per_second / watcher.per_second
+        self.report.add(
+            "4. Watcher's `VersionedNotification` on its ModelRoot, the same Nova-shaped stream",
+            size.name, f"{_rate(watcher.per_second)}{cut}",
+            f"ours end to end: {watcher_ratio:.2f}x; apply-only: "
+            f"{_ratio(figures.apply.per_second, watcher.per_second)} (Watcher raised on "
+            f"{watcher.failed:,}; stubbed Nova calls: {watcher.nova_calls})",
+            verdict(watcher_ratio, WATCHER_RATIO_TARGET, "x Watcher end to end"),
+        )  # fmt: skip
+
+        if first is None:
+            self.measure_broker_ceilings(figures, ops)
+        else:
+            figures.kombu, figures.oslo = first.kombu, first.oslo
+        self.measure_neo4j_ceilings(figures, ops, apply_row)
+        self.compare_e2e(figures, first)
+
+        if size.simulator:
+            self.measure_simulator_stream(figures)
+        return figures
+
+    def measure_processes(self, figures: Figures, ops: Drawn) -> None:
+        """(1c): the same stream, drained with ``[sync] processes = 2`` if this tree has it,
+        else by two syncs sharing the pool (what the option does, without a parent)."""
+        size, one = figures.size, figures.e2e
+        assert one is not None
+        if HAS_PROCESSES:
+            measurement = "1c. end to end, the same stream, `[sync] processes = 2`"
+            run, count, options = "1c. [sync] processes = 2", 1, {"sync__processes": "2"}
+        else:
+            measurement = (
+                "1c. end to end, the same stream, `[sync] processes = 2`: not in this tree (no "
+                "`[sync] processes` option); measured instead: two `cdm-graph sync` processes "
+                "in one pool"
+            )
+            run, count, options = "1c. two syncs in one pool", 2, {}
+        LOG.info("%s: %s", size.name, run)
+        try:
+            result = self.end_to_end(
+                figures, run, ops.bodies(self.clock.start_of(len(ops))), lambda: ops.truth,
+                processes=count, **options,
+            )  # fmt: skip
+        except (AssertionError, RuntimeError) as failure:
+            LOG.exception("%s failed", run)
+            self.report.add(measurement, size.name, f"failed: {str(failure)[:200]}")
+            return
+        figures.processes = result
+        row = self.e2e_row(measurement, size, result)
+        ratio = result.per_second / one.per_second
+        row.comparison = f"{ratio:.2f}x one process (1b); {row.comparison}"
+        row.target = verdict(ratio, PROCESSES_RATIO_TARGET, "x one process")
+
+    def measure_profiles(self, figures: Figures, cloud: NovaShapedCloud) -> None:
+        """Where the time goes: cProfile of ``process_batch`` and of the sync, each on a
+        stream of its own drawn from the same cloud."""
+        size, count = figures.size, self.plan.profile_messages
+        LOG.info("%s: profile of process_batch", size.name)
+        stream = Drawn(cloud.operations(count), cloud.truth())
+        envelopes_ = stream.envelopes(self.clock.start_of(len(stream)))
+        rate, stats = profiled(lambda: self.graph.apply(envelopes_, BATCH_SIZE))
+        self.check(size, "profile of process_batch", stream.truth)
+        lines = [
+            f"### `process_batch`, {len(stream):,} Nova-shaped notifications, {size.name}",
+            "",
+            f"cProfile in the bench's process, wall clock (time spent waiting for Neo4j shows "
+            f"as the driver's socket reads): {_rate(rate.per_second)} under the profiler.",
+            "",
+            *tables(stats, "Profiled", "wall time"),
+            "",
+        ]
+        LOG.info("%s: profile of the sync", size.name)
+        stream = Drawn(cloud.operations(count), cloud.truth())
+        path = self.workdir / "sync.prof"
+        result = self.end_to_end(
+            figures, "profile of the sync", stream.bodies(self.clock.start_of(len(stream))),
+            lambda: stream.truth, module="bench.profiled_sync",
+            environment={PROFILE_ENV: str(path)},
+        )  # fmt: skip
+        figures.runs.remove(result)  # slowed by the profiler: not a figure of the run
+        lines += [
+            f"### `cdm-graph sync`, {len(stream):,} Nova-shaped notifications, {size.name}",
+            "",
+            "cProfile of every thread of the sync process (`bench/profiled_sync.py`), each "
+            "thread's CPU time: waiting counts for nothing. "
+            f"{_rate(result.per_second)} under the profiler.",
+            "",
+            *tables(pstats.Stats(str(path)), "Profiled", "CPU time"),
+            "",
+        ]
+        self.report.profile.extend(lines)
+
+    def measure_latency(self, figures: Figures, cloud: NovaShapedCloud) -> None:
+        """(5): publish-to-commit latency at a steady rate, for each batch timeout."""
+        plan, size = self.plan, figures.size
+        stream = cloud.operations(int(plan.latency_rate * plan.latency_seconds))
+        truth = cloud.truth()
+        share = len(stream) // len(plan.latency_timeouts)
+        for number, batch_timeout in enumerate(plan.latency_timeouts):
             LOG.info("%s: latency, batch_timeout %.2f", size.name, batch_timeout)
-            share = len(later) // len(plan.latency_timeouts)
-            part = later[: share] if batch_timeout == plan.latency_timeouts[0] else later[share:]
-            result = latency.measure(bus, part, plan.latency_rate, batch_timeout)
-            default = " (the default)" if batch_timeout == SYNC_DEFAULTS["batch_timeout"] else ""
-            report.add(
+            last = number == len(plan.latency_timeouts) - 1
+            part = stream[number * share : None if last else (number + 1) * share]
+            result = latency.measure(self.bus, part, plan.latency_rate, batch_timeout)
+            default = batch_timeout == SYNC_DEFAULTS["batch_timeout"]
+            if default:
+                figures.p99_ms = result.p99_ms
+            self.report.add(
                 f"5. latency publish to commit, [sync] batch_timeout = {batch_timeout:g} s"
-                f"{default}", size.name,
+                f"{' (the default)' if default else ''}", size.name,
                 f"p50 {result.p50_ms:.0f} ms, p99 {result.p99_ms:.0f} ms, "
                 f"max {result.max_ms:.0f} ms",
                 f"{result.messages:,} messages at {result.achieved_rate:,.0f}/s, "
                 f"{result.batches} batches",
                 verdict(result.p99_ms, P99_TARGET_MS, " ms", higher_is_better=False),
             )  # fmt: skip
+        self.check(size, "5. latency runs", truth)
 
-    LOG.info("%s: reconcile", size.name)
-    listed = reconcile_from_emulator(cloud.simulator, graph.writer)
-    report.add(
-        "6. reconcile: full listing from the API emulator, applied", size.name,
-        f"apply {listed.apply_seconds:.1f} s; API (listing) {listed.api_seconds:.1f} s",
-        f"{listed.compute_nodes:,} compute nodes, {listed.servers:,} servers",
-    )  # fmt: skip
+    def measure_broker_ceilings(self, figures: Figures, ops: Drawn) -> None:
+        """The broker's ceilings on (1b)'s bodies: plain kombu, and oslo.messaging's listener
+        with an endpoint that does nothing."""
+        size = figures.size
+        names = {
+            "kombu": "1. broker ceiling: plain kombu consume, JSON-parse and batch-ack, the "
+            "same bodies",
+            "oslo": "1. broker ceiling: oslo.messaging's batch listener as the sync sets it up, "
+            "an endpoint that does nothing, the same bodies",
+        }
+        for consumer, measurement in names.items():
+            LOG.info("%s: %s ceiling", size.name, consumer)
+            ceiling = consumers.measure(self.bus, consumer, ops.bodies(self.clock.start_of(0)))
+            setattr(figures, consumer, ceiling)
+            self.report.add(
+                measurement, size.name,
+                f"{_rate(ceiling.per_second)} ({ceiling.messages:,} in {ceiling.seconds:.1f} s, "
+                f"{ceiling.batches} batches)", f"its CPU: {ceiling.cores:.2f} cores",
+            )  # fmt: skip
 
-    LOG.info("%s: client snapshot", size.name)
-    seconds, nodes, instances = snapshot_seconds(graph.driver)
-    report.add(
-        "6. client: GraphClient.snapshot() of the whole model", size.name, f"{seconds:.2f} s",
-        f"{nodes:,} compute nodes, {instances:,} instances",
-    )  # fmt: skip
+    def measure_neo4j_ceilings(self, figures: Figures, ops: Drawn, apply_row: Row) -> None:
+        """Neo4j's own ceiling and the Python driver's, on a keyspace of their own: first
+        built (as 1a), then written as (1b)'s batches fold to."""
+        size = figures.size
+        update = next(n for n in ops.notifications if n.event_type == "instance.update")
+        template = instance_template(envelopes([update], self.clock.start_of(1))[0])
+        ceiling = Ceiling(self.graph.driver, template, size.instances, size.hosts, BATCH_SIZE)
+        folded = rows_per_batch(ops.notifications, BATCH_SIZE)
+        rows = round(folded)
+        LOG.info("%s: Neo4j's ceiling", size.name)
+        build = ceiling.neo4j(ceiling.build_batches())
+        figures.neo4j = ceiling.neo4j(ceiling.random_batches(len(ops), rows))
+        figures.driver = ceiling.driver_ceiling(ceiling.random_batches(len(ops), rows))
 
-    LOG.info("%s: Watcher", size.name)
-    watcher = run_watcher(state, ops, size.watcher_seconds)
-    cut = (
-        f"; stopped after {watcher.seconds:.0f} s: {watcher.handled:,} of {watcher.total:,}"
-        if watcher.handled < watcher.total
-        else ""
-    )
-    report.add(
-        "4. Watcher's VersionedNotification on its ModelRoot", size.name,
-        f"{_rate(watcher.per_second)}{cut}",
-        f"ours end to end: {e2e.per_second / watcher.per_second:.1f}x; apply-only: "
-        f"{ours.per_second / watcher.per_second:.1f}x (Watcher raised on "
-        f"{watcher.failed:,}; stubbed Nova calls: {watcher.nova_calls})",
-    )  # fmt: skip
+        def figure(result: CeilingResult) -> str:
+            return (
+                f"{_rate(result.per_second)} ({result.rows_per_second:,.0f} rows/s: "
+                f"{result.rows:,} rows in {result.seconds:.1f} s)"
+            )
 
-    LOG.info("%s: Neo4j's ceiling", size.name)
-    ceiling = graph.ceiling(stream, batch_size)
-    ratio = ours.per_second / ceiling.per_second
-    report.add(
-        f"2. apply only (process_batch, {batch_size} a batch, no broker)", size.name,
-        _rate(ours.per_second),
-        f"ceiling (bare UNWIND MERGE, same rows and batches): {_rate(ceiling.per_second)}; "
-        f"ours {ratio:.2f}x",
-        verdict(ratio, CEILING_TARGET, "x the ceiling"),
-    )  # fmt: skip
-    report.add(
-        "3. naive: one transaction per notification", size.name,
-        f"{_rate(naive.per_second)} ({naive.count:,} messages)",
-        f"apply-only is {ours.per_second / naive.per_second:.1f}x; end to end "
-        f"{e2e.per_second / naive.per_second:.1f}x",
-    )  # fmt: skip
-    return e2e.per_second
+        def server(result: CeilingResult) -> str:
+            per_second = result.server_per_second
+            return f"server-side (statement times): {_rate(per_second)}" if per_second else ""
+
+        assert figures.build is not None and figures.apply is not None and figures.e2e
+        self.report.add(
+            "2. Neo4j's own ceiling, build-up: rows made in Cypher, written by cdm-graph's "
+            "lock, read, unhost, upsert and host statements, every instance of a keyspace the "
+            f"cloud's size once, {BATCH_SIZE} rows (notifications) a transaction",
+            size.name, figure(build),
+            f"{server(build)}; ours end to end (1a): "
+            f"{_ratio(figures.build.per_second, build.per_second)}",
+        )  # fmt: skip
+        self.report.add(
+            f"2. Neo4j's own ceiling on the built keyspace: the same statements, {rows} random "
+            f"instances a transaction moved to another host, as a batch of {BATCH_SIZE} of "
+            f"(1b)'s stream folds to ({folded:.1f} instances on average)",
+            size.name, figure(figures.neo4j),
+            f"{server(figures.neo4j)}; ours apply-only: "
+            f"{_ratio(figures.apply.per_second, figures.neo4j.per_second)}, end to end: "
+            f"{_ratio(figures.e2e.per_second, figures.neo4j.per_second)}",
+        )  # fmt: skip
+        driver = figures.driver
+        self.report.add(
+            "2. Python driver's ceiling: the same statements and rows, made in Python and sent "
+            "as parameters, one statement at a time", size.name, figure(driver),
+            f"{_ratio(driver.per_second, figures.neo4j.per_second)} Neo4j's own ceiling; ours "
+            f"apply-only: {_ratio(figures.apply.per_second, driver.per_second)}",
+        )  # fmt: skip
+        apply_row.comparison += (
+            f"; {_ratio(figures.apply.per_second, figures.neo4j.per_second)} Neo4j's own "
+            f"ceiling, {_ratio(figures.apply.per_second, driver.per_second)} the driver's"
+        )
+
+    def compare_e2e(self, figures: Figures, first: Figures | None) -> None:
+        """Ours end to end against every ceiling and Watcher, on (1b)'s row."""
+        e2e, row = figures.e2e, figures.e2e_row
+        assert e2e is not None and row is not None
+        against = [
+            ("oslo.messaging's no-op ceiling", figures.oslo),
+            ("kombu's", figures.kombu),
+            ("Neo4j's own", figures.neo4j),
+            ("the driver's", figures.driver),
+            ("Watcher's handler", figures.watcher),
+        ]
+        row.comparison = "; ".join(
+            [f"{_ratio(e2e.per_second, other.per_second)} {name}"
+             for name, other in against if other is not None] + [row.comparison]
+        )  # fmt: skip
+        if first is None and figures.oslo is not None:
+            row.target += "; " + verdict(
+                e2e.per_second / figures.oslo.per_second, OSLO_RATIO_TARGET,
+                "x the oslo.messaging no-op ceiling",
+            )  # fmt: skip
+
+    def measure_simulator_stream(self, figures: Figures) -> None:
+        """(1d): the synthetic stream of ``NovaSimulator``, on a cloud of its own."""
+        size = figures.size
+        self.graph.wipe()
+        self.graph.mark()
+        cloud = Cloud(size)
+        LOG.info("%s: loading the simulator's cloud", size.name)
+        applied, started = 0.0, time.perf_counter()
+        for chunk in cloud.build(LOAD_CHUNK):
+            rate = self.graph.apply(envelopes(chunk, self.clock.start_of(len(chunk))), LOAD_CHUNK)
+            applied += rate.seconds
+        load = Rate(cloud.build_messages, applied)
+        counts = self.graph.counts()
+        self.report.add(
+            "load the simulator's cloud (its build stream through process_batch, 5,000 a "
+            "batch)", size.name,
+            f"{load.count:,} messages in {load.seconds:.1f} s: {_rate(load.per_second)}",
+            f"graph: {counts['compute_nodes']:,} compute nodes, {counts['instances']:,} "
+            f"instances; {time.perf_counter() - started:.0f} s with simulating",
+        )  # fmt: skip
+        stream = Drawn(cloud.operations(size.operations), cloud.simulator.truth())
+        LOG.info("%s: end to end, simulator stream", size.name)
+        result = self.end_to_end(
+            figures, "1d. simulator stream", stream.bodies(self.clock.start_of(len(stream))),
+            lambda: stream.truth,
+        )  # fmt: skip
+        row = self.e2e_row(
+            "1d. end to end, the simulator's stream (`NovaSimulator`: fewer fields, `.start` "
+            "events), `cdm-graph sync`, one process", size, result,
+        )  # fmt: skip
+        if figures.e2e is not None:
+            row.comparison = (
+                f"Nova-shaped (1b) is {_ratio(figures.e2e.per_second, result.per_second)} "
+                f"this; {row.comparison}"
+            )
+
+
+def targets(report: Report, measured: list[Figures]) -> None:
+    """Issue 12's targets table, from the figures of this run."""
+    first, last = measured[0], measured[-1]
+    add = report.targets.append
+    if first.e2e is not None:
+        oslo = first.oslo.per_second if first.oslo else 0.0
+        add(Target(
+            f"end to end, Nova-shaped stream, {first.size.name}, one process", "~300/s",
+            ">= 1,500/s, and >= 0.7x the oslo.messaging no-op ceiling of the same run",
+            f"{_rate(first.e2e.per_second)}; {_ratio(first.e2e.per_second, oslo)} the no-op "
+            "ceiling",
+            verdict(first.e2e.per_second, E2E_TARGET, " /s") + "; "
+            + (verdict(first.e2e.per_second / oslo, OSLO_RATIO_TARGET, "x") if oslo else "n/a"),
+        ))  # fmt: skip
+    if first.processes is not None and first.e2e is not None:
+        ratio = first.processes.per_second / first.e2e.per_second
+        how = "`[sync] processes = 2`" if HAS_PROCESSES else "two syncs in one pool (no option)"
+        add(Target(
+            f"end to end, same, {how}", "-", ">= 1.3x one process",
+            f"{_rate(first.processes.per_second)}: {ratio:.2f}x",
+            verdict(ratio, PROCESSES_RATIO_TARGET, "x"),
+        ))  # fmt: skip
+    if first.apply is not None:
+        add(Target(
+            f"apply-only, same stream, {first.size.name}", "~700/s", ">= 5,000/s",
+            _rate(first.apply.per_second), verdict(first.apply.per_second, APPLY_TARGET, " /s"),
+        ))  # fmt: skip
+    ratios = [
+        (figures.size.name, figures.e2e.per_second / figures.watcher.per_second)
+        for figures in measured
+        if figures.e2e is not None and figures.watcher is not None
+    ]
+    if ratios:
+        add(Target(
+            "end to end vs Watcher's handler, same stream, at every cloud size", "0.3-0.45x",
+            ">= 2x", "; ".join(f"{name}: {ratio:.2f}x" for name, ratio in ratios),
+            "; ".join(verdict(ratio, WATCHER_RATIO_TARGET, "x") for _, ratio in ratios),
+        ))  # fmt: skip
+    if last is not first and first.e2e is not None and last.e2e is not None:
+        ratio = last.e2e.per_second / first.e2e.per_second
+        add(Target(
+            f"end to end at {last.size.name} vs {first.size.name}", "0.81x (simulator stream)",
+            ">= 0.8x", f"{ratio:.2f}x", verdict(ratio, SCALE_TARGET, "x"),
+        ))  # fmt: skip
+    runs = [run for figures in measured for run in figures.runs]
+    retries = sum(run.retries or 0 for run in runs)
+    driver = sum(run.driver_retries for run in runs)
+    unknown = sum(run.retries is None for run in runs)
+    add(Target(
+        "deadlock retries during the end-to-end runs", "30 per 20,000", "0",
+        f"`cdm_graph_neo4j_retries_total` {retries:,}"
+        + (f" ({unknown} runs' /metrics unread)" if unknown else "")
+        + f"; the driver's own retries {driver:,}; over {len(runs)} runs",
+        verdict(retries + driver, 0, "", higher_is_better=False),
+    ))  # fmt: skip
+    if last.snapshot_seconds is not None:
+        add(Target(
+            f"`snapshot()` at {last.size.name}", "57 s (200,000 instances)", "<= 5 s",
+            f"{last.snapshot_seconds:.2f} s",
+            verdict(last.snapshot_seconds, SNAPSHOT_TARGET_S, " s", higher_is_better=False),
+        ))  # fmt: skip
+    if last.reconcile is not None:
+        listed = last.reconcile
+        add(Target(
+            f"reconcile apply at {last.size.name}", "251 s (200,000 servers)",
+            "<= its listing time",
+            f"apply {listed.apply_seconds:.1f} s, listing {listed.api_seconds:.1f} s",
+            verdict(listed.apply_seconds / listed.api_seconds, 1.0, "x the listing",
+                    higher_is_better=False),
+        ))  # fmt: skip
+    if first.p99_ms is not None:
+        add(Target(
+            "p99 publish to commit at 1,000/s", "226 ms", "<= 150 ms", f"{first.p99_ms:.0f} ms",
+            verdict(first.p99_ms, P99_TARGET_MS, " ms", higher_is_better=False),
+        ))  # fmt: skip
+    one_process = [run for figures in measured for run in (figures.build, figures.e2e) if run]
+    if one_process:
+        peak = max(run.peak_rss_mib for run in one_process)
+        add(Target(
+            "peak RSS of one sync process", "125 MiB", "<= 200 MiB", f"{peak:.0f} MiB",
+            verdict(peak, RSS_TARGET_MIB, " MiB", higher_is_better=False),
+        ))  # fmt: skip
 
 
 def run(
@@ -253,6 +686,7 @@ def run(
     transport_url: str,
     output: Path,
     force: bool,
+    profile: bool = False,
 ) -> Report:
     load_before = os.getloadavg()
     graph = BenchGraph(neo4j_target)
@@ -260,19 +694,19 @@ def run(
     try:
         graph.claim(force)
         report.machine = machine(graph.version(), load_before)
+        report.notes.extend(METHOD_NOTES)
         with tempfile.TemporaryDirectory(prefix="cdm-graph-bench-") as workdir:
             bus = Bus(transport_url, neo4j_target, Path(workdir))
+            bench = Bench(plan, graph, bus, report, profile, Path(workdir))
+            measured: list[Figures] = []
             try:
-                small: float | None = None
-                for number, size in enumerate(plan.sizes):
-                    throughput = _measure_size(
-                        size, plan, graph, bus, report, small, with_latency=number == 0
-                    )
-                    small = throughput if small is None else small
+                for size in plan.sizes:
+                    measured.append(bench.measure_size(size, measured[0] if measured else None))
+                    report.targets.clear()
+                    targets(report, measured)
                     report.write(output)  # what is measured so far survives a later failure
             finally:
                 bus.close()
-        report.notes.extend(METHOD_NOTES)
         report.machine["load average after the run"] = ", ".join(
             f"{v:.2f}" for v in os.getloadavg()
         )

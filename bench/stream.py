@@ -1,20 +1,22 @@
-"""The benchmark's notification streams, from ``cdm_graph.simulate.NovaSimulator``.
+"""The benchmark's notification streams: how they are stamped, serialized and kept.
 
-A size's cloud is built once (its build stream goes to the graph, not timed as throughput),
-then the operations on it are drawn once and reused by every measurement of that size, each
-time under a clock of its own, so that every use is newer than what the graph holds and is
-therefore really applied rather than skipped as stale.
+A size's cloud is built once, then the operations on it are drawn once and reused by every
+measurement of that size, each time under a clock of its own (``NovaClock``), so that every
+use is newer than what the graph holds and is therefore really applied rather than skipped
+as stale. The Nova-shaped cloud is ``bench.nova_stream``; ``Cloud`` here is
+``cdm_graph.simulate.NovaSimulator``'s, the synthetic stream the benchmark also keeps.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from cdm_graph.simulate import Notification, NovaSimulator
+from cdm_graph.simulate import Notification, NovaSimulator, SimulatedHost, SimulatedInstance
 from cdm_graph.transport.envelope import Envelope
 
 # Nova's clock ticks faster than any of these streams are applied, so that two messages
@@ -32,6 +34,8 @@ class Size:
     # Messages applied one transaction each, and the most Watcher gets when it is slow.
     naive_sample: int
     watcher_seconds: float
+    # Whether the simulator's stream (NovaSimulator) is measured at this size too.
+    simulator: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +66,32 @@ class CloudState:
     instances: list[InstanceState]
 
 
-def _disk_gb(instance: object) -> int:
-    flavor = instance.flavor  # type: ignore[attr-defined]
-    root = flavor.root_gb if instance.image_uuid else 0  # type: ignore[attr-defined]
+def _disk_gb(instance: SimulatedInstance) -> int:
+    flavor = instance.flavor
+    root = flavor.root_gb if instance.image_uuid else 0
     return root + flavor.ephemeral_gb + -(-flavor.swap // 1024)
+
+
+def cloud_state(
+    hosts: Iterable[SimulatedHost], instances: Iterable[SimulatedInstance]
+) -> CloudState:
+    """A simulated cloud as Watcher's model starts from it."""
+    return CloudState(
+        hosts=[HostState(h.hostname, h.service_uuid, h.disabled, h.disabled_reason) for h in hosts],
+        instances=[
+            InstanceState(
+                uuid=i.uuid,
+                host=i.host,
+                name=i.name,
+                state=i.state,
+                project_id=i.project_id,
+                vcpus=i.flavor.vcpus,
+                memory_mb=i.flavor.memory_mb,
+                disk_gb=_disk_gb(i),
+            )
+            for i in instances
+        ],
+    )
 
 
 class Cloud:
@@ -92,33 +118,15 @@ class Cloud:
         self.state = self._snapshot()
 
     def operations(self, count: int) -> list[Notification]:
-        """At least ``count`` messages of whole operations, cut to ``count``."""
+        """Whole operations, at least ``count`` messages: an operation cut short would leave
+        the graph short of the simulator's truth."""
         drawn: list[Notification] = []
         while len(drawn) < count:
             drawn.extend(self.simulator.operation())
-        return drawn[:count]
+        return drawn
 
     def _snapshot(self) -> CloudState:
-        simulator = self.simulator
-        return CloudState(
-            hosts=[
-                HostState(h.hostname, h.service_uuid, h.disabled, h.disabled_reason)
-                for h in simulator.hosts.values()
-            ],
-            instances=[
-                InstanceState(
-                    uuid=i.uuid,
-                    host=i.host,
-                    name=i.name,
-                    state=i.state,
-                    project_id=i.project_id,
-                    vcpus=i.flavor.vcpus,
-                    memory_mb=i.flavor.memory_mb,
-                    disk_gb=_disk_gb(i),
-                )
-                for i in simulator.instances.values()
-            ],
-        )
+        return cloud_state(self.simulator.hosts.values(), self.simulator.instances.values())
 
 
 def envelopes(
@@ -158,3 +166,50 @@ def wire_body(notification: Notification, moment: datetime, payload_json: str) -
     )
     inner = head[:-1] + ', "payload": ' + payload_json + "}"
     return json.dumps({"oslo.version": "2.0", "oslo.message": inner})
+
+
+def wire_bodies(notifications: Iterable[Notification], start: datetime) -> Iterator[str]:
+    """The notifications as Nova's Notifier publishes them, stamped from ``start``, made
+    one at a time (a build stream of 200,000 instances need not sit in memory)."""
+    for position, notification in enumerate(notifications):
+        yield wire_body(notification, start + STEP * position, json.dumps(notification.payload))
+
+
+@dataclass(slots=True)
+class Drawn:
+    """A stream drawn from a cloud and the truth the cloud ends with, its payloads
+    serialized once: it is published again and again, each time stamped anew."""
+
+    notifications: list[Notification]
+    truth: dict[str, Any]
+    payloads: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.payloads = [json.dumps(notification.payload) for notification in self.notifications]
+
+    def __len__(self) -> int:
+        return len(self.notifications)
+
+    def bodies(self, start: datetime) -> Iterator[str]:
+        for position, (notification, payload) in enumerate(
+            zip(self.notifications, self.payloads, strict=True)
+        ):
+            yield wire_body(notification, start + STEP * position, payload)
+
+    def envelopes(self, start: datetime) -> list[Envelope]:
+        return envelopes(self.notifications, start)
+
+
+class NovaClock:
+    """Nova's clock across a run: each use of a stream starts after the last message of the
+    use before, so that it is newer than everything the graph holds. It starts in the past
+    (``start``), never ahead of the receiver's clock."""
+
+    def __init__(self, start: datetime) -> None:
+        self._next = start
+
+    def start_of(self, messages: int) -> datetime:
+        """Where a use of ``messages`` messages starts."""
+        start = self._next
+        self._next += STEP * messages + timedelta(seconds=1)
+        return start

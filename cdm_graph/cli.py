@@ -117,12 +117,25 @@ def notification_transport_url(conf: cfg.ConfigOpts) -> str:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from cdm_graph.sync import service
+    from cdm_graph.sync import service, supervisor
 
     conf = load_config(args)
     url = notification_transport_url(conf)
     with _writing(conf) as writer:
+        if args.child is not None:
+            return supervisor.run_child(conf, writer, url, args.child)
+        if conf.sync.processes > 1:
+            return supervisor.run(conf, writer, url, sync_child_command(args))
         return service.run(conf, writer, url)
+
+
+def sync_child_command(args: argparse.Namespace) -> list[str]:
+    """How the parent of ``[sync] processes`` starts a child: this command again, with the
+    same configuration files, followed by the child's index."""
+    command = [sys.executable, "-m", "cdm_graph.cli"]
+    for path in config_files(args):
+        command += ["--config-file", os.path.abspath(path)]
+    return [*command, "sync", "--child"]
 
 
 def cmd_deadletter(args: argparse.Namespace) -> int:
@@ -303,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync_parser = commands.add_parser(
         "sync", help="consume Nova's notifications from RabbitMQ and keep the graph in step"
     )
+    # Given by the parent of [sync] processes > 1 to each child it starts, never by a user.
+    sync_parser.add_argument("--child", type=int, metavar="INDEX", help=argparse.SUPPRESS)
     sync_parser.set_defaults(func=cmd_sync)
 
     simulate_parser = commands.add_parser(

@@ -74,6 +74,18 @@ sync_opts = [
         help="Batches applied at once by one process (oslo.messaging's threading executor). "
         "Order does not matter: Nova's clock decides.",
     ),
+    cfg.IntOpt(
+        "processes",
+        default=1,
+        min=1,
+        help="Consumer processes of cdm-graph sync, all in the same pool. 1: the one process "
+        "consumes. More: a parent runs that many children, stops them on SIGTERM "
+        "and restarts one that dies; it serves /metrics (summed over the children) and "
+        "/healthz. Not the CPU count by default: each process holds its own prefetch of "
+        "messages and its own Neo4j connections, and Neo4j and RabbitMQ often share the "
+        "machine. Raise it when a sync process keeps a core busy while Neo4j does not, up "
+        "to the cores Neo4j and RabbitMQ leave.",
+    ),
     cfg.HostAddressOpt(
         "metrics_host", default="127.0.0.1", help="Address of the /metrics and /healthz server."
     ),

@@ -28,3 +28,22 @@ __all__ = ["NOTIFICATION_MAPPING", "Action", "HostEvidence", "Rule"]
 NOTIFICATION_MAPPING: Final[Mapping[str, Rule]] = MappingProxyType(
     {event_type: rule for event_type, (_, rule) in REGISTRY.claims.items()}
 )
+
+
+def table() -> str:
+    """The table as text, one event type a line (``python -m cdm_graph.mapping``): the rows
+    live beside each family's decoder, with the reason for each odd one on its row."""
+    width = max(map(len, NOTIFICATION_MAPPING))
+    lines = [f"{'event type':<{width}}  family        action  host"]
+    for event_type, rule in sorted(
+        NOTIFICATION_MAPPING.items(), key=lambda item: (item[1].family, item[0])
+    ):
+        host = rule.host.value if rule.host is not None else "-"
+        lines.append(
+            f"{event_type:<{width}}  {rule.family:<12}  {rule.action.value:<6}  {host}"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())

@@ -2,11 +2,16 @@
 
 One small HTTP server answers ``/metrics`` (Prometheus text format) and ``/healthz`` (JSON).
 The status code says whether the synchronizer can do its work, applying notifications: 503
-when Neo4j or RabbitMQ is unreachable, 200 otherwise. A periodic duty failing
-``FAILING_AFTER`` times in a row (labels, tombstone expiry, the rejected-body drain,
-reconcile) leaves that work going on: the answer is then 200 with ``"healthy": false``,
-``"status": "degraded"`` and the failing duties named, so that a load balancer or an
-orchestrator does not stop a synchronizer that works, while monitoring sees what does not.
+when a check fails (Neo4j or RabbitMQ unreachable, with several processes a child down),
+200 otherwise. A periodic duty failing ``FAILING_AFTER`` times in a row (labels, tombstone
+expiry, the rejected-body drain, reconcile) leaves that work going on: its check raises
+``Degraded``, and the answer is 200 with ``"healthy": false``, ``"status": "degraded"`` and
+the failing duties named, so that a load balancer or an orchestrator does not stop a
+synchronizer that works, while monitoring sees what does not.
+
+With ``[sync] processes`` above 1 each child writes its metrics into the directory
+``PROMETHEUS_MULTIPROC_DIR`` names (prometheus_client's multiprocess mode) and the parent
+serves their sum; the declarations below say how each gauge is combined.
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ class SyncMetrics:
             "cdm_graph_lag_seconds",
             "Commit time minus Nova's timestamp of the newest notification of the last batch.",
             registry=self.registry,
+            # Several processes: the last batch committed by any live one, as with one.
+            multiprocess_mode="livemostrecent",
         )
         self.neo4j_retries = Counter(
             "cdm_graph_neo4j_retries",
@@ -90,6 +97,8 @@ class SyncMetrics:
             "on, /healthz reports the synchronizer degraded.",
             ["duty"],
             registry=self.registry,
+            # Several processes: the duties run in one of them.
+            multiprocess_mode="livemax",
         )
         self._streaks: dict[str, DutyStreak] = {}
         self._streaks_lock = threading.Lock()
@@ -140,39 +149,75 @@ class SyncMetrics:
         self.duty_streak.labels(duty).set(streak.failures)
         return streak
 
-    def failing_duties(self) -> dict[str, str]:
-        """The duties failing ``FAILING_AFTER`` times or more in a row, with why."""
+    def duty_reasons(self) -> dict[str, str]:
+        """Why each duty of this process failed last, while it fails."""
         with self._streaks_lock:
-            streaks = dict(self._streaks)
-        return {
-            duty: f"failed {streak.failures} times in a row, last: {streak.reason}"
-            for duty, streak in sorted(streaks.items())
-            if streak.failures >= FAILING_AFTER
+            return {duty: streak.reason for duty, streak in self._streaks.items()}
+
+
+class Unhealthy(Exception):
+    """A check's failure whose message is the whole report (``1/2 alive``), where any other
+    exception reports its component as unreachable."""
+
+
+class Degraded(Exception):
+    """A check's finding that leaves the service working (a periodic duty failing): its
+    message is the report, "healthy" is false, and the answer stays 200."""
+
+
+# A health check: returns what to report when healthy (None: "ok"), raises when not.
+Check = Callable[[], str | None]
+
+
+def duties_check(
+    registry: CollectorRegistry, reasons: Callable[[], Mapping[str, str]] | None = None
+) -> Check:
+    """The check of the periodic duties, from ``cdm_graph_duty_consecutive_failures`` in
+    ``registry`` (one process's, or the sum a parent serves): ``Degraded`` naming each duty
+    failing ``FAILING_AFTER`` times or more in a row, with its last reason where ``reasons``
+    knows it (the process running the duties)."""
+
+    def check() -> None:
+        failing = {
+            sample.labels["duty"]: int(sample.value)
+            for metric in registry.collect()
+            if metric.name == "cdm_graph_duty_consecutive_failures"
+            for sample in metric.samples
+            if sample.value >= FAILING_AFTER
         }
+        if failing:
+            why = reasons() if reasons is not None else {}
+            raise Degraded("; ".join(
+                f"{duty} failed {count} times in a row"
+                + (f", last: {why[duty]}" if duty in why else "")
+                for duty, count in sorted(failing.items())
+            ))
+
+    return check
 
 
 class _Handler(BaseHTTPRequestHandler):
-    metrics: SyncMetrics
-    checks: Mapping[str, Callable[[], None]]
+    registry: CollectorRegistry
+    checks: Mapping[str, Check]
 
     def do_GET(self) -> None:
         if self.path == "/metrics":
-            self._answer(200, CONTENT_TYPE_LATEST, generate_latest(self.metrics.registry))
+            self._answer(200, CONTENT_TYPE_LATEST, generate_latest(self.registry))
         elif self.path == "/healthz":
             report: dict[str, str] = {}
+            healthy, degraded = True, False
             for name, check in self.checks.items():
                 try:
-                    check()
-                    report[name] = "ok"
+                    report[name] = check() or "ok"
+                except Degraded as exc:
+                    report[name], degraded = str(exc), True
+                except Unhealthy as exc:
+                    report[name], healthy = str(exc), False
                 except Exception as exc:  # any failure is the answer, not a crash
-                    report[name] = f"unreachable: {exc}"
-            working = all(value == "ok" for value in report.values())
-            failing = self.metrics.failing_duties()
-            status = "ok" if working and not failing else "degraded" if working else "unavailable"
-            answer: dict[str, object] = {"healthy": status == "ok", "status": status, **report}
-            if failing:
-                answer["duties"] = failing
-            self._answer(200 if working else 503, "application/json", json.dumps(answer).encode())
+                    report[name], healthy = f"unreachable: {exc}", False
+            status = "ok" if healthy and not degraded else "degraded" if healthy else "unavailable"
+            body = json.dumps({"healthy": status == "ok", "status": status, **report}).encode()
+            self._answer(200 if healthy else 503, "application/json", body)
         else:
             self._answer(404, "text/plain", b"not found\n")
 
@@ -188,9 +233,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(
-    host: str, port: int, metrics: SyncMetrics, checks: Mapping[str, Callable[[], None]]
+    host: str, port: int, registry: CollectorRegistry, checks: Mapping[str, Check]
 ) -> ThreadingHTTPServer:
-    handler = type("Handler", (_Handler,), {"metrics": metrics, "checks": checks})
+    """``/metrics`` from ``registry`` and ``/healthz`` from ``checks``, in a daemon thread."""
+    handler = type("Handler", (_Handler,), {"registry": registry, "checks": checks})
     server = ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
     LOG.info("metrics and health on http://%s:%d/metrics and /healthz", host, port)

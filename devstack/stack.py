@@ -906,16 +906,18 @@ def _enable_management() -> None:
 REJECTING_QUEUES = "^cdm-graph(-.*)?$"
 
 
-def set_rejected_policy(queue_pattern: str = REJECTING_QUEUES) -> None:
+def set_rejected_policy(queue_pattern: str = REJECTING_QUEUES, vhost: str = "/") -> None:
     """Dead-letter what oslo.messaging rejects (bodies it cannot parse) from the queues
-    matching ``queue_pattern`` to the exchange ``cdm-graph sync`` drains into its store."""
+    matching ``queue_pattern`` in ``vhost`` to the exchange ``cdm-graph sync`` drains into
+    its store."""
     ctl = _rabbit_tool("rabbitmqctl")
     if ctl is None:
         raise StackError("rabbitmqctl not found: cannot set the dead-letter policy")
     definition = json.dumps({"dead-letter-exchange": REJECTED_EXCHANGE})
     name = "cdm-graph-rejected-" + hashlib.sha256(queue_pattern.encode()).hexdigest()[:8]
     result = _run(
-        [ctl, "-q", "set_policy", name, queue_pattern, definition, "--apply-to", "queues"],
+        [ctl, "-q", "set_policy", "-p", vhost, name, queue_pattern, definition,
+         "--apply-to", "queues"],
         timeout=60,
     )
     if result.returncode != 0:

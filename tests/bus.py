@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,8 +53,10 @@ class NovaPublisher:
 
 
 class SyncProcess:
-    """``cdm-graph sync`` in a child process, configured through OS_* variables only. Its
-    log has the DEBUG line of each committed batch ("batch committed"), which tests wait on."""
+    """``cdm-graph sync`` in a child process, configured through OS_* variables only. With
+    ``sync__processes`` above 1 it is the parent of that many consumers, whose lines share
+    its log (each line names its process id). The log has the DEBUG line of each committed
+    batch ("batch committed"), which tests wait on."""
 
     def __init__(
         self,
@@ -78,6 +83,9 @@ class SyncProcess:
             **{f"OS_{key.upper()}": value for key, value in options.items()},
         }
         self.log_file = log_file
+        self.consumers = int(options.get("sync__processes", "1"))
+        # What runs; the benchmark runs the sync under a profiler in its place.
+        self.argv = [sys.executable, "-m", "cdm_graph.cli", "sync"]
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> SyncProcess:
@@ -87,7 +95,7 @@ class SyncProcess:
         """Start the process without waiting for it (several may then start together)."""
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cdm_graph.cli", "sync"],
+                self.argv,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -95,7 +103,9 @@ class SyncProcess:
         return self
 
     def wait_started(self) -> SyncProcess:
-        wait_for(lambda: "consuming" in self.log_file.read_text(), 60, "sync to start")
+        wait_for(
+            lambda: self.log().count("consuming") >= self.consumers, 60, "sync to start"
+        )
         return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
@@ -111,6 +121,15 @@ class SyncProcess:
     def log(self) -> str:
         return self.log_file.read_text()
 
+    def children(self) -> dict[int, int]:
+        """With several processes: each child's index and the pid it has now, from the log."""
+        started = re.findall(r"sync process (\d+) started \(pid (\d+)\)", self.log())
+        return {int(index): int(pid) for index, pid in started}
+
+    def committed(self, pid: int) -> int:
+        """Batches the process ``pid`` committed, from the log."""
+        return len(re.findall(rf"^\S+ \S+ {pid} DEBUG .*batch committed", self.log(), re.M))
+
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
@@ -121,3 +140,12 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.2)
+
+
+def http_get(url: str) -> tuple[int, str]:
+    """Status and body of a GET, errors included (the sync's /metrics and /healthz)."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()

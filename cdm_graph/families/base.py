@@ -58,11 +58,11 @@ class HostEvidence(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One row of the event table: the family the event belongs to, what it does to its
-    element, and how far its host can be trusted."""
+    element, and how far its host can be trusted (None: the event places nothing)."""
 
     family: str
     action: Action
-    host: HostEvidence = HostEvidence.STALE
+    host: HostEvidence | None = None
 
 
 class Event(Protocol):

@@ -184,7 +184,8 @@ def decode_instance(envelope: Envelope, rule: Rule, data: Fields) -> InstanceEve
         time=envelope.time,
         uuid=uuid,
         action=rule.action,
-        host_evidence=rule.host,
+        # A deletion places nothing: its host is never used.
+        host_evidence=rule.host or HostEvidence.STALE,
         host=value_of(INSTANCE["host"], data),
         node=value_of(INSTANCE["node"], data),
         properties={name: properties[name] for name in DESCRIPTION_FIELDS},

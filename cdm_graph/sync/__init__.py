@@ -4,5 +4,7 @@
   metrics), returning only once it may be acknowledged;
 * ``duties``: the periodic duties (Browser labels, tombstone expiry, the rejected-body
   drain, reconcile), each isolated in a thread of its own;
-* ``service``: the wiring, and a clean stop on SIGTERM or SIGINT.
+* ``service``: the wiring, and a clean stop on SIGTERM or SIGINT;
+* ``supervisor``: ``[sync] processes`` above 1, a parent running that many ``service``
+  children in one pool, restarting one that dies, serving their metrics and health.
 """

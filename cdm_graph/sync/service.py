@@ -3,6 +3,8 @@ metrics server, and a clean stop.
 
 On SIGTERM or SIGINT the listener stops taking batches, the batch under way is committed or
 handed back to the queue, and the process exits: nothing uncommitted is acknowledged.
+
+This is one process. With ``[sync] processes`` above 1, ``supervisor`` runs it in each child.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.gateway import retrying
-from cdm_graph.metrics import SyncMetrics, serve
+from cdm_graph.metrics import SyncMetrics, duties_check, serve
 from cdm_graph.read.browser import label_compute_nodes
 from cdm_graph.reconcile import periodic_duty as reconcile_duty
 from cdm_graph.sync.duties import Duty, Scheduler
@@ -42,7 +44,10 @@ def run(
     writer: GraphWriter,
     url: str,
     stopping: threading.Event | None = None,
+    periodic: bool = True,
 ) -> int:
+    """Consume until SIGTERM or SIGINT (or ``stopping``); 1 if batches could not be applied,
+    else 0. ``periodic``: run the periodic duties too (one process of a service does)."""
     stopping = stopping or threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
@@ -67,8 +72,12 @@ def run(
         server = serve(
             conf.sync.metrics_host,
             conf.sync.metrics_port,
-            metrics,
-            {"neo4j": writer.ping, "rabbitmq": rabbitmq_check(conf, url)},
+            metrics.registry,
+            {
+                "neo4j": writer.ping,
+                "rabbitmq": rabbitmq_check(conf, url),
+                "duties": duties_check(metrics.registry, metrics.duty_reasons),
+            },
         )
     listener.start()
     LOG.info(
@@ -80,10 +89,10 @@ def run(
         conf.sync.batch_timeout,
         conf.sync.workers,
     )
+    # Each process sums up its own batches; the duties run in one process of a service.
     summary = Duty("activity_summary", conf.sync.log_interval, handler.log_summary, False)
-    scheduler = Scheduler(
-        [*duties(conf, writer, dead_letters, metrics, url), summary], stopping, metrics
-    ).start()
+    scheduled = duties(conf, writer, dead_letters, metrics, url) if periodic else []
+    scheduler = Scheduler([*scheduled, summary], stopping, metrics).start()
     try:
         while not stopping.wait(1.0):
             pass

@@ -1,5 +1,7 @@
-"""``python -m bench --quick`` end to end against the test Neo4j and RabbitMQ: every row of
-the results table is there. Figures are not judged: the machine running tests is busy."""
+"""``python -m bench --quick --profile`` end to end against the test Neo4j and RabbitMQ: every
+row of the results table is there, every end-to-end run left the graph equal to its stream's
+truth with nothing left in the queue or set aside, and the profile is written. Figures are
+not judged: the machine running tests is busy."""
 
 from __future__ import annotations
 
@@ -15,18 +17,33 @@ pytestmark = pytest.mark.functional
 
 REPO = Path(__file__).resolve().parents[2]
 
+# Rows of every size, then of the first size only.
 ROWS = (
-    "load the cloud",
-    "1. end to end",
+    "1a. end to end, Nova-shaped build-up",
+    "1b. end to end, Nova-shaped stream on the built cloud",
     "2. apply only",
+    "2. Neo4j's own ceiling, build-up: rows made in Cypher",
+    "2. Neo4j's own ceiling on the built keyspace",
+    "2. Python driver's ceiling",
     "3. naive",
-    "4. Watcher's VersionedNotification",
-    "5. latency publish to commit, [sync] batch_timeout = 0.1 s (the default)",
-    "5. latency publish to commit, [sync] batch_timeout = 0.5 s",
+    "4. Watcher's `VersionedNotification`",
     "6. reconcile",
     "6. client",
     "6. memory",
 )
+FIRST_SIZE_ROWS = (
+    "1c. end to end, the same stream, `[sync] processes = 2`",
+    "1d. end to end, the simulator's stream",
+    "load the simulator's cloud",
+    "1. broker ceiling: plain kombu",
+    "1. broker ceiling: oslo.messaging's batch listener",
+    "5. latency publish to commit, [sync] batch_timeout = 0.1 s (the default)",
+    "5. latency publish to commit, [sync] batch_timeout = 0.5 s",
+)
+# End-to-end runs whose graph is compared with the stream's truth, and must equal it.
+CHECKED_RUNS = ("1a. build-up", "1b. on the built cloud", "2. apply only", "3. naive")
+FIRST_SIZE_CHECKED_RUNS = ("1c. ", "1d. simulator stream", "5. latency runs", "profile of the sync")
+SIZES = ("quick: 20 hosts", "quick: 60 hosts")
 MACHINE = ("CPU", "cores", "memory", "load average before the run", "Python", "Neo4j")
 
 
@@ -44,7 +61,8 @@ def test_quick_bench_writes_every_row(
     }
     # --force: the test Neo4j holds other tests' graphs, which they wipe themselves.
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--force", "--output", str(output)],
+        [sys.executable, "-m", "bench", "--quick", "--profile", "--force", "--output",
+         str(output)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-5000:]
@@ -52,10 +70,27 @@ def test_quick_bench_writes_every_row(
     assert "python -m bench --quick" in table
     for name in MACHINE:
         assert f"- {name}" in table, name
-    rows = [line for line in table.splitlines() if line.startswith("| ")]
-    for size in ("quick: 20 hosts", "quick: 60 hosts"):
-        for row in ROWS:
-            if row.startswith("5.") and size != "quick: 20 hosts":
-                continue  # latency is measured on the smaller cloud only
-            assert any(row in line and size in line for line in rows), (row, size, table)
+    results, checks = _section(table, "## Results"), _section(table, "## Correctness under load")
+    for size in SIZES:
+        expected = ROWS + (FIRST_SIZE_ROWS if size == SIZES[0] else ())
+        for row in expected:
+            assert any(row in line and size in line for line in results), (row, size, table)
+        runs = CHECKED_RUNS + (FIRST_SIZE_CHECKED_RUNS if size == SIZES[0] else ())
+        for run in runs:
+            line = next((line for line in checks if run in line and size in line), None)
+            assert line is not None, (run, size, table)
+            # differences, left in the queue (n/a without a broker), dead letters
+            differences, left, dead = (cell.strip() for cell in line.split("|")[3:6])
+            assert (differences, dead) == ("0", "0"), line
+            assert left in ("0", "n/a"), line
+    targets = _section(table, "## Targets (issue 12)")
+    assert any("end to end vs Watcher's handler" in line for line in targets), table
+    assert "cProfile of every thread of the sync process" in table
+    assert "| function, by own time |" in table
     assert "not measured" not in table
+
+
+def _section(table: str, title: str) -> list[str]:
+    """The table rows of one section of RESULTS.md."""
+    part = table.split(title, 1)[1].split("\n## ", 1)[0]
+    return [line for line in part.splitlines() if line.startswith("| ")]

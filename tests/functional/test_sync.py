@@ -15,8 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +25,7 @@ import pytest
 
 from cdm_graph.simulate import NovaSimulator, Pacer
 from devstack import stack
-from tests.bus import NovaPublisher, SyncProcess, wait_for
+from tests.bus import NovaPublisher, SyncProcess, http_get, wait_for
 from tests.graphs import read_graph, read_truth_view, truth_differences
 from tests.nova import notification
 
@@ -82,9 +80,16 @@ class Bus:
         thread.start()
         return thread
 
+    def connection(self) -> kombu.Connection:
+        """A plain AMQP connection to the tests' broker, in the transport URL's vhost."""
+        return kombu.Connection(self.transport_url.replace("rabbit://", "amqp://"))
+
+    def virtual_host(self) -> str:
+        return str(self.connection().virtual_host)
+
     def ready_messages(self) -> int:
         """Messages waiting in the pool's queue, neither delivered nor acknowledged."""
-        with kombu.Connection(self.transport_url.replace("rabbit://", "amqp://")) as conn:
+        with self.connection() as conn:
             _, count, _ = conn.default_channel.queue_declare(queue=self.pool, passive=True)
             return int(count)
 
@@ -93,7 +98,7 @@ class Bus:
             if process.process is not None and process.process.poll() is None:
                 process.kill()
         self.publisher.close()
-        with kombu.Connection(self.transport_url.replace("rabbit://", "amqp://")) as conn:
+        with self.connection() as conn:
             channel = conn.default_channel
             for queue in (self.pool, "versioned_notifications.info"):
                 try:
@@ -226,12 +231,74 @@ def _restart_rabbitmq() -> None:
     )
 
 
+# --------------------------------------------------------------------------- processes
+
+
+def _dead_letters(graph) -> int:
+    records, _, _ = graph.execute_query("MATCH (d:DeadLetter) RETURN count(d) AS n")
+    return int(records[0]["n"])
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_two_processes_in_one_pool_survive_a_sigkilled_child_and_stop_on_sigterm(bus, graph):
+    sync = bus.sync(sync__processes="2", sync__batch_size="20")
+    first = sync.children()
+    assert sorted(first) == [0, 1], sync.log()
+    simulator = NovaSimulator(hosts=5, instances=40, seed=9)
+    publishing = bus.publish_simulation(simulator, operations=200, rate=300)
+    victim = first[0]  # the child with the periodic duties: they restart with it
+    wait_for(lambda: sync.committed(victim) >= 2, 60, "a few batches in child 0")
+    os.kill(victim, signal.SIGKILL)
+    assert publishing.is_alive(), "killed mid-stream"
+    wait_for(lambda: sync.children()[0] != victim, 30, "the parent to restart child 0")
+    assert f"(pid {victim}) was killed by SIGKILL" in sync.log()
+    assert sync.children()[1] == first[1], "the other child went on"
+    wait_for(lambda: sync.log().count("consuming") >= 3, 60, "the new child 0 to consume")
+    publishing.join(CONVERGE_SECONDS)
+    assert not publishing.is_alive(), "publishing did not finish"
+    assert_graph_reaches(graph, simulator.truth(), [sync])
+    assert sync.committed(sync.children()[1]) > 0, "both children took part"
+    assert _dead_letters(graph) == 0
+
+    children = sync.children().values()
+    assert sync.stop(signal.SIGTERM) == 0
+    assert all(_gone(pid) for pid in children)
+    assert sync.log().count("sync.service [-] stopped") == 2
+    assert bus.ready_messages() == 0  # every message acknowledged: nothing came back
+
+
+def test_a_child_that_cannot_apply_batches_stops_the_service_instead_of_restarting(
+    bus, graph, neo4j_target, tmp_path
+):
+    sync = SyncProcess(
+        {**neo4j_target, "password": "not-the-password"},
+        bus.transport_url,
+        bus.exchange,
+        bus.pool,
+        tmp_path / "sync-refused.log",
+        sync__processes="2",
+    )
+    bus.processes.append(sync)
+    sync.launch()
+    assert sync.process is not None
+    assert sync.process.wait(60) == 1, sync.log()[-3000:]
+    assert "a restart would fail the same way" in sync.log()
+    assert "restarting it" not in sync.log()
+
+
 # --------------------------------------------------------------------------- poison
 
 
 def _raw_publish(bus: Bus, body: str, routing_key: str = "versioned_notifications.info") -> None:
     """A message as no Notifier would send it, straight onto Nova's exchange."""
-    with kombu.Connection(bus.transport_url.replace("rabbit://", "amqp://")) as conn:
+    with bus.connection() as conn:
         exchange = kombu.Exchange(bus.exchange, "topic", durable=False)
         producer = conn.Producer()
         producer.publish(
@@ -251,7 +318,10 @@ def _wire(message: dict[str, Any]) -> str:
 def test_poison_messages_are_dead_lettered_with_reasons_and_good_ones_applied(
     bus, graph, neo4j_target
 ):
-    _local_stack_only(neo4j_target)  # the dead-letter policy for unparseable bodies
+    _local_stack_only(neo4j_target)
+    # The dead-letter policy for unparseable bodies, in the virtual host the tests use
+    # (`tools/stack up` sets it in "/").
+    stack.set_rejected_policy(vhost=bus.virtual_host())
     sync = bus.sync()
     simulator = NovaSimulator(hosts=4, instances=20, seed=6)
     publishing = bus.publish_simulation(simulator, operations=60, rate=200)
@@ -327,17 +397,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
-def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph, processes):
+    # With two processes the parent answers for both: one health, one sum of metrics.
     port = _free_port()
-    sync = bus.sync(sync__metrics_port=str(port))
+    sync = bus.sync(sync__metrics_port=str(port), sync__processes=str(processes))
     simulator = NovaSimulator(hosts=3, instances=10, seed=7)
     stream = list(simulator.notifications(10))
     for item in stream:
@@ -345,25 +409,30 @@ def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph):
     created = sum(item.event_type == "instance.create.end" for item in stream)
     assert_graph_reaches(graph, simulator.truth(), [sync])
 
-    status, body = _get(f"http://127.0.0.1:{port}/healthz")
+    status, body = http_get(f"http://127.0.0.1:{port}/healthz")
     assert status == 200
+    children = {"children": "2/2 alive"} if processes > 1 else {}
     assert json.loads(body) == {
-        "healthy": True, "status": "ok", "neo4j": "ok", "rabbitmq": "ok"
+        "healthy": True, "status": "ok", "neo4j": "ok", "rabbitmq": "ok", "duties": "ok",
+        **children,
     }
 
-    status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
+    status, metrics = http_get(f"http://127.0.0.1:{port}/metrics")
     assert status == 200
     applied = 'cdm_graph_messages_total{event_type="instance.create.end",outcome="applied"}'
     assert f"{applied} {created:.1f}" in metrics
     assert 'outcome="skipped"' in metrics
     assert "cdm_graph_batch_seconds_count" in metrics
     assert "cdm_graph_lag_seconds" in metrics
+    if processes > 1:
+        assert "cdm_graph_sync_processes 2.0" in metrics
+        assert "cdm_graph_sync_process_restarts_total 0.0" in metrics
     assert sync.stop() == 0
 
 
 def _metric(port: int, sample: str) -> float:
     """The value of one sample of /metrics (0 while it is not there)."""
-    _, metrics = _get(f"http://127.0.0.1:{port}/metrics")
+    _, metrics = http_get(f"http://127.0.0.1:{port}/metrics")
     for line in metrics.splitlines():
         name, _, value = line.rpartition(" ")
         if name == sample:
@@ -400,15 +469,18 @@ def test_an_event_ahead_of_the_clock_is_dead_lettered_counted_and_the_rest_appli
     assert sync.stop() == 0
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 def test_a_duty_failing_again_and_again_is_named_by_the_health_check_and_runs_on(
-    bus, graph, tmp_path
+    bus, graph, tmp_path, processes
 ):
     port = _free_port()
     clouds = tmp_path / "clouds.yaml"
     clouds.write_text("clouds: {}\n")
-    # A reconcile every second, of a cloud clouds.yaml does not have: each one fails.
+    # A reconcile every second, of a cloud clouds.yaml does not have: each one fails. With
+    # two processes it runs in one child, and the parent's health check names it.
     sync = bus.sync(
         sync__metrics_port=str(port),
+        sync__processes=str(processes),
         reconcile__interval="1",
         reconcile__cloud="no-such-cloud",
         client_config_file=str(clouds),
@@ -416,15 +488,16 @@ def test_a_duty_failing_again_and_again_is_named_by_the_health_check_and_runs_on
     failures = 'cdm_graph_duty_failures_total{duty="reconcile"}'
 
     def degraded() -> dict[str, Any] | None:
-        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+        status, body = http_get(f"http://127.0.0.1:{port}/healthz")
         assert status == 200, body  # the synchronizer works: no load balancer should drop it
         report: dict[str, Any] = json.loads(body)
         return report if report["status"] == "degraded" else None
 
     report = wait_for(degraded, 60, "the health check to name the failing reconcile")
     assert report["healthy"] is False
-    assert list(report["duties"]) == ["reconcile"]
-    assert "reconcile incomplete" in report["duties"]["reconcile"]
+    assert report["duties"].startswith("reconcile failed ")
+    if processes == 1:  # the process running the duties knows why
+        assert "last: reconcile incomplete" in report["duties"]
     seen = _metric(port, failures)
     assert seen >= 3
     wait_for(lambda: _metric(port, failures) > seen, 60, "the next reconcile")
@@ -458,7 +531,7 @@ def test_health_check_says_503_when_neo4j_is_unreachable(bus, graph, neo4j_targe
     sync = bus.sync(sync__metrics_port=str(port))
     stack.down(["neo4j"])
     try:
-        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+        status, body = http_get(f"http://127.0.0.1:{port}/healthz")
     finally:
         stack.up(["neo4j"])
     assert status == 503

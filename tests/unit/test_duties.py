@@ -6,30 +6,36 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from neo4j.exceptions import ServiceUnavailable
+from prometheus_client import CollectorRegistry, Gauge
 
-from cdm_graph.metrics import FAILING_AFTER, SyncMetrics, serve
+from cdm_graph.metrics import FAILING_AFTER, Check, SyncMetrics, duties_check, serve
 from cdm_graph.sync.duties import Duty, DutyFailed, Scheduler, run_periodically
+from tests.bus import http_get
 
 
 def _health(port: int) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    status, body = http_get(f"http://127.0.0.1:{port}/healthz")
+    return status, json.loads(body)
+
+
+def _checks(metrics: SyncMetrics, neo4j: Check = lambda: None) -> dict[str, Check]:
+    """The checks of one synchronizer process, with ``neo4j`` standing in for the server."""
+    return {
+        "neo4j": neo4j,
+        "rabbitmq": lambda: None,
+        "duties": duties_check(metrics.registry, metrics.duty_reasons),
+    }
 
 
 @pytest.fixture
 def metrics_server() -> Iterator[tuple[SyncMetrics, int]]:
     metrics = SyncMetrics()
-    server = serve("127.0.0.1", 0, metrics, {"neo4j": lambda: None, "rabbitmq": lambda: None})
+    server = serve("127.0.0.1", 0, metrics.registry, _checks(metrics))
     yield metrics, server.server_address[1]
     server.shutdown()
 
@@ -64,11 +70,13 @@ def test_a_duty_failing_again_and_again_is_named_by_the_health_check_until_it_wo
     ]
     degraded = seen[FAILING_AFTER][1]
     assert degraded["status"] == "degraded"
-    assert degraded["duties"] == {
-        "browser_labels": "failed 3 times in a row, last: "
+    assert degraded["duties"] == (
+        "browser_labels failed 3 times in a row, last: "
         "RuntimeError('Neo.ClientError.Statement.EntityNotFound')"
+    )
+    assert seen[-1][1] == {
+        "healthy": True, "status": "ok", "neo4j": "ok", "rabbitmq": "ok", "duties": "ok"
     }
-    assert seen[-1][1] == {"healthy": True, "status": "ok", "neo4j": "ok", "rabbitmq": "ok"}
     assert _value(metrics, "cdm_graph_duty_failures_total", "browser_labels") == FAILING_AFTER + 1
     assert _value(metrics, "cdm_graph_duty_consecutive_failures", "browser_labels") == 0
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -118,7 +126,7 @@ def test_the_health_check_is_503_when_neo4j_is_unreachable_whatever_the_duties()
     def unreachable() -> None:
         raise ServiceUnavailable("connection refused")
 
-    server = serve("127.0.0.1", 0, metrics, {"neo4j": unreachable, "rabbitmq": lambda: None})
+    server = serve("127.0.0.1", 0, metrics.registry, _checks(metrics, unreachable))
     try:
         status, report = _health(server.server_address[1])
     finally:
@@ -126,4 +134,13 @@ def test_the_health_check_is_503_when_neo4j_is_unreachable_whatever_the_duties()
     assert status == 503
     assert (report["healthy"], report["status"]) == (False, "unavailable")
     assert report["neo4j"] == "unreachable: connection refused"
-    assert list(report["duties"]) == ["tombstone_expiry"]
+    assert report["duties"] == "tombstone_expiry failed 3 times in a row, last: Neo4j unavailable"
+
+
+def test_a_parent_names_a_failing_duty_from_the_summed_gauge_without_its_reason():
+    registry = CollectorRegistry()
+    streak = Gauge("cdm_graph_duty_consecutive_failures", "Failures.", ["duty"], registry=registry)
+    streak.labels("reconcile").set(FAILING_AFTER + 1)
+    streak.labels("browser_labels").set(FAILING_AFTER - 1)
+    with pytest.raises(Exception, match=r"^reconcile failed 4 times in a row$"):
+        duties_check(registry)()

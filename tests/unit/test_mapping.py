@@ -58,3 +58,12 @@ def test_service_events_describe_compute_nodes():
         "service.update": Action.UPSERT,
         "service.delete": Action.DELETE,
     }
+
+
+def test_the_table_prints_every_event_type_with_its_family_and_host_evidence():
+    from cdm_graph.mapping import table
+
+    lines = table().splitlines()[1:]
+    assert len(lines) == len(NOTIFICATION_MAPPING)
+    row = next(line for line in lines if line.startswith("instance.rebuild.end "))
+    assert row.split()[1:] == ["instance", "upsert", "stale"]

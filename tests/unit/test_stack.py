@@ -164,3 +164,15 @@ def test_the_dev_stack_is_neither_in_the_package_nor_a_command_of_it() -> None:
     tomllib = pytest.importorskip("tomllib")
     setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert not [name for name in setuptools["packages"] if name.split(".")[0] == "devstack"]
+
+
+def test_every_package_of_cdm_graph_ships_in_the_wheel() -> None:
+    import tomllib
+
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    found = {
+        ".".join(init.parent.relative_to(REPO).parts)
+        for init in (REPO / "cdm_graph").rglob("__init__.py")
+    }
+    assert found | {"cdm_graph.cypher"} == listed

@@ -1,0 +1,40 @@
+"""The benchmark's results: a run whose graph differs from its stream's truth shows it."""
+
+from __future__ import annotations
+
+from bench.report import Check, Report, verdict
+
+
+def _line(report: Report, run: str) -> str:
+    return next(line for line in report.markdown().splitlines() if line.startswith(f"| {run} "))
+
+
+def test_a_clean_run_shows_zeros() -> None:
+    report = Report("python -m bench")
+    report.checks.append(Check("1b. on the built cloud", "tiny", [], 0, 0, 0, 0))
+    cells = [cell.strip() for cell in _line(report, "1b. on the built cloud").split("|")]
+    assert cells[3:8] == ["0", "0", "0", "0", "0"]
+
+
+def test_missing_and_extra_elements_are_counted_and_the_first_shown() -> None:
+    differences = [
+        "instances a: missing from the graph",
+        "instances b: in the graph but not in the truth: {'host': 'compute-1'}",
+        "compute_nodes compute-2: expected {'status': 'enabled'}, got {'status': 'disabled'}",
+        "instances c: missing from the graph",
+        "instances d: missing from the graph",
+    ]
+    report = Report("python -m bench")
+    report.checks.append(Check("1a. build-up", "tiny", differences, 3, 1, None, 2))
+    line = _line(report, "1a. build-up")
+    assert "| **5** |" in line
+    assert "instances a: missing from the graph" in line
+    assert "instances b: in the graph but not in the truth" in line
+    assert "2 more" in line
+    assert "| n/a |" in line  # the retries metric could not be read
+
+
+def test_verdicts_say_by_how_much() -> None:
+    assert verdict(1_600, 1_500, " /s") == ">= 1500 /s: met"
+    assert "**missed** by 1,200 /s (80% short)" in verdict(300, 1_500, " /s")
+    assert "**missed** by 3" in verdict(3, 0, "", higher_is_better=False)
