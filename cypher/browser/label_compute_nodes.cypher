@@ -3,8 +3,9 @@
 // (status), Up or Down (state), Undescribed (known only from instance events), and the load,
 // the larger of vCPU and memory used / capacity as Watcher computes it: LoadLow, LoadMedium
 // from $medium, LoadHigh from $high, LoadOver beyond 1, LoadUnknown without capacity.
-// Nodes are taken in hostname order, as the synchronizer locks them, so that the two wait
-// for each other rather than deadlock.
+// Nodes are labelled in hostname order, the order the synchronizer locks them in, so that the
+// two wait for each other rather than deadlock: the ORDER BY stands right before the writes,
+// since an aggregation does not keep the order of its input.
 // $medium, $high: fractions of capacity (floats)
 MATCH (c:ComputeNode)
 WITH c ORDER BY c.hostname
@@ -33,6 +34,7 @@ WITH c, [
        CASE c.state WHEN 'up' THEN 'Up' WHEN 'down' THEN 'Down' END,
        CASE WHEN c.described = false THEN 'Undescribed' END
      ] AS labels
+ORDER BY c.hostname
 REMOVE c:Enabled:Disabled:Up:Down:Undescribed:LoadUnknown:LoadLow:LoadMedium:LoadHigh:LoadOver
 SET c:$([label IN labels WHERE label IS NOT NULL])
 RETURN count(c) AS labelled

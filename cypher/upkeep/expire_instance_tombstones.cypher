@@ -1,7 +1,9 @@
-// Forgets instance deletions older than the tombstone time to live, $limit at a time.
+// Forgets instance deletions older than the tombstone time to live, $limit at a time, in
+// uuid order: the order batches write tombstones in, so that neither waits for the other in a
+// cycle.
 // $before_us: microseconds since the epoch (UTC); $limit: integer
 MATCH (t:InstanceTombstone)
 WHERE t.deleted_at_us < $before_us
-WITH t LIMIT $limit
+WITH t ORDER BY t.uuid LIMIT $limit
 DELETE t
 RETURN count(*) AS expired
