@@ -28,33 +28,52 @@ LOG = logging.getLogger(__name__)
 EXPIRING_TOMBSTONES = ("instance_tombstones", "compute_node_tombstones")
 
 
-def run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> BatchState:
-    """Lock, read, resolve, write and clean up one batch; returns what was decided."""
+class LockSetGrew(Exception):
+    """The stored state, read under lock, names elements the batch has not locked (another
+    transaction changed it after this one looked): the batch starts again with them, rather
+    than take a lock out of the one global order."""
+
+    def __init__(self, keys: dict[str, set[str]]) -> None:
+        super().__init__(keys)
+        self.keys = keys
+
+
+def run_batch(
+    tx: neo4j.ManagedTransaction, fold: BatchFold, grown: dict[str, set[str]]
+) -> BatchState:
+    """Lock, read, resolve, write and clean up one batch; returns what was decided.
+
+    Every lock is taken in one global order (the registry's families, each family's keys
+    sorted), and only before anything is read under lock: no two batches, nor a periodic duty
+    taking compute nodes in hostname order, can wait for each other in a cycle.
+    """
     locked = fold.lock_keys()
-    # What the stored state names (an instance's former host) is locked with the batch's own
-    # keys, in the one global order: read before any lock.
-    for family in reversed(FAMILIES):
-        if locked[family.name]:
-            for name, named in family.named_keys(tx, sorted(locked[family.name])).items():
-                locked[name].update(named)
+    for name, grown_keys in grown.items():
+        locked[name] |= grown_keys
+    # What the stored state names (an instance's former host, the instances on a compute node
+    # being deleted) is locked with the batch's own keys: read before any lock, until it
+    # names nothing new.
+    looked: dict[str, set[str]] = {family.name: set() for family in FAMILIES}
+    while any(locked[name] - looked[name] for name in locked):
+        for family in reversed(FAMILIES):
+            new = sorted(locked[family.name] - looked[family.name])
+            looked[family.name] |= set(new)
+            if new:
+                for name, named in family.named_keys(tx, new, fold.folds).items():
+                    locked[name].update(named)
     for family in FAMILIES:
         if locked[family.name]:
             run(tx, f"batch/{family.name}/lock", keys=sorted(locked[family.name])).consume()
     reading = BatchState(fold.folds, locked)
-    # Dependents first. Should the stored state name an element of an earlier family that
-    # changed since it was read unlocked, that one is locked late, out of order: a deadlock
-    # this rarely causes is retried by the driver.
     for family in reversed(FAMILIES):
         keys = sorted(locked[family.name])
         if not keys:
             continue
         stored, named = family.read(tx, keys, reading)
         reading.stored[family.name] = stored
-        for name, wanted in named.items():
-            extra = set(wanted) - locked[name]
-            if extra:
-                run(tx, f"batch/{name}/lock", keys=sorted(extra)).consume()
-                locked[name] |= extra
+        unlocked = {name: set(wanted) - locked[name] for name, wanted in named.items()}
+        if any(unlocked.values()):
+            raise LockSetGrew({name: keys for name, keys in unlocked.items() if keys})
     batch = resolve(fold, reading.stored, locked)
     for statement in batch.writes.statements:
         run(tx, statement.name, **statement.parameters).consume()
@@ -87,8 +106,16 @@ class GraphWriter:
     def apply_batch(self, events: Sequence[Event]) -> None:
         """Apply the events in one transaction; the graph is as if applied one by one."""
         fold = BatchFold.of(events)
-        if fold:
-            self.gateway.write(run_batch, fold)
+        if not fold:
+            return
+        grown: dict[str, set[str]] = {}
+        while True:
+            try:
+                self.gateway.write(run_batch, fold, grown)
+                return
+            except LockSetGrew as growth:
+                for name, keys in growth.keys.items():
+                    grown.setdefault(name, set()).update(keys)
 
     def expire_tombstones(self, ttl: timedelta, limit: int = 10_000) -> int:
         """Forget deletions older than ``ttl``, ``limit`` at a time; returns how many

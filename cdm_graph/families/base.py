@@ -12,13 +12,14 @@ order locks are taken in (a family may lock elements of a family registered befo
 after, so no two batches wait for each other in a cycle):
 
 1. ``lock_keys``: what each family's fold needs locked, in its own or an earlier family, and
-   ``named_keys``: what the stored state of those elements names in earlier families (read
+   ``named_keys``: what the stored state of those elements names in other families (read
    before any lock, so that it is locked in order too);
 2. each family's ``lock`` statement, in registry order, keys sorted: every batch takes its
    locks in one global order, so no two batches (nor a periodic duty taking compute nodes in
    hostname order) wait for each other in a cycle;
-3. ``read``, in reverse registry order: should the stored state name an element of an
-   earlier family that changed since ``named_keys`` read it, that one is locked late;
+3. ``read``, in reverse registry order: should the stored state name an element not locked
+   (another batch changed it after ``named_keys`` looked), the batch starts again with it
+   locked too, rather than take a lock out of order;
 4. ``resolve``, in registry order: an earlier family's decisions (a compute node's deletion)
    are there for the later ones;
 5. the writes of every family, stage by stage (forget, write, link), then ``cleanup``.
@@ -179,17 +180,17 @@ class Family(Protocol):
         ...
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str]
+        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
     ) -> Mapping[str, Iterable[str]]:
-        """Before any lock: the keys of earlier families the stored state of ``keys`` names,
-        so that they are locked in order with the batch's own."""
+        """Before any lock: the keys of other families the stored state of ``keys`` names
+        (given the batch's ``folds``), so that they are locked in order with the batch's own."""
         ...
 
     def read(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
     ) -> tuple[Any, Mapping[str, Iterable[str]]]:
-        """The stored state of the locked ``keys``, and the keys of earlier families it
-        names (locked before those families read)."""
+        """The stored state of the locked ``keys``, and the keys of other families it names
+        (each must be locked already, or the batch starts again with it)."""
         ...
 
     def resolve(self, batch: Batch) -> None:

@@ -34,6 +34,8 @@ from cdm_graph.schema.compute_node import COMPUTE_NODE, DESCRIPTION_FIELDS, SERV
 from cdm_graph.transport.envelope import Envelope, Skipped
 
 NAME = "compute_node"
+# The family whose elements a compute node hosts (named, not imported: it registers after).
+INSTANCE = "instance"
 NOVA_COMPUTE = "nova-compute"
 CYPHER = f"batch/{NAME}"
 
@@ -163,12 +165,23 @@ class ComputeNodeFamily:
                 since = from_us(record["since_us"])
                 assert since is not None
                 hosted.setdefault(record["hostname"], []).append((record["uuid"], since))
-        return StoredComputeNodes(nodes, hosted), {}
+        return StoredComputeNodes(nodes, hosted), {
+            INSTANCE: {uuid for on_host in hosted.values() for uuid, _ in on_host}
+        }
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str]
+        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
     ) -> Mapping[str, Iterable[str]]:
-        return {}
+        # The instances on the compute nodes the batch deletes: it may unhost them.
+        fold: dict[str, ComputeNodeFold] = folds.get(NAME, {})
+        deleted = [h for h in keys if h in fold and fold[h].deleted_at is not None]
+        if not deleted:
+            return {}
+        return {
+            INSTANCE: [
+                record["uuid"] for record in gateway.run(tx, f"{CYPHER}/read_hosted", keys=deleted)
+            ]
+        }
 
     def resolve(self, batch: Batch) -> None:
         fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})

@@ -233,7 +233,7 @@ class InstanceFamily:
         return instances, {COMPUTE_NODE: named}
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str]
+        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
     ) -> Mapping[str, Iterable[str]]:
         return {
             COMPUTE_NODE: [
@@ -273,6 +273,12 @@ class InstanceFamily:
                     hosts.stub_candidates.add(current.hosted_by)
                 if edge is not None:
                     host.append({"uuid": uuid, "hostname": edge[0], "since_us": to_us(edge[1])})
+
+        # Instances locked for the batch that no event of it names and that do not exist
+        # (deleted since they were looked up): the lock made them placeholders.
+        for uuid, current in sorted(stored.items()):
+            if uuid not in folds and current.properties.get("event_time") is None:
+                removals.append(uuid)
 
         # Instances outside the batch placed on a deleted compute node before its deletion.
         nodes: StoredComputeNodes | None = batch.stored.get(COMPUTE_NODE)
