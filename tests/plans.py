@@ -12,7 +12,7 @@ from cdm_graph.families.compute_node import StoredComputeNode, StoredComputeNode
 from cdm_graph.families.instance import NAME as INSTANCE
 from cdm_graph.families.instance import StoredInstance
 from cdm_graph.plan.batch import BatchFold, resolve
-from cdm_graph.plan.clock import Stamp
+from cdm_graph.plan.clock import GuardSettings, Stamp
 from cdm_graph.schema import STAMP_SUFFIXES
 from cdm_graph.schema.instance import INSTANCE as INSTANCE_SCHEMA
 
@@ -40,6 +40,7 @@ class InstanceStore:
     a pure stand-in for Neo4j where a plan's test needs more than one batch. Compute nodes
     are left out (the events name hosts, none is described or deleted)."""
 
+    settings: GuardSettings = field(default_factory=GuardSettings)
     instances: dict[str, dict[str, Any]] = field(default_factory=dict)
     tombstones: dict[str, Stamp] = field(default_factory=dict)
     hosts: dict[str, tuple[str, Stamp]] = field(default_factory=dict)
@@ -54,7 +55,7 @@ class InstanceStore:
         fold = BatchFold.of(events)
         uuids = fold.lock_keys()[INSTANCE]
         stored = stored_graph({uuid: self.stored(uuid) for uuid in uuids}, {})
-        for statement in resolve(fold, stored).writes.statements:
+        for statement in resolve(fold, stored, settings=self.settings).writes.statements:
             name = statement.name.removeprefix(f"batch/{INSTANCE}/")
             parameters = statement.parameters
             if name == "tombstone":

@@ -11,9 +11,9 @@ Its rules, written again here rather than imported:
   id every copy of the message carries (``message_id``, else a digest of the message).
 * An element is what its newest update after its newest deletion says; a deletion leaves a
   tombstone with its stamp.
-* An instance is on the host of its newest authoritative event, else of its newest hint
-  (with a host); a stale host is never used. It is hosted there unless that host's newest
-  deletion is not older than the placement.
+* An instance is on the host of its newest authoritative event, unless its newest hint (with
+  a host) is newer by more than the hint margin; a stale host is never used. It is hosted
+  there unless that host's newest deletion is not older than the placement.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ EPOCH = datetime(1970, 1, 1)
 # The precedence stored beside each clock (README, "Guarantees"): a notification that updates
 # ranks 2, a deletion 3, so that a deletion wins a tie of times.
 RANK = {Action.UPSERT: 2, Action.DELETE: 3}
+DEFAULT_HINT_MARGIN = timedelta(seconds=5)
 
 
 def order(event: Event) -> tuple[datetime, int, str]:
@@ -70,7 +71,18 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def compute(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
+def placement(
+    authoritative: InstanceEvent | None, hint: InstanceEvent | None, margin: timedelta
+) -> InstanceEvent | None:
+    """The event whose host the instance is on."""
+    if hint is not None and (authoritative is None or hint.time - authoritative.time > margin):
+        return hint
+    return authoritative
+
+
+def compute(
+    events: Iterable[Event], hint_margin: timedelta = DEFAULT_HINT_MARGIN
+) -> dict[str, dict[str, Any]]:
     """The graph as ``read_graph`` returns it (temporal values as Python's)."""
     by_host: dict[str, list[Event]] = {}
     by_uuid: dict[str, list[Event]] = {}
@@ -115,7 +127,7 @@ def compute(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
         hint = newest(
             e for e in live if e.host_evidence is HostEvidence.HINT and e.host is not None
         )
-        placed = authoritative or hint
+        placed = placement(authoritative, hint, hint_margin)
         hosted_by: list[tuple[str, dict[str, Any]]] = []
         if placed is not None and placed.host is not None:
             deleted = host_deletion.get(placed.host)

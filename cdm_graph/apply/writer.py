@@ -20,7 +20,7 @@ from cdm_graph.families import FAMILIES
 from cdm_graph.families.base import Event
 from cdm_graph.gateway import Gateway, run
 from cdm_graph.plan.batch import BatchFold, BatchState, resolve
-from cdm_graph.plan.clock import to_us
+from cdm_graph.plan.clock import GuardSettings, to_us
 
 LOG = logging.getLogger(__name__)
 
@@ -28,8 +28,11 @@ LOG = logging.getLogger(__name__)
 EXPIRING_TOMBSTONES = ("upkeep/expire_instance_tombstones", "upkeep/expire_compute_node_tombstones")
 
 
-def run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> BatchState:
-    """Lock, read, resolve, write and clean up one batch; returns what was decided."""
+def run_batch(
+    tx: neo4j.ManagedTransaction, fold: BatchFold, settings: GuardSettings | None = None
+) -> BatchState:
+    """Lock, read, resolve, write and clean up one batch under ``settings`` (the guards'
+    defaults when None); returns what was decided."""
     locked = fold.lock_keys()
     # What the stored state names (an instance's former host) is locked with the batch's own
     # keys, in the one global order: read before any lock.
@@ -40,7 +43,7 @@ def run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> BatchState:
     for family in FAMILIES:
         if locked[family.name]:
             run(tx, f"batch/{family.name}/lock", keys=sorted(locked[family.name])).consume()
-    reading = BatchState(fold.folds, locked)
+    reading = BatchState(fold.folds, locked, settings or GuardSettings())
     # Dependents first. Should the stored state name an element of an earlier family that
     # changed since it was read unlocked, that one is locked late, out of order: a deadlock
     # this rarely causes is retried by the driver.
@@ -55,7 +58,7 @@ def run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> BatchState:
             if extra:
                 run(tx, f"batch/{name}/lock", keys=sorted(extra)).consume()
                 locked[name] |= extra
-    batch = resolve(fold, reading.stored, locked)
+    batch = resolve(fold, reading.stored, locked, reading.settings)
     for statement in batch.writes.statements:
         run(tx, statement.name, **statement.parameters).consume()
     for family in FAMILIES:
@@ -64,17 +67,20 @@ def run_batch(tx: neo4j.ManagedTransaction, fold: BatchFold) -> BatchState:
 
 
 class GraphWriter:
-    """Writes batches of events to one Neo4j database, through a ``Gateway``."""
+    """Writes batches of events to one Neo4j database, through a ``Gateway``, under the
+    guards' ``settings`` (``[graph]`` of the configuration)."""
 
     def __init__(
         self,
         gateway: Gateway | neo4j.Driver,
         database: str = "neo4j",
         retry: tenacity.Retrying | None = None,
+        settings: GuardSettings | None = None,
     ) -> None:
         if not isinstance(gateway, Gateway):
             gateway = Gateway(gateway, database, retry)
         self.gateway = gateway
+        self.settings = settings or GuardSettings()
 
     def with_retry(
         self,
@@ -82,13 +88,15 @@ class GraphWriter:
         on_transaction_retry: Callable[[], object] | None = None,
     ) -> GraphWriter:
         """The same writer, waiting for Neo4j as ``retry`` says (see ``Gateway.with_retry``)."""
-        return GraphWriter(self.gateway.with_retry(retry, on_transaction_retry))
+        return GraphWriter(
+            self.gateway.with_retry(retry, on_transaction_retry), settings=self.settings
+        )
 
     def apply_batch(self, events: Sequence[Event]) -> None:
         """Apply the events in one transaction; the graph is as if applied one by one."""
         fold = BatchFold.of(events)
         if fold:
-            self.gateway.write(run_batch, fold)
+            self.gateway.write(run_batch, fold, self.settings)
 
     def expire_tombstones(self, ttl: timedelta, limit: int = 10_000) -> int:
         """Forget deletions older than ``ttl``; returns how many tombstones went."""

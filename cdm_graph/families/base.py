@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from cdm_graph import gateway
-from cdm_graph.plan.clock import Precedence, Stamp
+from cdm_graph.plan.clock import GuardSettings, Precedence, Stamp
 from cdm_graph.schema import ElementSchema
 
 if TYPE_CHECKING:
@@ -134,8 +134,11 @@ class Writes:
 
 class Batch(Protocol):
     """What a family's steps see of the batch: every family's fold and stored state, the
-    resolution so far, and where to put its writes."""
+    resolution so far, where to put its writes, and what the configuration decides of the
+    guards."""
 
+    @property
+    def settings(self) -> GuardSettings: ...
     @property
     def folds(self) -> Mapping[str, Any]: ...
     @property

@@ -2,8 +2,9 @@
 (``InstancePayload`` and its subclasses, 1.x; ``InstanceUpdatePayload`` went to 2.x).
 
 How far each event's ``host`` can be trusted (``cdm_graph.mapping`` explains the three
-kinds) decides the ``HOSTS`` edge: the newest authoritative placement wins; a hint places an
-instance no authoritative event has placed yet; a stale host is never used. A deletion
+kinds) decides the ``HOSTS`` edge: the newest authoritative placement wins, unless a hint is
+newer than it by more than ``[graph] hint_margin`` (``placed``); a hint places an instance no
+authoritative event has placed yet; a stale host is never used. A deletion
 leaves a tombstone, so that an older event cannot bring the instance back and a newer one
 (``instance.restore.end`` after ``instance.soft_delete.end``) can.
 """
@@ -251,13 +252,14 @@ class InstanceFamily:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
         stored: dict[str, StoredInstance] = batch.stored.get(NAME) or {}
         hosts: HostResolution = batch.resolved[COMPUTE_NODE]
+        margin_us = batch.settings.hint_margin_us
         tombstones, upserts, moves, removals, unhost, host = [], [], [], [], set(), []
         for uuid, fold in sorted(folds.items()):
             current = stored.get(uuid, StoredInstance({}))
             floor = latest(current.deleted_at, fold.deleted_at)
             if floor is not None and floor != current.deleted_at:
                 tombstones.append({"uuid": uuid, **floor.columns("deleted_at")})
-            state = _instance_state(fold, current, floor)
+            state = _instance_state(fold, current, floor, margin_us)
             if state is None:
                 removals.append(uuid)
                 if current.hosted_by is not None:
@@ -322,8 +324,23 @@ def _stored(record: neo4j.Record, described: Mapping[str, Any]) -> StoredInstanc
     )
 
 
+def placed(
+    authoritative: Placement | None, hint: Placement | None, margin_us: int
+) -> Placement | None:
+    """Where the instance is: its newest authoritative placement, unless its newest hint is
+    newer by more than ``margin_us`` (see ``cdm_graph.mapping``). Every hint sent later than
+    a move names the host the move went to, so such a hint heals a move whose messages were
+    missed; within the margin, a source host whose clock runs a little ahead cannot undo a
+    migration. A pure function of the two maxima, so the fold stays order-free."""
+    if hint is None:
+        return authoritative
+    if authoritative is None or hint.stamp.us - authoritative.stamp.us > margin_us:
+        return hint
+    return authoritative
+
+
 def _instance_state(
-    fold: InstanceFold, current: StoredInstance, floor: Stamp | None
+    fold: InstanceFold, current: StoredInstance, floor: Stamp | None, margin_us: int
 ) -> dict[str, Any] | None:
     """The instance after the batch, or None if it does not exist: its placement, and its
     description with its stamp when an event of the batch renews it."""
@@ -351,7 +368,7 @@ def _instance_state(
 
     authoritative = newer(surviving("authoritative"), fresh(fold.authoritative))
     hint = newer(surviving("hinted"), fresh(fold.hint))
-    placement = authoritative or hint
+    placement = placed(authoritative, hint, margin_us)
     state.update(
         host=placement.host if placement else None,
         node=placement.node if placement else None,

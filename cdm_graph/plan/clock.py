@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -25,6 +26,9 @@ from cdm_graph.schema import ElementSchema, Kind
 # stamps them): the driver's temporal types cost more than everything else of a batch.
 EPOCH = datetime(1970, 1, 1)
 MICROSECOND = timedelta(microseconds=1)
+
+# The default of [graph] hint_margin (cdm_graph.config).
+DEFAULT_HINT_MARGIN = timedelta(seconds=5)
 
 
 def to_us(moment: datetime | None) -> int | None:
@@ -130,6 +134,19 @@ def older(stored: Stamp | None, listed: Stamp) -> bool:
     """Whether what the graph holds (None: nothing) is older than a listing's fact, so that
     the listing may overwrite it."""
     return stored is None or stored < listed
+
+
+@dataclass(frozen=True, slots=True)
+class GuardSettings:
+    """What the configuration decides of the guards; handed to every resolve step."""
+
+    # How much newer than an instance's authoritative placement a hint must be to move it
+    # ([graph] hint_margin): more than the clock skew between two hosts.
+    hint_margin: timedelta = DEFAULT_HINT_MARGIN
+
+    @property
+    def hint_margin_us(self) -> int:
+        return self.hint_margin // MICROSECOND
 
 
 def encoded(schema: ElementSchema, values: Mapping[str, Any]) -> dict[str, Any]:

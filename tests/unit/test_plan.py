@@ -1,17 +1,22 @@
 """Planning: a batch folds into the newest facts per key, resolved against the stored graph."""
 
+from datetime import timedelta
+
 from hypothesis import given
 from hypothesis import strategies as st
+from oslo_config import cfg
 
-from cdm_graph import statements
+from cdm_graph import cli, config, statements
+from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.families import decode
 from cdm_graph.families.base import Action, HostEvidence, listed
 from cdm_graph.families.instance import InstanceEvent, StoredInstance
 from cdm_graph.plan.batch import BatchFold, resolve
-from cdm_graph.plan.clock import Precedence, Stamp
+from cdm_graph.plan.clock import GuardSettings, Precedence, Stamp
 from cdm_graph.schema.instance import INSTANCE
 from cdm_graph.schema.instance import STATE_FIELDS as INSTANCE_STATE
 from cdm_graph.transport.envelope import from_record, to_record
+from tests import reference_model
 from tests.nova import at, notification
 from tests.plans import InstanceStore, stored_graph
 
@@ -31,8 +36,8 @@ EVENTS = [
 EMPTY = stored_graph({}, {})
 
 
-def _writes(events, stored=EMPTY):
-    writes = resolve(BatchFold.of(events), stored).writes
+def _writes(events, stored=EMPTY, settings=None):
+    writes = resolve(BatchFold.of(events), stored, settings=settings).writes
     return {s.name.removeprefix("batch/"): s.parameters for s in writes.statements}
 
 
@@ -163,3 +168,101 @@ def test_a_clock_stored_before_stamps_had_ranks_loses_a_tie_to_any_notification(
     stored = stored_graph({UUID: StoredInstance(stored_state)}, {})
     writes = _writes([decode(notification("instance.power_off.end", 1, host=None))], stored)
     assert "instance/upsert" in writes
+
+
+# --------------------------------------------------------------------------- hint margin
+
+MARGIN = GuardSettings(hint_margin=timedelta(seconds=5))
+
+
+def _host_after(*batches, settings=MARGIN):
+    store = InstanceStore(settings)
+    for batch in batches:
+        store.apply(batch)
+    return store.instances[UUID]["host"], store.hosts.get(UUID, (None,))[0]
+
+
+def test_a_hint_newer_than_the_margin_heals_a_missed_move():
+    created = decode(notification("instance.create.end", 0, host="h1"))
+    # The migration to h2 was missed; the next hint, 6 s later, is sent from h2.
+    hint = decode(notification("instance.lock", 6, host="h2"))
+    assert _host_after([created], [hint]) == ("h2", "h2")
+    assert _host_after([hint], [created]) == ("h2", "h2")
+    assert _host_after([created, hint]) == ("h2", "h2")
+
+
+def test_a_hint_within_the_margin_does_not_undo_a_move():
+    moved = decode(notification("instance.live_migration_post_dest.end", 10, host="h2"))
+    # The source's clock runs ahead: its hint, read before the move, is stamped 4 s later.
+    hint = decode(notification("instance.power_off.end", 14, host="h1"))
+    assert _host_after([moved], [hint]) == ("h2", "h2")
+    assert _host_after([hint], [moved]) == ("h2", "h2")
+    on_the_margin = decode(notification("instance.power_off.end", 15, host="h1"))
+    assert _host_after([moved], [on_the_margin]) == ("h2", "h2")
+
+
+def test_the_margin_is_the_configured_one():
+    moved = decode(notification("instance.live_migration_post_dest.end", 10, host="h2"))
+    hint = decode(notification("instance.power_off.end", 14, host="h1"))
+    no_margin = GuardSettings(hint_margin=timedelta(0))
+    assert _host_after([moved], [hint], settings=no_margin) == ("h1", "h1")
+
+
+def test_a_stale_host_never_heals_anything():
+    created = decode(notification("instance.create.end", 0, host="h1"))
+    stale = decode(notification("instance.rebuild.end", 60, host="h2"))
+    assert _host_after([created], [stale]) == ("h1", "h1")
+
+
+PLACEMENTS = [
+    *(f"instance.{name}" for name in ("create.end", "update", "unshelve.end",
+                                      "live_migration_post_dest.end", "resize_finish.end")),
+    *(f"instance.{name}" for name in ("lock", "power_on.end", "pause.end", "suspend.end")),
+    "instance.rebuild.end",
+]
+
+
+@st.composite
+def placements(draw):
+    """One instance's events over three hosts, times with ties and gaps on either side of
+    the margin."""
+    events, tenths = [], 0
+    for index in range(draw(st.integers(1, 10))):
+        tenths += draw(st.sampled_from([0, 1, 30, 49, 50, 51, 100]))
+        event_type = draw(st.sampled_from(PLACEMENTS))
+        host = draw(st.sampled_from(["h1", "h2", "h3"]))
+        events.append(decode(notification(event_type, tenths / 10, host=host,
+                                          message_id=f"m{index}")))
+    return events
+
+
+@given(placements(), st.randoms(use_true_random=False), st.sampled_from([0, 2, 5]))
+def test_hosts_are_order_free_and_follow_the_reference_model(events, rng, seconds):
+    margin = timedelta(seconds=seconds)
+    shuffled = events[:]
+    rng.shuffle(shuffled)
+    cuts = sorted(rng.sample(range(len(shuffled) + 1), k=min(3, len(shuffled) + 1)))
+    bounds = zip([0, *cuts], [*cuts, len(shuffled)], strict=True)
+    batches = [shuffled[start:end] for start, end in bounds if start < end]
+    host, hosted_by = _host_after(*batches, settings=GuardSettings(hint_margin=margin))
+
+    authoritative = reference_model.newest(
+        e for e in events if e.host_evidence is HostEvidence.AUTHORITATIVE
+    )
+    hint = reference_model.newest(e for e in events if e.host_evidence is HostEvidence.HINT)
+    expected = reference_model.placement(authoritative, hint, margin)
+    assert host == hosted_by == (expected.host if expected else None)
+
+
+
+def test_the_hint_margin_is_an_option_of_the_graph_that_reaches_the_writer(tmp_path):
+    conf = cfg.ConfigOpts()
+    config.register(conf)
+    conf(args=[], default_config_files=[])
+    assert cli.guard_settings(conf) == GuardSettings(hint_margin=timedelta(seconds=5))
+    settings_file = tmp_path / "cdm-graph.conf"
+    settings_file.write_text("[graph]\nhint_margin = 0.5\n")
+    conf(args=["--config-file", str(settings_file)], default_config_files=[])
+    settings = cli.guard_settings(conf)
+    assert settings.hint_margin_us == 500_000
+    assert GraphWriter(None, settings=settings).with_retry(None).settings == settings  # type: ignore[arg-type]
