@@ -5,9 +5,11 @@ have been, all at time T: each nova-compute service a service event, each server
 instance event whose host is authoritative. They go through the same batches as
 notifications (``GraphWriter.apply_batch``), so Nova's clock still decides: what a
 notification wrote after T stays, and a tombstone newer than T keeps its element deleted.
+At T itself a notification wins (a listing's stamp ranks below any notification's:
+``plan.clock.Precedence``).
 
 Capacity, which no notification carries, has its own guarded statement
-(``cypher/write/upsert_compute_node_capacity.cypher``, clock ``capacity_time``).
+(``cypher/reconcile/upsert_capacity.cypher``, clock ``capacity_time``).
 
 Only a complete listing removes anything: an instance or compute node the graph holds, that
 the listing does not show and that no event newer than T wrote, gets a deletion at T,
@@ -19,10 +21,9 @@ from __future__ import annotations
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, TypeVar
 
 import neo4j
@@ -32,11 +33,11 @@ from oslo_config import cfg
 
 from cdm_graph import __version__
 from cdm_graph.apply.writer import GraphWriter
-from cdm_graph.families.base import Action, Event, HostEvidence
+from cdm_graph.families.base import Action, Event, HostEvidence, listed
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.gateway import run
-from cdm_graph.plan.clock import from_us, older, to_us
+from cdm_graph.plan.clock import Stamp, older
 from cdm_graph.reconcile.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
 from cdm_graph.sync.duties import Duty
 
@@ -64,10 +65,10 @@ class Summary:
     def complete(self) -> bool:
         return self.error is None
 
-    def count(self, kind: str, stored_time: datetime | None, listed_at: datetime) -> None:
-        if stored_time is None:
+    def count(self, kind: str, stored: Stamp | None, listing: Stamp) -> None:
+        if stored is None:
             self.created[kind] += 1
-        elif stored_time < listed_at:
+        elif stored < listing:
             self.updated[kind] += 1
         else:
             self.kept[kind] += 1
@@ -99,13 +100,14 @@ def apply_listing(
     progress: Progress = no_progress,
 ) -> Summary:
     """Write the listing to the graph; remove what it lacks only if it is complete."""
-    when = listing.started_at
+    listed_upsert = listed(listing.started_at, Action.UPSERT)
+    listed_gone = listed(listing.started_at, Action.DELETE)
     stored_instances = {
-        row["uuid"]: from_us(row["event_time_us"])
+        row["uuid"]: Stamp.stored(row["event_time"])
         for row in writer.gateway.query("reconcile/listed_instances")
     }
     stored_nodes = {
-        row["hostname"]: from_us(row["service_event_time_us"])
+        row["hostname"]: Stamp.stored(row["service_event_time"])
         for row in writer.gateway.query("reconcile/listed_compute_nodes")
     }
     summary = Summary(error=listing.error)
@@ -116,22 +118,24 @@ def apply_listing(
     node_events: list[Event] = []
     capacity: list[dict[str, Any]] = []
     for node in listing.compute_nodes:
-        summary.count(COMPUTE_NODES, stored_nodes.get(node.hostname), when)
+        summary.count(COMPUTE_NODES, stored_nodes.get(node.hostname), listed_upsert)
         node_events.append(
-            ComputeNodeEvent(RECONCILE, when, node.hostname, Action.UPSERT, node.properties)
+            ComputeNodeEvent(
+                RECONCILE, listed_upsert, node.hostname, Action.UPSERT, node.properties
+            )
         )
         if node.hypervisor is not None:
             capacity.append(
-                {"hostname": node.hostname, "time_us": to_us(when),
+                {"hostname": node.hostname, **listed_upsert.columns("time"),
                  "properties": dict(node.hypervisor)}
             )
     instance_events: list[Event] = []
     for server in listing.servers:
-        summary.count(INSTANCES, stored_instances.get(server.uuid), when)
+        summary.count(INSTANCES, stored_instances.get(server.uuid), listed_upsert)
         instance_events.append(
             InstanceEvent(
                 event_type=RECONCILE,
-                time=when,
+                stamp=listed_upsert,
                 uuid=server.uuid,
                 action=Action.UPSERT,
                 host_evidence=HostEvidence.AUTHORITATIVE,
@@ -143,17 +147,17 @@ def apply_listing(
 
     removals: list[Event] = []
     if listing.complete:
-        listed = {server.uuid for server in listing.servers} | listing.left_out_servers
-        for uuid, stored_time in sorted(stored_instances.items()):
-            if uuid not in listed and older(stored_time, when):
+        shown = {server.uuid for server in listing.servers} | listing.left_out_servers
+        for uuid, stored in sorted(stored_instances.items()):
+            if uuid not in shown and older(stored, listed_gone):
                 removals.append(
-                    InstanceEvent(RECONCILE, when, uuid, Action.DELETE, HostEvidence.STALE)
+                    InstanceEvent(RECONCILE, listed_gone, uuid, Action.DELETE, HostEvidence.STALE)
                 )
                 summary.removed[INSTANCES] += 1
         hosts = {node.hostname for node in listing.compute_nodes} | listing.left_out_hosts
-        for hostname, stored_time in sorted(stored_nodes.items()):
-            if hostname not in hosts and older(stored_time, when):
-                removals.append(ComputeNodeEvent(RECONCILE, when, hostname, Action.DELETE))
+        for hostname, stored in sorted(stored_nodes.items()):
+            if hostname not in hosts and older(stored, listed_gone):
+                removals.append(ComputeNodeEvent(RECONCILE, listed_gone, hostname, Action.DELETE))
                 summary.removed[COMPUTE_NODES] += 1
 
     # Compute nodes first, so that their capacity finds them described.
@@ -180,7 +184,7 @@ def _write_capacity(tx: neo4j.ManagedTransaction, capacity: Sequence[dict[str, A
     keys = sorted({row["hostname"] for row in capacity})
     run(tx, "reconcile/lock_capacity", keys=keys).consume()
     held = {
-        row["hostname"]: (row["described"], row["capacity_time_us"])
+        row["hostname"]: (row["described"], Stamp.stored(row["capacity_time"]))
         for row in run(tx, "reconcile/read_capacity", keys=keys)
     }
     newer = [
@@ -188,10 +192,14 @@ def _write_capacity(tx: neo4j.ManagedTransaction, capacity: Sequence[dict[str, A
         for row in capacity
         if row["hostname"] in held
         and held[row["hostname"]][0] is True
-        and (held[row["hostname"]][1] is None or held[row["hostname"]][1] < row["time_us"])
+        and older(held[row["hostname"]][1], _capacity_stamp(row))
     ]
     if newer:
         run(tx, "reconcile/upsert_capacity", rows=newer).consume()
+
+
+def _capacity_stamp(row: Mapping[str, Any]) -> Stamp:
+    return Stamp(row["time_us"], row["time_rank"], row["time_id"])
 
 
 def connect(cloud: str | None) -> Connection:
