@@ -130,12 +130,12 @@ def instance_template(envelope: Envelope) -> dict[str, Any]:
         raise ValueError(f"{envelope.event_type} is not an instance event")
     state = {
         **event.properties,
-        "event_time": event.time,
+        "event_time": event.stamp,
         "last_event": event.event_type,
         "host": event.host,
         "node": event.node,
-        "host_since": event.time,
-        "authoritative_at": event.time,
+        "host_since": event.stamp,
+        "authoritative_at": event.stamp,
         "authoritative_host": event.host,
         "authoritative_node": event.node,
         "hinted_at": None,
@@ -273,6 +273,8 @@ class Ceiling:
                 "uuid": f"ceiling-instance-{n}",
                 "hostname": hostname,
                 "since_us": now + n,
+                "since_rank": template["host_since_rank"],
+                "since_id": template["host_since_id"],
                 "properties": {
                     **template, "name": f"vm-{n}", "host": hostname, "node": hostname,
                     "event_time_us": now + n, "host_since_us": now + n,
@@ -282,7 +284,7 @@ class Ceiling:
             })  # fmt: skip
         yield "rows", rows
         yield "links", [
-            {"uuid": row["uuid"], "hostname": row["hostname"], "since_us": row["since_us"]}
+            {key: row[key] for key in ("uuid", "hostname", "since_us", "since_rank", "since_id")}
             for row in rows
         ]
         yield "uuids", sorted(row["uuid"] for row in rows)

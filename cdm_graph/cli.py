@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import neo4j
@@ -20,6 +20,7 @@ from cdm_graph import config
 from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.gateway import Neo4jSettings
+from cdm_graph.plan.clock import GuardSettings
 
 LOG = logging.getLogger(__name__)
 
@@ -73,11 +74,15 @@ def _reading(conf: cfg.ConfigOpts) -> Iterator[tuple[neo4j.Driver, str]]:
         driver.close()
 
 
+def guard_settings(conf: cfg.ConfigOpts) -> GuardSettings:
+    return GuardSettings(hint_margin=timedelta(seconds=conf.graph.hint_margin))
+
+
 @contextlib.contextmanager
 def _writing(conf: cfg.ConfigOpts) -> Iterator[GraphWriter]:
-    """A writer whose driver is closed when the block ends."""
+    """A writer, under the configured guards, whose driver is closed when the block ends."""
     with _reading(conf) as (driver, database):
-        yield GraphWriter(driver, database)
+        yield GraphWriter(driver, database, settings=guard_settings(conf))
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from oslo_config import cfg
 
+from cdm_graph.plan.clock import DEFAULT_HINT_MARGIN
+
 # Names the configuration file when no --config-file is given, as OS_CLIENT_CONFIG_FILE names
 # clouds.yaml: a path, not a secret, so it may be exported in a shell.
 CONFIG_FILE_ENV = "CDM_GRAPH_CONFIG_FILE"
@@ -136,6 +138,17 @@ graph_opts = [
         min=60,
         help="Seconds a deleted instance or compute node keeps its tombstone. A notification "
         "older than the deletion that arrives later than this can bring the element back.",
+    ),
+    cfg.FloatOpt(
+        "hint_margin",
+        default=DEFAULT_HINT_MARGIN.total_seconds(),
+        min=0,
+        help="Seconds by which a hint (instance.lock, power_on, pause, ...: the host the "
+        "instance is on when it is sent) must be newer than the instance's last "
+        "authoritative placement (create, migration, resize, unshelve, ...) to move it. "
+        "Such a hint heals a move whose notifications were missed; within the margin the "
+        "placement stands, so a source host whose clock runs ahead by less than this cannot "
+        "undo a migration. Set it above the clock skew between your compute hosts.",
     ),
     cfg.IntOpt(
         "max_clock_skew",

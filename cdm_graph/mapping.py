@@ -5,11 +5,20 @@ them into the one table a reader scans to see what every Nova event does. Each r
 the family, what the event does to its element and how far its ``host`` can be trusted:
 
 * ``AUTHORITATIVE``: the payload's host is where the instance is now (``null`` means it has
-  none); these events, and only these, move the ``HOSTS`` edge.
+  none); these events are the moves, and the newest of them places the instance.
 * ``HINT``: the host is right when the event is sent but the event is not part of a move;
-  it places an instance whose host no authoritative event has told us yet.
+  it places an instance whose host no authoritative event has told us yet, and it overrides
+  the newest authoritative placement only when it is newer than it by more than
+  ``[graph] hint_margin`` (default 5 s). A hint sent after a move names the host the move
+  went to, so the first such hint heals a move whose notifications were missed (a queue
+  that did not exist yet, a broker restart). Within the margin the authoritative placement
+  keeps winning: the source host of a migration may stamp a hint read before the move with a
+  clock running a little ahead, and that must not undo the migration.
 * ``STALE``: the host may be the old one, even with a later timestamp than the move
-  (``instance.rebuild.end`` after an evacuation); the host is not used.
+  (``instance.rebuild.end`` after an evacuation); the host is never used.
+
+The placement is a function of the newest authoritative and the newest hinted placement
+only (``cdm_graph.families.instance.placed``), so it is the same in any order of arrival.
 
 An event type in no row is skipped with its reason.
 """

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import neo4j
+import neo4j.time
 
 from cdm_graph.statements import CypherFolder
 
@@ -15,23 +16,35 @@ CYPHER = CypherFolder(Path(__file__).resolve().parent / "cypher")
 
 
 def read_graph(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
-    """Every element with its properties; an instance's ``hosted_by`` is its HOSTS edges."""
+    """Every element with its properties; an instance's ``hosted_by`` is its HOSTS edges, as
+    (hostname, the edge's properties), sorted."""
     graph: dict[str, dict[str, Any]] = {
         "ComputeNode": {},
         "Instance": {},
         "InstanceTombstone": {},
         "ComputeNodeTombstone": {},
     }
-    hosted_by: dict[str, list[tuple[str, Any]]] = {}
+    hosted_by: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     records, _, _ = driver.execute_query(CYPHER.load("graph"))
     for record in records:
         graph[record["label"]][record["key"]] = dict(record["props"])
         for edge in record["hosts"]:
             if edge["uuid"] is not None:
-                hosted_by.setdefault(edge["uuid"], []).append((record["key"], edge["since"]))
+                hosted_by.setdefault(edge["uuid"], []).append((record["key"], edge["props"]))
     for uuid, props in graph["Instance"].items():
-        props["hosted_by"] = sorted(hosted_by.get(uuid, []))
+        props["hosted_by"] = sorted(hosted_by.get(uuid, []), key=lambda edge: edge[0])
     return graph
+
+
+def native(value: Any) -> Any:
+    """A graph as ``read_graph`` returns it, with Neo4j's temporal values as Python's."""
+    if isinstance(value, dict):
+        return {key: native(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(native(item) for item in value)
+    if isinstance(value, neo4j.time.DateTime | neo4j.time.Date | neo4j.time.Time):
+        return value.to_native()
+    return value
 
 
 def hosts_of(graph: dict[str, dict[str, Any]], uuid: str) -> list[str]:

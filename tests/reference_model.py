@@ -1,99 +1,157 @@
 """The correctness rules of the brief as a small pure-Python model over a *set* of events.
 
 It knows nothing of batches, transactions or arrival order: the graph it computes is a
-function of which events happened and when, which is what the real writer must reproduce
-for any order of arrival and any repetition.
+function of which events happened, which is what the real writer must reproduce for any order
+of arrival and any repetition. It computes every property the graph stores, tombstones and
+HOSTS edges included, as ``tests.graphs.read_graph`` reads them back (nulls are not stored).
+
+Its rules, written again here rather than imported:
+
+* Events are ordered by time, then at one microsecond a deletion after an update, then by the
+  id every copy of the message carries (``message_id``, else a digest of the message).
+* An element is what its newest update after its newest deletion says; a deletion leaves a
+  tombstone with its stamp.
+* An instance is on the host of its newest authoritative event, unless its newest hint (with
+  a host) is newer by more than the hint margin; a stale host is never used. It is hosted
+  there unless that host's newest deletion is not older than the placement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from cdm_graph.families.base import Action, Event, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.instance import InstanceEvent
 
-
-@dataclass(frozen=True)
-class ModelInstance:
-    last_event: str
-    properties: dict[str, Any]
-    host: str | None
-    hosted_by: str | None
+EPOCH = datetime(1970, 1, 1)
+# The precedence stored beside each clock (README, "Guarantees"): a notification that updates
+# ranks 2, a deletion 3, so that a deletion wins a tie of times.
+RANK = {Action.UPSERT: 2, Action.DELETE: 3}
+DEFAULT_HINT_MARGIN = timedelta(seconds=5)
 
 
-@dataclass(frozen=True)
-class ModelComputeNode:
-    described: bool
-    last_event: str | None
-    properties: dict[str, Any]
+def order(event: Event) -> tuple[datetime, int, str]:
+    return (event.time, RANK[event.action], event.stamp.id)
 
 
-@dataclass(frozen=True)
-class ModelGraph:
-    instances: dict[str, ModelInstance]
-    compute_nodes: dict[str, ModelComputeNode]
+def newest(events: Iterable[Event]) -> Any:
+    return max(events, key=order, default=None)
 
 
-def _newest(events):
-    return max(events, key=lambda event: event.time, default=None)
+def _clock(name: str, event: Event | None) -> dict[str, Any]:
+    """A clock as the graph stores it: the time for analysts, and the stamp the guards read."""
+    if event is None:
+        return {}
+    time, rank, message = order(event)
+    return {
+        name: time,
+        f"{name}_us": (time - EPOCH) // timedelta(microseconds=1),
+        f"{name}_rank": rank,
+        f"{name}_id": message,
+    }
 
 
-def _deleted_at(events):
-    deletion = _newest([event for event in events if event.action is Action.DELETE])
-    return deletion.time if deletion else None
+def _deletion(events: list[Event]) -> Event | None:
+    return newest(event for event in events if event.action is Action.DELETE)
 
 
-def _live(events, deleted_at):
+def _live(events: list[Event], deletion: Event | None) -> list[Event]:
     return [
         event
         for event in events
-        if event.action is Action.UPSERT and (deleted_at is None or event.time > deleted_at)
+        if event.action is Action.UPSERT and (deletion is None or order(event) > order(deletion))
     ]
 
 
-def compute(events: Iterable[Event]) -> ModelGraph:
-    events = list(events)
-    by_host: dict[str, list[ComputeNodeEvent]] = {}
-    by_uuid: dict[str, list[InstanceEvent]] = {}
+def _stored(values: dict[str, Any]) -> dict[str, Any]:
+    """Neo4j keeps no null property."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def placement(
+    authoritative: InstanceEvent | None, hint: InstanceEvent | None, margin: timedelta
+) -> InstanceEvent | None:
+    """The event whose host the instance is on."""
+    if hint is not None and (authoritative is None or hint.time - authoritative.time > margin):
+        return hint
+    return authoritative
+
+
+def compute(
+    events: Iterable[Event], hint_margin: timedelta = DEFAULT_HINT_MARGIN
+) -> dict[str, dict[str, Any]]:
+    """The graph as ``read_graph`` returns it (temporal values as Python's)."""
+    by_host: dict[str, list[Event]] = {}
+    by_uuid: dict[str, list[Event]] = {}
     for event in events:
         if isinstance(event, ComputeNodeEvent):
             by_host.setdefault(event.hostname, []).append(event)
         else:
+            assert isinstance(event, InstanceEvent)
             by_uuid.setdefault(event.uuid, []).append(event)
+    graph: dict[str, dict[str, Any]] = {
+        "ComputeNode": {}, "Instance": {}, "InstanceTombstone": {}, "ComputeNodeTombstone": {}
+    }
 
-    host_deleted_at = {hostname: _deleted_at(evs) for hostname, evs in by_host.items()}
-    compute_nodes: dict[str, ModelComputeNode] = {}
+    host_deletion = {hostname: _deletion(evs) for hostname, evs in by_host.items()}
     for hostname, host_events in by_host.items():
-        latest = _newest(_live(host_events, host_deleted_at[hostname]))
+        deletion = host_deletion[hostname]
+        if deletion is not None:
+            graph["ComputeNodeTombstone"][hostname] = {
+                "hostname": hostname, **_clock("deleted_at", deletion)
+            }
+        latest = newest(_live(host_events, deletion))
         if latest is not None:
-            compute_nodes[hostname] = ModelComputeNode(
-                True, latest.event_type, dict(latest.properties)
-            )
+            graph["ComputeNode"][hostname] = _stored({
+                "hostname": hostname,
+                "described": True,
+                **latest.properties,
+                **_clock("service_event_time", latest),
+                "last_event": latest.event_type,
+            })
 
-    instances: dict[str, ModelInstance] = {}
     for uuid, instance_events in by_uuid.items():
-        live = _live(instance_events, _deleted_at(instance_events))
-        latest = _newest(live)
+        deletion = _deletion(instance_events)
+        if deletion is not None:
+            graph["InstanceTombstone"][uuid] = {"uuid": uuid, **_clock("deleted_at", deletion)}
+        live = _live(instance_events, deletion)
+        latest = newest(live)
         if latest is None:
             continue
-        authoritative = _newest(
-            [e for e in live if e.host_evidence is HostEvidence.AUTHORITATIVE]
+        authoritative = newest(
+            e for e in live if e.host_evidence is HostEvidence.AUTHORITATIVE
         )
-        hint = _newest(
-            [e for e in live if e.host_evidence is HostEvidence.HINT and e.host is not None]
+        hint = newest(
+            e for e in live if e.host_evidence is HostEvidence.HINT and e.host is not None
         )
-        placement = authoritative or hint
-        host = placement.host if placement else None
-        hosted_by = None
-        if host is not None:
-            host_deletion = host_deleted_at.get(host)
-            if host_deletion is None or placement.time > host_deletion:
-                hosted_by = host
-                compute_nodes.setdefault(host, ModelComputeNode(False, None, {}))
-        instances[uuid] = ModelInstance(
-            latest.event_type, dict(latest.properties), host, hosted_by
-        )
-    return ModelGraph(instances, compute_nodes)
+        placed = placement(authoritative, hint, hint_margin)
+        hosted_by: list[tuple[str, dict[str, Any]]] = []
+        if placed is not None and placed.host is not None:
+            deleted = host_deletion.get(placed.host)
+            if deleted is None or order(placed) > order(deleted):
+                hosted_by.append((placed.host, {"instance": uuid, **_clock("since", placed)}))
+                graph["ComputeNode"].setdefault(
+                    placed.host, {"hostname": placed.host, "described": False}
+                )
+        graph["Instance"][uuid] = {
+            **_stored({
+                "uuid": uuid,
+                **latest.properties,
+                **_clock("event_time", latest),
+                "last_event": latest.event_type,
+                "host": placed.host if placed else None,
+                "node": placed.node if placed else None,
+                **_clock("host_since", placed),
+                **_clock("authoritative_at", authoritative),
+                "authoritative_host": authoritative.host if authoritative else None,
+                "authoritative_node": authoritative.node if authoritative else None,
+                **_clock("hinted_at", hint),
+                "hinted_host": hint.host if hint else None,
+                "hinted_node": hint.node if hint else None,
+            }),
+            "hosted_by": hosted_by,
+        }
+    return graph

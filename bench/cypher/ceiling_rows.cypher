@@ -20,6 +20,8 @@ WITH [h IN host_numbers | 'ceiling-compute-' + toString(h)] AS hostnames,
        uuid: 'ceiling-instance-' + toString(n),
        hostname: 'ceiling-compute-' + toString((n + $round) % $hosts),
        since_us: $event_time_us + n,
+       since_rank: template.host_since_rank,
+       since_id: template.host_since_id,
        properties: template {
          .*,
          name: 'vm-' + toString(n),
@@ -33,4 +35,4 @@ WITH [h IN host_numbers | 'ceiling-compute-' + toString(h)] AS hostnames,
        }
      }] AS rows
 WITH rows, hostnames, [row IN rows | row.uuid] AS uuids,
-     [row IN rows | row {.uuid, .hostname, .since_us}] AS links
+     [row IN rows | row {.uuid, .hostname, .since_us, .since_rank, .since_id}] AS links

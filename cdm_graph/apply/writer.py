@@ -20,7 +20,7 @@ from cdm_graph.families import FAMILIES
 from cdm_graph.families.base import Event
 from cdm_graph.gateway import Gateway, run
 from cdm_graph.plan.batch import BatchFold, BatchState, resolve
-from cdm_graph.plan.clock import to_us
+from cdm_graph.plan.clock import GuardSettings, to_us
 
 LOG = logging.getLogger(__name__)
 
@@ -39,9 +39,13 @@ class LockSetGrew(Exception):
 
 
 def run_batch(
-    tx: neo4j.ManagedTransaction, fold: BatchFold, grown: dict[str, set[str]]
+    tx: neo4j.ManagedTransaction,
+    fold: BatchFold,
+    grown: dict[str, set[str]],
+    settings: GuardSettings | None = None,
 ) -> BatchState:
-    """Lock, read, resolve, write and clean up one batch; returns what was decided.
+    """Lock, read, resolve, write and clean up one batch under ``settings`` (the guards'
+    defaults when None); returns what was decided.
 
     Every lock is taken in one global order (the registry's families, each family's keys
     sorted), and only before anything is read under lock: no two batches, nor a periodic duty
@@ -64,7 +68,7 @@ def run_batch(
     for family in FAMILIES:
         if locked[family.name]:
             run(tx, f"batch/{family.name}/lock", keys=sorted(locked[family.name])).consume()
-    reading = BatchState(fold.folds, locked)
+    reading = BatchState(fold.folds, locked, settings or GuardSettings())
     for family in reversed(FAMILIES):
         keys = sorted(locked[family.name])
         if not keys:
@@ -74,7 +78,7 @@ def run_batch(
         unlocked = {name: set(wanted) - locked[name] for name, wanted in named.items()}
         if any(unlocked.values()):
             raise LockSetGrew({name: keys for name, keys in unlocked.items() if keys})
-    batch = resolve(fold, reading.stored, locked)
+    batch = resolve(fold, reading.stored, locked, reading.settings)
     for statement in batch.writes.statements:
         run(tx, statement.name, **statement.parameters).consume()
     for family in FAMILIES:
@@ -83,17 +87,20 @@ def run_batch(
 
 
 class GraphWriter:
-    """Writes batches of events to one Neo4j database, through a ``Gateway``."""
+    """Writes batches of events to one Neo4j database, through a ``Gateway``, under the
+    guards' ``settings`` (``[graph]`` of the configuration)."""
 
     def __init__(
         self,
         gateway: Gateway | neo4j.Driver,
         database: str = "neo4j",
         retry: tenacity.Retrying | None = None,
+        settings: GuardSettings | None = None,
     ) -> None:
         if not isinstance(gateway, Gateway):
             gateway = Gateway(gateway, database, retry)
         self.gateway = gateway
+        self.settings = settings or GuardSettings()
 
     def with_retry(
         self,
@@ -101,7 +108,9 @@ class GraphWriter:
         on_transaction_retry: Callable[[], object] | None = None,
     ) -> GraphWriter:
         """The same writer, waiting for Neo4j as ``retry`` says (see ``Gateway.with_retry``)."""
-        return GraphWriter(self.gateway.with_retry(retry, on_transaction_retry))
+        return GraphWriter(
+            self.gateway.with_retry(retry, on_transaction_retry), settings=self.settings
+        )
 
     def apply_batch(self, events: Sequence[Event]) -> None:
         """Apply the events in one transaction; the graph is as if applied one by one."""
@@ -111,7 +120,7 @@ class GraphWriter:
         grown: dict[str, set[str]] = {}
         while True:
             try:
-                self.gateway.write(run_batch, fold, grown)
+                self.gateway.write(run_batch, fold, grown, self.settings)
                 return
             except LockSetGrew as growth:
                 for name, keys in growth.keys.items():

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from cdm_graph import gateway
+from cdm_graph.plan.clock import GuardSettings, Precedence, Stamp
 from cdm_graph.schema import ElementSchema
 
 if TYPE_CHECKING:
@@ -66,13 +67,30 @@ class Rule:
     host: HostEvidence | None = None
 
 
+def notified(envelope: Envelope, action: Action) -> Stamp:
+    """A notification's place in Nova's order: its time, a deletion before an update at the
+    same microsecond (``plan.clock.Precedence`` says why), then the id its copies share."""
+    rank = Precedence.DELETED if action is Action.DELETE else Precedence.NOTIFIED
+    return Stamp.at(envelope.time, rank, envelope.identity)
+
+
+def listed(started_at: datetime, action: Action) -> Stamp:
+    """A reconcile's fact: the time its listing began, after any notification of that
+    microsecond."""
+    rank = Precedence.LISTED_GONE if action is Action.DELETE else Precedence.LISTED
+    return Stamp.at(started_at, rank)
+
+
 class Event(Protocol):
-    """What every family's events have: their family, the element's key and Nova's time."""
+    """What every family's events have: their family, the element's key and their place in
+    Nova's order (``stamp``; ``time`` is its time)."""
 
     family: ClassVar[str]
 
     @property
     def event_type(self) -> str: ...
+    @property
+    def stamp(self) -> Stamp: ...
     @property
     def time(self) -> datetime: ...
     @property
@@ -117,8 +135,11 @@ class Writes:
 
 class Batch(Protocol):
     """What a family's steps see of the batch: every family's fold and stored state, the
-    resolution so far, and where to put its writes."""
+    resolution so far, where to put its writes, and what the configuration decides of the
+    guards."""
 
+    @property
+    def settings(self) -> GuardSettings: ...
     @property
     def folds(self) -> Mapping[str, Any]: ...
     @property

@@ -26,9 +26,10 @@ from cdm_graph.families.base import (
     Rule,
     Stage,
     known_or_kept,
+    notified,
     read_lacking,
 )
-from cdm_graph.plan.clock import after, encoded, from_us, latest, newer, to_us
+from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.compute_node import COMPUTE_NODE, DESCRIPTION_FIELDS, SERVICE_FIELDS
 from cdm_graph.transport.envelope import Envelope, Skipped
@@ -56,7 +57,7 @@ RULES: Mapping[str, Rule] = MappingProxyType(
 class ComputeNodeEvent:
     family: ClassVar[str] = NAME
     event_type: str
-    time: datetime
+    stamp: Stamp
     hostname: str
     action: Action
     properties: Mapping[str, Any] = field(default_factory=dict)
@@ -65,15 +66,19 @@ class ComputeNodeEvent:
     def key(self) -> str:
         return self.hostname
 
+    @property
+    def time(self) -> datetime:
+        return self.stamp.time
+
 
 @dataclass(slots=True)
 class ComputeNodeFold:
     latest: ComputeNodeEvent | None = None
-    deleted_at: datetime | None = None
+    deleted_at: Stamp | None = None
 
     def add(self, event: ComputeNodeEvent) -> None:
         if event.action is Action.DELETE:
-            self.deleted_at = latest(self.deleted_at, event.time)
+            self.deleted_at = latest(self.deleted_at, event.stamp)
         else:
             self.latest = newer(self.latest, event)
 
@@ -81,26 +86,26 @@ class ComputeNodeFold:
 @dataclass(frozen=True, slots=True)
 class StoredComputeNode:
     described: bool = False
-    service_event_time: datetime | None = None
-    deleted_at: datetime | None = None
+    service_event_time: Stamp | None = None
+    deleted_at: Stamp | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredComputeNodes:
     """The locked compute nodes (all present), and for each one the batch deletes, the
-    instances on it with the time each was placed there."""
+    instances on it with the stamp of each one's placement there."""
 
     nodes: Mapping[str, StoredComputeNode] = field(default_factory=dict)
-    hosted: Mapping[str, list[tuple[str, datetime]]] = field(default_factory=dict)
+    hosted: Mapping[str, list[tuple[str, Stamp]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class HostResolution:
-    """What later families resolve against: each locked host's deletion time (None: not
+    """What later families resolve against: each locked host's deletion (None: not
     deleted), and the hosts that may be left as empty stubs once the writes have run."""
 
-    floor: dict[str, datetime | None]
+    floor: dict[str, Stamp | None]
     stub_candidates: set[str]
 
 
@@ -122,7 +127,7 @@ class ComputeNodeFamily:
         properties["state"] = "down" if properties["forced_down"] else "up"
         return ComputeNodeEvent(
             event_type=envelope.event_type,
-            time=envelope.time,
+            stamp=notified(envelope, rule.action),
             hostname=hostname,
             action=rule.action,
             properties={name: properties[name] for name in DESCRIPTION_FIELDS},
@@ -152,17 +157,17 @@ class ComputeNodeFamily:
         nodes = {
             record["hostname"]: StoredComputeNode(
                 described=bool(record["described"]),
-                service_event_time=from_us(record["service_event_time_us"]),
-                deleted_at=from_us(record["deleted_at_us"]),
+                service_event_time=Stamp.stored(record["service_event_time"]),
+                deleted_at=Stamp.stored(record["deleted_at"]),
                 properties=described.get(record["hostname"], {}),
             )
             for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
         }
         deleted = sorted(h for h, node in fold.items() if node.deleted_at is not None)
-        hosted: dict[str, list[tuple[str, datetime]]] = {}
+        hosted: dict[str, list[tuple[str, Stamp]]] = {}
         if deleted:
             for record in gateway.run(tx, f"{CYPHER}/read_hosted", keys=deleted):
-                since = from_us(record["since_us"])
+                since = Stamp.stored(record["since"])
                 assert since is not None
                 hosted.setdefault(record["hostname"], []).append((record["uuid"], since))
         return StoredComputeNodes(nodes, hosted), {
@@ -198,19 +203,19 @@ class ComputeNodeFamily:
         for hostname, node_fold in sorted(fold.items()):
             node = stored.nodes.get(hostname, StoredComputeNode())
             deleted_at = floor[hostname]
-            if node_fold.deleted_at is not None and deleted_at != node.deleted_at:
-                tombstones.append({"hostname": hostname, "deleted_at_us": to_us(deleted_at)})
+            if deleted_at is not None and deleted_at != node.deleted_at:
+                tombstones.append({"hostname": hostname, **deleted_at.columns("deleted_at")})
             alive = after(node.service_event_time, deleted_at)
             newest = node_fold.latest
             if (
                 newest is not None
-                and after(newest.time, deleted_at)
-                and (not alive or after(newest.time, node.service_event_time))
+                and after(newest.stamp, deleted_at)
+                and (not alive or after(newest.stamp, node.service_event_time))
             ):
                 properties = known_or_kept(
                     newest.properties, node.properties if alive else {}, DESCRIPTION_FIELDS
                 )
-                properties.update(service_event_time=newest.time, last_event=newest.event_type)
+                properties.update(service_event_time=newest.stamp, last_event=newest.event_type)
                 upserts.append(
                     {"hostname": hostname, "properties": encoded(COMPUTE_NODE, properties)}
                 )

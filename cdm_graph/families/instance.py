@@ -2,8 +2,9 @@
 (``InstancePayload`` and its subclasses, 1.x; ``InstanceUpdatePayload`` went to 2.x).
 
 How far each event's ``host`` can be trusted (``cdm_graph.mapping`` explains the three
-kinds) decides the ``HOSTS`` edge: the newest authoritative placement wins; a hint places an
-instance no authoritative event has placed yet; a stale host is never used. A deletion
+kinds) decides the ``HOSTS`` edge: the newest authoritative placement wins, unless a hint is
+newer than it by more than ``[graph] hint_margin`` (``placed``); a hint places an instance no
+authoritative event has placed yet; a stale host is never used. A deletion
 leaves a tombstone, so that an older event cannot bring the instance back and a newer one
 (``instance.restore.end`` after ``instance.soft_delete.end``) can.
 """
@@ -28,11 +29,12 @@ from cdm_graph.families.base import (
     Rule,
     Stage,
     known_or_kept,
+    notified,
     read_lacking,
 )
 from cdm_graph.families.compute_node import NAME as COMPUTE_NODE
 from cdm_graph.families.compute_node import HostResolution, StoredComputeNodes
-from cdm_graph.plan.clock import after, encoded, from_us, latest, newer, to_us
+from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.instance import (
     DESCRIPTION_FIELDS,
@@ -101,7 +103,7 @@ class InstanceEvent:
 
     family: ClassVar[str] = NAME
     event_type: str
-    time: datetime
+    stamp: Stamp
     uuid: str
     action: Action
     host_evidence: HostEvidence
@@ -113,10 +115,14 @@ class InstanceEvent:
     def key(self) -> str:
         return self.uuid
 
+    @property
+    def time(self) -> datetime:
+        return self.stamp.time
+
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    time: datetime
+    stamp: Stamp
     host: str | None
     node: str | None
 
@@ -126,14 +132,14 @@ class InstanceFold:
     latest: InstanceEvent | None = None
     authoritative: Placement | None = None
     hint: Placement | None = None
-    deleted_at: datetime | None = None
+    deleted_at: Stamp | None = None
 
     def add(self, event: InstanceEvent) -> None:
         if event.action is Action.DELETE:
-            self.deleted_at = latest(self.deleted_at, event.time)
+            self.deleted_at = latest(self.deleted_at, event.stamp)
             return
         self.latest = newer(self.latest, event)
-        placement = Placement(event.time, event.host, event.node)
+        placement = Placement(event.stamp, event.host, event.node)
         if event.host_evidence is HostEvidence.AUTHORITATIVE:
             self.authoritative = newer(self.authoritative, placement)
         # A hint without a host says nothing (an instance not scheduled yet).
@@ -155,9 +161,9 @@ class StoredInstance:
     """An instance as the graph holds it; a placeholder (just locked) has no event_time."""
 
     properties: Mapping[str, Any]
-    deleted_at: datetime | None = None
+    deleted_at: Stamp | None = None
     hosted_by: str | None = None
-    hosted_since: datetime | None = None
+    hosted_since: Stamp | None = None
 
     @property
     def hostnames(self) -> set[str]:
@@ -181,7 +187,7 @@ def decode_instance(envelope: Envelope, rule: Rule, data: Fields) -> InstanceEve
     )
     return InstanceEvent(
         event_type=envelope.event_type,
-        time=envelope.time,
+        stamp=notified(envelope, rule.action),
         uuid=uuid,
         action=rule.action,
         # A deletion places nothing: its host is never used.
@@ -246,13 +252,14 @@ class InstanceFamily:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
         stored: dict[str, StoredInstance] = batch.stored.get(NAME) or {}
         hosts: HostResolution = batch.resolved[COMPUTE_NODE]
+        margin_us = batch.settings.hint_margin_us
         tombstones, upserts, moves, removals, unhost, host = [], [], [], [], set(), []
         for uuid, fold in sorted(folds.items()):
             current = stored.get(uuid, StoredInstance({}))
             floor = latest(current.deleted_at, fold.deleted_at)
-            if fold.deleted_at is not None and floor != current.deleted_at:
-                tombstones.append({"uuid": uuid, "deleted_at_us": to_us(floor)})
-            state = _instance_state(fold, current, floor)
+            if floor is not None and floor != current.deleted_at:
+                tombstones.append({"uuid": uuid, **floor.columns("deleted_at")})
+            state = _instance_state(fold, current, floor, margin_us)
             if state is None:
                 removals.append(uuid)
                 if current.hosted_by is not None:
@@ -272,7 +279,7 @@ class InstanceFamily:
                     unhost.add(uuid)
                     hosts.stub_candidates.add(current.hosted_by)
                 if edge is not None:
-                    host.append({"uuid": uuid, "hostname": edge[0], "since_us": to_us(edge[1])})
+                    host.append({"uuid": uuid, "hostname": edge[0], **edge[1].columns("since")})
 
         # Instances locked for the batch that no event of it names and that do not exist
         # (deleted since they were looked up): the lock made them placeholders.
@@ -299,43 +306,58 @@ class InstanceFamily:
 
 
 def _stored(record: neo4j.Record, described: Mapping[str, Any]) -> StoredInstance:
-    """An instance as its guards were read (times from their integer twins), with its stored
-    description where it was read."""
+    """An instance as its guards were read (each stamp from its integers and id), with its
+    stored description where it was read."""
     properties = {
         **described,
-        "event_time": from_us(record["event_time_us"]),
+        "event_time": Stamp.stored(record["event_time"]),
         "last_event": record["last_event"],
         "host": record["host"],
         "node": record["node"],
-        "host_since": from_us(record["host_since_us"]),
-        "authoritative_at": from_us(record["authoritative_at_us"]),
+        "host_since": Stamp.stored(record["host_since"]),
+        "authoritative_at": Stamp.stored(record["authoritative_at"]),
         "authoritative_host": record["authoritative_host"],
         "authoritative_node": record["authoritative_node"],
-        "hinted_at": from_us(record["hinted_at_us"]),
+        "hinted_at": Stamp.stored(record["hinted_at"]),
         "hinted_host": record["hinted_host"],
         "hinted_node": record["hinted_node"],
     }
     return StoredInstance(
         properties=properties,
-        deleted_at=from_us(record["deleted_at_us"]),
+        deleted_at=Stamp.stored(record["deleted_at"]),
         hosted_by=record["hostname"],
-        hosted_since=from_us(record["since_us"]),
+        hosted_since=Stamp.stored(record["since"]),
     )
 
 
+def placed(
+    authoritative: Placement | None, hint: Placement | None, margin_us: int
+) -> Placement | None:
+    """Where the instance is: its newest authoritative placement, unless its newest hint is
+    newer by more than ``margin_us`` (see ``cdm_graph.mapping``). Every hint sent later than
+    a move names the host the move went to, so such a hint heals a move whose messages were
+    missed; within the margin, a source host whose clock runs a little ahead cannot undo a
+    migration. A pure function of the two maxima, so the fold stays order-free."""
+    if hint is None:
+        return authoritative
+    if authoritative is None or hint.stamp.us - authoritative.stamp.us > margin_us:
+        return hint
+    return authoritative
+
+
 def _instance_state(
-    fold: InstanceFold, current: StoredInstance, floor: datetime | None
+    fold: InstanceFold, current: StoredInstance, floor: Stamp | None, margin_us: int
 ) -> dict[str, Any] | None:
     """The instance after the batch, or None if it does not exist: its placement, and its
-    description with its time when an event of the batch renews it."""
+    description with its stamp when an event of the batch renews it."""
     stored = current.properties
     stored_time = stored.get("event_time")
     alive = after(stored_time, floor)
-    newest = fold.latest if fold.latest is not None and after(fold.latest.time, floor) else None
+    newest = fold.latest if fold.latest is not None and after(fold.latest.stamp, floor) else None
     state: dict[str, Any]
-    if newest is not None and (not alive or after(newest.time, stored_time)):
+    if newest is not None and (not alive or after(newest.stamp, stored_time)):
         state = known_or_kept(newest.properties, stored if alive else {}, DESCRIPTION_FIELDS)
-        state.update(event_time=newest.time, last_event=newest.event_type)
+        state.update(event_time=newest.stamp, last_event=newest.event_type)
     elif alive:
         state = {}
     else:
@@ -348,19 +370,19 @@ def _instance_state(
         return Placement(at, stored.get(f"{prefix}_host"), stored.get(f"{prefix}_node"))
 
     def fresh(placement: Placement | None) -> Placement | None:
-        return placement if placement is not None and after(placement.time, floor) else None
+        return placement if placement is not None and after(placement.stamp, floor) else None
 
     authoritative = newer(surviving("authoritative"), fresh(fold.authoritative))
     hint = newer(surviving("hinted"), fresh(fold.hint))
-    placement = authoritative or hint
+    placement = placed(authoritative, hint, margin_us)
     state.update(
         host=placement.host if placement else None,
         node=placement.node if placement else None,
-        host_since=placement.time if placement else None,
-        authoritative_at=authoritative.time if authoritative else None,
+        host_since=placement.stamp if placement else None,
+        authoritative_at=authoritative.stamp if authoritative else None,
         authoritative_host=authoritative.host if authoritative else None,
         authoritative_node=authoritative.node if authoritative else None,
-        hinted_at=hint.time if hint else None,
+        hinted_at=hint.stamp if hint else None,
         hinted_host=hint.host if hint else None,
         hinted_node=hint.node if hint else None,
     )

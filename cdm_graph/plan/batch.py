@@ -13,6 +13,7 @@ from typing import Any
 
 from cdm_graph.families import FAMILIES
 from cdm_graph.families.base import Event, Statement, Writes
+from cdm_graph.plan.clock import GuardSettings
 
 
 @dataclass(slots=True)
@@ -64,19 +65,24 @@ class BatchState:
 
     folds: Mapping[str, Any]
     keys: dict[str, set[str]]
+    settings: GuardSettings = field(default_factory=GuardSettings)
     stored: dict[str, Any] = field(default_factory=dict)
     resolved: dict[str, Any] = field(default_factory=dict)
     writes: Writes = field(default_factory=Writes)
 
 
 def resolve(
-    fold: BatchFold, stored: Mapping[str, Any], keys: Mapping[str, set[str]] | None = None
+    fold: BatchFold,
+    stored: Mapping[str, Any],
+    keys: Mapping[str, set[str]] | None = None,
+    settings: GuardSettings | None = None,
 ) -> BatchState:
     """Every family's writes for ``fold`` against ``stored`` (family name -> its stored
     state; a family absent from it holds nothing yet). ``keys`` are the keys locked, by
-    family: the fold's own, and those its stored state named."""
+    family: the fold's own, and those its stored state named; ``settings`` what the
+    configuration decides of the guards (its defaults when None)."""
     locked = {name: set(wanted) for name, wanted in (keys or fold.lock_keys()).items()}
-    batch = BatchState(fold.folds, locked, dict(stored))
+    batch = BatchState(fold.folds, locked, settings or GuardSettings(), dict(stored))
     for family in FAMILIES:
         family.resolve(batch)
     return batch

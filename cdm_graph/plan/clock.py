@@ -1,11 +1,24 @@
-"""Nova's clock decides: the one time guard every write goes through (batches, tombstones,
-reconcile). A time that is None is older than any other."""
+"""Nova's clock decides: the one order every guard compares facts in (batch folds, stored
+state, tombstones, reconcile).
+
+A fact (an event, a placement, a deletion, a listing) carries a ``Stamp``: Nova's time, then
+at the same microsecond its ``Precedence``, then the id every copy of its message carries
+(oslo.messaging's ``message_id``; a digest of the message where it has none). Two different
+messages never compare equal, so the order is total: whichever arrives first, in whatever
+batch, on whichever synchronizer, the same one is the newer. A stamp that is None is older
+than any other.
+
+The graph stores each stamp beside the clock it belongs to (``Kind.CLOCK``), so that a later
+batch compares with what it holds in the same order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from cdm_graph.schema import ElementSchema, Kind
 
@@ -13,6 +26,9 @@ from cdm_graph.schema import ElementSchema, Kind
 # stamps them): the driver's temporal types cost more than everything else of a batch.
 EPOCH = datetime(1970, 1, 1)
 MICROSECOND = timedelta(microseconds=1)
+
+# The default of [graph] hint_margin (cdm_graph.config).
+DEFAULT_HINT_MARGIN = timedelta(seconds=5)
 
 
 def to_us(moment: datetime | None) -> int | None:
@@ -23,47 +39,126 @@ def from_us(value: int | None) -> datetime | None:
     return None if value is None else EPOCH + timedelta(microseconds=value)
 
 
-class Timed(Protocol):
+class Precedence(enum.IntEnum):
+    """Which of two facts stamped with the same microsecond is the newer: the higher. Stored
+    beside each clock as ``<name>_rank``. Only a tie of times reaches it; two facts of the
+    same precedence are then ordered by their message's id."""
+
+    # A reconcile's listing is stamped with the time it began, by the reconciling host's
+    # clock, and reads each element some time later: an equal time says nothing of which came
+    # first. A notification speaks of one element at that very instant, so it wins the tie,
+    # and a listing overwrites only what is strictly older than its start.
+    LISTED = 0
+    # An element a complete listing no longer shows: as between notifications, a deletion wins
+    # a tie with an update (below).
+    LISTED_GONE = 1
+    # Nova's notifications that create or update an element.
+    NOTIFIED = 2
+    # Nova's deletions (instance.delete.end, instance.soft_delete.end, service.delete) win a
+    # tie with an update: Nova sends a deletion last in the element's life, once the record
+    # is destroyed (the instance.update that sets vm_state deleted comes before it), and what
+    # brings an element back (instance.restore.end, a new service.create) takes a later call.
+    DELETED = 3
+
+
+class Stamp(NamedTuple):
+    """A fact's place in the order, compared field by field."""
+
+    # Nova's time, integer microseconds since the epoch (naive UTC).
+    us: int
+    # Its Precedence, at the same microsecond.
+    rank: int
+    # What every copy of its message carries: oslo.messaging's message_id, or a digest of the
+    # message; "" for a listing (one listing at one start time: nothing left to break).
+    id: str
+
+    @classmethod
+    def at(cls, moment: datetime, rank: Precedence, id: str = "") -> Stamp:
+        return cls((moment - EPOCH) // MICROSECOND, int(rank), id)
+
+    @classmethod
+    def stored(cls, columns: Sequence[Any] | None) -> Stamp | None:
+        """A stamp as a guard's read returns it, ``[<name>_us, <name>_rank, <name>_id]``
+        (None or [null, ...]: no stamp). A clock written before ranks and ids were stored
+        ranks lowest: any fact of its microsecond is newer."""
+        if not columns or columns[0] is None:
+            return None
+        us, rank, id = columns
+        return cls(us, rank or 0, id or "")
+
     @property
-    def time(self) -> datetime: ...
+    def time(self) -> datetime:
+        return EPOCH + timedelta(microseconds=self.us)
+
+    def columns(self, name: str) -> dict[str, Any]:
+        """The stamp as the properties that store it beside the clock ``name``."""
+        return {f"{name}_us": self.us, f"{name}_rank": self.rank, f"{name}_id": self.id}
 
 
-_Timed = TypeVar("_Timed", bound=Timed)
+def stamp_columns(name: str, stamp: Stamp | None) -> dict[str, Any]:
+    """``Stamp.columns``, all null for no stamp."""
+    if stamp is None:
+        return {f"{name}_us": None, f"{name}_rank": None, f"{name}_id": None}
+    return stamp.columns(name)
 
 
-def newer(current: _Timed | None, candidate: _Timed | None) -> _Timed | None:
-    """The newer of two timed facts; on a tie, the one already held."""
+class Stamped(Protocol):
+    @property
+    def stamp(self) -> Stamp: ...
+
+
+_Stamped = TypeVar("_Stamped", bound=Stamped)
+
+
+def newer(current: _Stamped | None, candidate: _Stamped | None) -> _Stamped | None:
+    """The newer of two stamped facts; the same stamp is the same message, so keeping the
+    one held changes nothing."""
     if candidate is None:
         return current
-    if current is None or candidate.time > current.time:
+    if current is None or candidate.stamp > current.stamp:
         return candidate
     return current
 
 
-def latest(*moments: datetime | None) -> datetime | None:
-    return max((moment for moment in moments if moment is not None), default=None)
+def latest(*stamps: Stamp | None) -> Stamp | None:
+    return max((stamp for stamp in stamps if stamp is not None), default=None)
 
 
-def after(moment: datetime | None, floor: datetime | None) -> bool:
-    """Whether a fact at ``moment`` survives a deletion at ``floor`` (None: no deletion)."""
-    return moment is not None and (floor is None or moment > floor)
+def after(stamp: Stamp | None, floor: Stamp | None) -> bool:
+    """Whether a fact stamped ``stamp`` survives a deletion stamped ``floor`` (None: no
+    deletion)."""
+    return stamp is not None and (floor is None or stamp > floor)
 
 
-def older(stored: datetime | None, listed_at: datetime) -> bool:
-    """Whether what the graph holds (None: nothing) is older than a listing begun at
-    ``listed_at``, so that the listing may overwrite it."""
-    return stored is None or stored < listed_at
+def older(stored: Stamp | None, listed: Stamp) -> bool:
+    """Whether what the graph holds (None: nothing) is older than a listing's fact, so that
+    the listing may overwrite it."""
+    return stored is None or stored < listed
+
+
+@dataclass(frozen=True, slots=True)
+class GuardSettings:
+    """What the configuration decides of the guards; handed to every resolve step."""
+
+    # How much newer than an instance's authoritative placement a hint must be to move it
+    # ([graph] hint_margin): more than the clock skew between two hosts.
+    hint_margin: timedelta = DEFAULT_HINT_MARGIN
+
+    @property
+    def hint_margin_us(self) -> int:
+        return self.hint_margin // MICROSECOND
 
 
 def encoded(schema: ElementSchema, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Values as a statement of ``cypher/batch`` takes them: each clock as ``<name>_us``
-    (integer microseconds), each date Nova reported as an ISO string (Cypher's datetime()
-    parses it), everything else as it is. No temporal value crosses the driver."""
+    """Values as a statement of ``cypher/batch`` takes them: each clock as its stamp's
+    ``<name>_us``, ``<name>_rank`` and ``<name>_id`` (integers and a string), each date Nova
+    reported as an ISO string (Cypher's datetime() parses it), everything else as it is. No
+    temporal value crosses the driver."""
     row: dict[str, Any] = {}
     for name, value in values.items():
         kind = schema[name].kind
         if kind is Kind.CLOCK:
-            row[f"{name}_us"] = to_us(value)
+            row.update(stamp_columns(name, value))
         elif kind is Kind.MOMENT:
             row[name] = None if value is None else value.isoformat()
         else:

@@ -5,9 +5,11 @@ have been, all at time T: each nova-compute service a service event, each server
 instance event whose host is authoritative. They go through the same batches as
 notifications (``GraphWriter.apply_batch``), so Nova's clock still decides: what a
 notification wrote after T stays, and a tombstone newer than T keeps its element deleted.
+At T itself a notification wins (a listing's stamp ranks below any notification's:
+``plan.clock.Precedence``).
 
 Capacity, which no notification carries, has its own guarded statement
-(``cypher/write/upsert_compute_node_capacity.cypher``, clock ``capacity_time``).
+(``cypher/reconcile/upsert_capacity.cypher``, clock ``capacity_time``).
 
 Only a complete listing removes anything: an instance or compute node the graph holds, that
 the listing does not show and that no event newer than T wrote, gets a deletion at T,
@@ -25,7 +27,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,11 +41,11 @@ from oslo_config import cfg
 from cdm_graph import __version__
 from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
-from cdm_graph.families.base import Action, Event, HostEvidence
+from cdm_graph.families.base import Action, Event, HostEvidence, listed
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.gateway import run
-from cdm_graph.plan.clock import MICROSECOND, from_us, older, to_us
+from cdm_graph.plan.clock import MICROSECOND, Stamp, older, to_us
 from cdm_graph.reconcile.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
 from cdm_graph.sync.duties import Duty, DutyFailed
 
@@ -53,8 +55,8 @@ LOG = logging.getLogger(__name__)
 RECONCILE = "reconcile"
 COMPUTE_NODES = "compute nodes"
 INSTANCES = "instances"
-# An instance's clocks, as batch/instance/read returns them (since_us: its HOSTS edge's).
-BROUGHT_BACK = ("event_time_us", "host_since_us", "authoritative_at_us", "hinted_at_us", "since_us")
+# An instance's clocks, as batch/instance/read returns them (since: its HOSTS edge's).
+BROUGHT_BACK = ("event_time", "host_since", "authoritative_at", "hinted_at", "since")
 
 
 @dataclass(slots=True)
@@ -75,10 +77,10 @@ class Summary:
     def complete(self) -> bool:
         return self.error is None
 
-    def count(self, kind: str, stored_time: datetime | None, listed_at: datetime) -> None:
-        if stored_time is None:
+    def count(self, kind: str, stored: Stamp | None, listing: Stamp) -> None:
+        if stored is None:
             self.created[kind] += 1
-        elif stored_time < listed_at:
+        elif stored < listing:
             self.updated[kind] += 1
         else:
             self.kept[kind] += 1
@@ -118,18 +120,21 @@ def apply_listing(
 ) -> Summary:
     """Write the listing to the graph; remove what it lacks only if it is complete. Times
     held beyond ``guard``'s bound (default: the default bound) are brought back first."""
-    when = listing.started_at
+    listed_upsert = listed(listing.started_at, Action.UPSERT)
+    listed_gone = listed(listing.started_at, Action.DELETE)
     stored_instances = {
-        row["uuid"]: from_us(row["event_time_us"])
+        row["uuid"]: Stamp.stored(row["event_time"])
         for row in writer.gateway.query("reconcile/listed_instances")
     }
     stored_nodes = {
-        row["hostname"]: from_us(row["service_event_time_us"])
+        row["hostname"]: Stamp.stored(row["service_event_time"])
         for row in writer.gateway.query("reconcile/listed_compute_nodes")
     }
     summary = Summary(error=listing.error)
     summary.ahead.update(
-        bring_back(writer, (guard or Guard()).limit(), when, stored_nodes, stored_instances)
+        bring_back(
+            writer, (guard or Guard()).limit(), listing.started_at, stored_nodes, stored_instances
+        )
     )
     summary.left_out.update(
         {COMPUTE_NODES: len(listing.left_out_hosts), INSTANCES: len(listing.left_out_servers)}
@@ -138,22 +143,24 @@ def apply_listing(
     node_events: list[Event] = []
     capacity: list[dict[str, Any]] = []
     for node in listing.compute_nodes:
-        summary.count(COMPUTE_NODES, stored_nodes.get(node.hostname), when)
+        summary.count(COMPUTE_NODES, stored_nodes.get(node.hostname), listed_upsert)
         node_events.append(
-            ComputeNodeEvent(RECONCILE, when, node.hostname, Action.UPSERT, node.properties)
+            ComputeNodeEvent(
+                RECONCILE, listed_upsert, node.hostname, Action.UPSERT, node.properties
+            )
         )
         if node.hypervisor is not None:
             capacity.append(
-                {"hostname": node.hostname, "time_us": to_us(when),
+                {"hostname": node.hostname, **listed_upsert.columns("time"),
                  "properties": dict(node.hypervisor)}
             )
     instance_events: list[Event] = []
     for server in listing.servers:
-        summary.count(INSTANCES, stored_instances.get(server.uuid), when)
+        summary.count(INSTANCES, stored_instances.get(server.uuid), listed_upsert)
         instance_events.append(
             InstanceEvent(
                 event_type=RECONCILE,
-                time=when,
+                stamp=listed_upsert,
                 uuid=server.uuid,
                 action=Action.UPSERT,
                 host_evidence=HostEvidence.AUTHORITATIVE,
@@ -165,17 +172,17 @@ def apply_listing(
 
     removals: list[Event] = []
     if listing.complete:
-        listed = {server.uuid for server in listing.servers} | listing.left_out_servers
-        for uuid, stored_time in sorted(stored_instances.items()):
-            if uuid not in listed and older(stored_time, when):
+        shown = {server.uuid for server in listing.servers} | listing.left_out_servers
+        for uuid, stored in sorted(stored_instances.items()):
+            if uuid not in shown and older(stored, listed_gone):
                 removals.append(
-                    InstanceEvent(RECONCILE, when, uuid, Action.DELETE, HostEvidence.STALE)
+                    InstanceEvent(RECONCILE, listed_gone, uuid, Action.DELETE, HostEvidence.STALE)
                 )
                 summary.removed[INSTANCES] += 1
         hosts = {node.hostname for node in listing.compute_nodes} | listing.left_out_hosts
-        for hostname, stored_time in sorted(stored_nodes.items()):
-            if hostname not in hosts and older(stored_time, when):
-                removals.append(ComputeNodeEvent(RECONCILE, when, hostname, Action.DELETE))
+        for hostname, stored in sorted(stored_nodes.items()):
+            if hostname not in hosts and older(stored, listed_gone):
+                removals.append(ComputeNodeEvent(RECONCILE, listed_gone, hostname, Action.DELETE))
                 summary.removed[COMPUTE_NODES] += 1
 
     # Compute nodes first, so that their capacity finds them described.
@@ -200,29 +207,31 @@ def bring_back(
     writer: GraphWriter,
     limit: datetime,
     listed_at: datetime,
-    stored_nodes: dict[str, datetime | None],
-    stored_instances: dict[str, datetime | None],
+    stored_nodes: dict[str, Stamp | None],
+    stored_instances: dict[str, Stamp | None],
 ) -> dict[str, int]:
     """Bring every time the graph holds beyond ``limit`` back to just before ``listed_at``:
     the compute nodes' and instances' (of ``stored_*``, which are updated) and the
-    tombstones'. Returns how many compute nodes and instances held one."""
-    before = listed_at - MICROSECOND
-    nodes = sorted(key for key, time in stored_nodes.items() if time is not None and time > limit)
-    instances = sorted(
-        key for key, time in stored_instances.items() if time is not None and time > limit
-    )
+    tombstones'. Only the time changes (``<clock>_us``): one microsecond before the listing,
+    it is older than the listing's stamp whatever its rank and id. Returns how many compute
+    nodes and instances held one."""
+    limit_us, before_us = to_us(limit), to_us(listed_at - MICROSECOND)
+    assert limit_us is not None and before_us is not None
+
+    def ahead(stored: dict[str, Stamp | None]) -> list[str]:
+        return sorted(key for key, stamp in stored.items() if stamp and stamp.us > limit_us)
+
     brought: dict[str, list[str]] = {}
+    nodes, instances = ahead(stored_nodes), ahead(stored_instances)
     if nodes or instances:
-        brought = writer.gateway.write(
-            _bring_back, nodes, instances, to_us(limit), to_us(before)
-        )
-    for hostname in brought.get(COMPUTE_NODES, ()):
-        stored_nodes[hostname] = before
-    for uuid in brought.get(INSTANCES, ()):
-        stored_instances[uuid] = before
+        brought = writer.gateway.write(_bring_back, nodes, instances, limit_us, before_us)
+    for stored, kind in ((stored_nodes, COMPUTE_NODES), (stored_instances, INSTANCES)):
+        for key in brought.get(kind, ()):
+            stamp = stored[key]
+            stored[key] = None if stamp is None else stamp._replace(us=before_us)
     for name in ("reconcile/bring_back_compute_node_tombstones",
                  "reconcile/bring_back_instance_tombstones"):
-        writer.gateway.execute(name, limit_us=to_us(limit), to_us=to_us(before))
+        writer.gateway.execute(name, limit_us=limit_us, to_us=before_us)
     counts = {kind: len(keys) for kind, keys in brought.items() if keys}
     if counts:
         LOG.warning(
@@ -237,14 +246,13 @@ def _bring_back(
     tx: neo4j.ManagedTransaction,
     nodes: list[str],
     instances: list[str],
-    limit_us: int | None,
-    to_us: int | None,
+    limit_us: int,
+    to_us: int,
 ) -> dict[str, list[str]]:
     """The clocks beyond ``limit_us`` become ``to_us``, under the batches' own locks, taken
     as batches take them. An element deleted since it was listed is then found gone: the
     lock made a placeholder of it (an instance without event time, an empty compute node
     stub), which goes again."""
-    assert limit_us is not None and to_us is not None
     brought: dict[str, list[str]] = {COMPUTE_NODES: [], INSTANCES: []}
     if nodes:
         run(tx, "batch/compute_node/lock", keys=nodes).consume()
@@ -254,7 +262,7 @@ def _bring_back(
         brought[COMPUTE_NODES] = [
             record["hostname"]
             for record in run(tx, "batch/compute_node/read", keys=nodes)
-            if (record["service_event_time_us"] or 0) > limit_us
+            if _us(record["service_event_time"]) > limit_us
         ]
         if brought[COMPUTE_NODES]:
             run(tx, "reconcile/bring_back_compute_nodes", keys=brought[COMPUTE_NODES],
@@ -268,14 +276,13 @@ def _bring_back(
     if instances:
         clocks, placeholders = [], []
         for record in run(tx, "batch/instance/read", keys=instances):
-            if record["event_time_us"] is None:
+            if Stamp.stored(record["event_time"]) is None:
                 placeholders.append(record["uuid"])
-            elif record["event_time_us"] > limit_us:
-                clocks.append({
-                    "uuid": record["uuid"],
-                    **{name: to_us if (record[name] or 0) > limit_us else record[name]
-                       for name in BROUGHT_BACK},
-                })
+            elif _us(record["event_time"]) > limit_us:
+                clocks.append({"uuid": record["uuid"], **{
+                    f"{name}_us": to_us if _us(record[name]) > limit_us else _us(record[name], None)
+                    for name in BROUGHT_BACK
+                }})
         brought[INSTANCES] = [row["uuid"] for row in clocks]
         if clocks:
             run(tx, "reconcile/bring_back_instances", rows=clocks).consume()
@@ -287,13 +294,19 @@ def _bring_back(
     return brought
 
 
+def _us(columns: Sequence[Any] | None, default: int | None = 0) -> Any:
+    """The time of a stamp as a guard's read returns it (``[<clock>_us, _rank, _id]``)."""
+    stamp = Stamp.stored(columns)
+    return default if stamp is None else stamp.us
+
+
 def _write_capacity(tx: neo4j.ManagedTransaction, capacity: Sequence[dict[str, Any]]) -> None:
     """Capacity of described compute nodes only (one deleted since the listing began keeps
     none), and only newer than the listing it holds capacity from."""
     keys = sorted({row["hostname"] for row in capacity})
     run(tx, "reconcile/lock_capacity", keys=keys).consume()
     held = {
-        row["hostname"]: (row["described"], row["capacity_time_us"])
+        row["hostname"]: (row["described"], Stamp.stored(row["capacity_time"]))
         for row in run(tx, "reconcile/read_capacity", keys=keys)
     }
     newer = [
@@ -301,10 +314,14 @@ def _write_capacity(tx: neo4j.ManagedTransaction, capacity: Sequence[dict[str, A
         for row in capacity
         if row["hostname"] in held
         and held[row["hostname"]][0] is True
-        and (held[row["hostname"]][1] is None or held[row["hostname"]][1] < row["time_us"])
+        and older(held[row["hostname"]][1], _capacity_stamp(row))
     ]
     if newer:
         run(tx, "reconcile/upsert_capacity", rows=newer).consume()
+
+
+def _capacity_stamp(row: Mapping[str, Any]) -> Stamp:
+    return Stamp(row["time_us"], row["time_rank"], row["time_id"])
 
 
 def connect(cloud: str | None) -> Connection:

@@ -24,14 +24,20 @@ class Kind(enum.Enum):
     BOOLEAN = "boolean"
     # A UTC date and time Nova reports (Neo4j DateTime), e.g. an instance's created_at.
     MOMENT = "moment"
-    # A time Nova's clock decides on (event times, placements, deletions). Stored twice: as
-    # ``<name>`` (Neo4j LocalDateTime, UTC) for analysts and the Browser, and as ``<name>_us``
-    # (integer microseconds since the epoch) for the guards, which read only the integer:
-    # no temporal value crosses the driver on the hot path.
+    # A time Nova's clock decides on (event times, placements, deletions), with what breaks a
+    # tie of times (``cdm_graph.plan.clock.Stamp``). Stored as ``<name>`` (Neo4j
+    # LocalDateTime, UTC) for analysts and the Browser, and for the guards, which read only
+    # these, as ``<name>_us`` (integer microseconds since the epoch), ``<name>_rank`` (the
+    # fact's precedence at one microsecond) and ``<name>_id`` (its message's id): no temporal
+    # value crosses the driver on the hot path.
     CLOCK = "clock"
     # A map, stored as a sorted list of "key=value" strings: Neo4j properties cannot hold maps,
     # and a list stays filterable (WHERE 'tier=gold' IN i.metadata).
     PAIRS = "pairs"
+
+
+# The properties beside a clock that store its stamp, in the order a guard's read returns them.
+STAMP_SUFFIXES: tuple[str, ...] = ("_us", "_rank", "_id")
 
 
 class Form(enum.Enum):
@@ -115,13 +121,18 @@ class ElementSchema:
 
     @property
     def stored_names(self) -> tuple[str, ...]:
-        """Every property the graph holds, the integer twin of each clock included."""
-        names: list[str] = []
+        """Every property the graph holds, each clock's stamp included."""
+        return tuple(self.stored_as())
+
+    def stored_as(self) -> dict[str, Property]:
+        """Each property the graph holds -> the declared property it stores (a clock's
+        ``<name>_us``, ``<name>_rank`` and ``<name>_id`` store the clock)."""
+        stored: dict[str, Property] = {}
         for prop in self.properties:
-            names.append(prop.name)
+            stored[prop.name] = prop
             if prop.kind is Kind.CLOCK:
-                names.append(f"{prop.name}_us")
-        return tuple(names)
+                stored.update({f"{prop.name}{suffix}": prop for suffix in STAMP_SUFFIXES})
+        return stored
 
     def clocks(self) -> tuple[str, ...]:
         return tuple(prop.name for prop in self.properties if prop.kind is Kind.CLOCK)

@@ -1,9 +1,9 @@
-// Every element with its properties, and each compute node's HOSTS edges: the whole graph
+// Every element with its properties, and each compute node's HOSTS edges with theirs: the whole graph
 // as plain data, to compare graphs and assert on them.
 MATCH (c:ComputeNode)
 OPTIONAL MATCH (c)-[r:HOSTS]->(i:Instance)
 RETURN 'ComputeNode' AS label, c.hostname AS key, properties(c) AS props,
-       collect({uuid: i.uuid, since: r.since}) AS hosts
+       collect({uuid: i.uuid, props: properties(r)}) AS hosts
 UNION ALL
 MATCH (i:Instance)
 RETURN 'Instance' AS label, i.uuid AS key, properties(i) AS props, [] AS hosts

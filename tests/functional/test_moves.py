@@ -79,11 +79,26 @@ def test_shelve_offload_unhosts_and_unshelve_places_on_another_host(apply, graph
     assert _hosts(graph) == ["h2"]
 
 
-def test_a_hint_does_not_override_an_authoritative_host(apply, graph):
+def test_a_hint_within_the_margin_does_not_undo_a_move(apply, graph):
     apply(notification("instance.live_migration_post_dest.end", 2, host="dst"))
-    # Read from the database before the move, sent after it.
-    apply(notification("instance.lock", 3, host="src"))
+    # Read from the database before the move, sent after it, by a clock running ahead.
+    apply(notification("instance.lock", 6.9, host="src"))
     assert _hosts(graph) == ["dst"]
+
+
+def test_a_hint_newer_than_the_margin_heals_a_missed_move(apply, graph):
+    apply(notification("instance.create.end", 1, host="h1", node="h1"))
+    # The resize to h2 and its confirmation were missed (a broker restart); the next hint,
+    # sent from h2 more than the margin (5 s) later, names the host it went to.
+    apply(notification("instance.power_off.end", 20, host="h2", node="h2"))
+    after = read_graph(graph)
+    assert hosts_of(after, UUID) == ["h2"]
+    assert (after["Instance"][UUID]["host"], after["Instance"][UUID]["node"]) == ("h2", "h2")
+    assert after["Instance"][UUID]["authoritative_host"] == "h1"
+    assert "h1" not in after["ComputeNode"], "an undescribed host left empty goes"
+    # A move seen again is authoritative once more.
+    apply(notification("instance.resize_confirm.end", 30, host="h3", node="h3"))
+    assert _hosts(graph) == ["h3"]
 
 
 def test_rebuild_after_evacuation_does_not_move_the_instance(apply, graph):

@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 
 from cdm_graph import statements
+from cdm_graph.plan.clock import Stamp
 from cdm_graph.schema.compute_node import COMPUTE_NODE, HYPERVISOR_FIELDS
 from cdm_graph.schema.instance import INSTANCE
 
@@ -21,12 +22,13 @@ EAGER = {"Eager"}
 SCANS = {"NodeByLabelScan", "AllNodesScan", "RelationshipTypeScan",
          "DirectedRelationshipTypeScan", "UndirectedRelationshipTypeScan"}
 WHEN = datetime(2026, 1, 1)
+STAMP = Stamp(1, 2, "message-id")
 KEYS = {"keys": ["a", "b"]}
 PARAMETERS = {
     "batch/compute_node/lock": KEYS,
     "batch/instance/lock": KEYS,
-    "batch/compute_node/tombstone": {"rows": [{"hostname": "a", "deleted_at_us": 1}]},
-    "batch/instance/tombstone": {"rows": [{"uuid": "a", "deleted_at_us": 1}]},
+    "batch/compute_node/tombstone": {"rows": [{"hostname": "a", **STAMP.columns("deleted_at")}]},
+    "batch/instance/tombstone": {"rows": [{"uuid": "a", **STAMP.columns("deleted_at")}]},
     "batch/instance/unhost": KEYS,
     "batch/instance/remove": KEYS,
     "batch/instance/upsert": {
@@ -35,7 +37,7 @@ PARAMETERS = {
     "batch/instance/place": {
         "rows": [{"uuid": "a", "properties": dict.fromkeys(INSTANCE.stored_names)}]
     },
-    "batch/instance/host": {"rows": [{"uuid": "a", "hostname": "h", "since_us": 1}]},
+    "batch/instance/host": {"rows": [{"uuid": "a", "hostname": "h", **STAMP.columns("since")}]},
     "batch/compute_node/upsert": {
         "rows": [{"hostname": "a", "properties": dict.fromkeys(COMPUTE_NODE.stored_names)}]
     },
@@ -43,7 +45,8 @@ PARAMETERS = {
     "batch/compute_node/remove": KEYS,
     "reconcile/lock_capacity": KEYS,
     "reconcile/upsert_capacity": {
-        "rows": [{"hostname": "a", "time_us": 1, "properties": dict.fromkeys(HYPERVISOR_FIELDS)}]
+        "rows": [{"hostname": "a", **STAMP.columns("time"),
+                  "properties": dict.fromkeys(HYPERVISOR_FIELDS)}]
     },
     "reconcile/bring_back_compute_nodes": {"keys": ["a"], "to_us": 1},
     "reconcile/bring_back_instances": {

@@ -21,6 +21,7 @@ from cdm_graph.apply.pipeline import Guard, process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.families.base import Event
 from cdm_graph.families.instance import InstanceEvent
+from cdm_graph.plan.clock import Precedence, Stamp
 from cdm_graph.reconcile import (
     COMPUTE_NODES,
     INSTANCES,
@@ -438,9 +439,9 @@ def test_a_time_within_the_clock_bound_is_kept_by_a_reconcile(cloud, connection,
 
 def test_elements_deleted_since_they_were_listed_are_not_brought_back(writer, graph, apply):
     # What the listing read as ahead of the clock, and a batch deleted since.
-    ahead = datetime(2099, 1, 1)
-    nodes: dict[str, datetime | None] = {"gone": ahead}
-    instances: dict[str, datetime | None] = {OTHER: ahead}
+    ahead = Stamp.at(datetime(2099, 1, 1), Precedence.NOTIFIED, "m-1")
+    nodes: dict[str, Stamp | None] = {"gone": ahead}
+    instances: dict[str, Stamp | None] = {OTHER: ahead}
     apply(notification("service.create", 1, host="h1"))
     assert bring_back(writer, at(100), at(T), nodes, instances) == {}
     assert nodes == {"gone": ahead} and instances == {OTHER: ahead}

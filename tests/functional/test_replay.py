@@ -85,3 +85,39 @@ def test_replaying_json_lines_applies_good_lines_and_reports_bad_ones(
     assert "payload must be an object" in result.stdout
     after = read_graph(graph)
     assert hosts_of(after, "178b0921-8f85-4257-88b6-2e743b5a975c") == ["h9"]
+
+
+@pytest.mark.parametrize("with_message_id", [True, False], ids=["message_id", "digest"])
+def test_replaying_messages_with_tied_timestamps_in_either_order_gives_one_graph(
+    graph, neo4j_target, tmp_path, with_message_id
+):
+    update = load_sample(samples_dir() / "instance-update.json")
+    service = load_sample(samples_dir() / "service-update.json")
+    tied = "2026-11-25 09:00:01.000001"
+
+    def line(record, data, message_id):
+        payload = {**record["payload"],
+                   "nova_object.data": {**record["payload"]["nova_object.data"], **data}}
+        metadata = {"timestamp": tied, **({"message_id": message_id} if with_message_id else {})}
+        return json.dumps({**record, "payload": payload, "metadata": metadata})
+
+    lines = [
+        line(update, {"display_name": "first", "host": "h1"}, "m1"),
+        line(update, {"display_name": "second", "host": "h2"}, "m2"),
+        line(service, {"host": "h1", "disabled": True, "disabled_reason": "first"}, "m3"),
+        line(service, {"host": "h1", "disabled": False}, "m4"),
+    ]
+    graphs = []
+    for ordered in (lines, lines[::-1]):
+        graph.execute_query("MATCH (n) DETACH DELETE n")
+        capture = tmp_path / "capture.jsonl"
+        capture.write_text("\n".join(ordered) + "\n")
+        result = _replay(neo4j_target, capture)
+        assert result.returncode == 0, result.stdout + result.stderr
+        graphs.append(read_graph(graph))
+    assert graphs[0] == graphs[1]
+    [instance] = graphs[0]["Instance"].values()
+    if with_message_id:
+        # The greater message id wins the tie.
+        assert (instance["name"], instance["host"]) == ("second", "h2")
+        assert graphs[0]["ComputeNode"]["h1"]["status"] == "enabled"

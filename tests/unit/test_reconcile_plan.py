@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from cdm_graph.families import decode
-from cdm_graph.families.base import Action, HostEvidence
+from cdm_graph.families.base import Action, HostEvidence, listed
 from cdm_graph.families.compute_node import ComputeNodeEvent, StoredComputeNode
 from cdm_graph.families.instance import InstanceEvent, StoredInstance
 from cdm_graph.plan.batch import BatchFold, resolve
-from cdm_graph.plan.clock import to_us
+from cdm_graph.plan.clock import Precedence, Stamp
 from cdm_graph.schema.compute_node import DESCRIPTION_FIELDS as COMPUTE_NODE_FIELDS
 from tests.nova import at, notification
 from tests.plans import stored_graph
@@ -26,7 +26,7 @@ def _reconciled_instance(time: float) -> InstanceEvent:
     described = decode(notification("instance.create.end", 0, host="h1")).properties
     return InstanceEvent(
         event_type="reconcile",
-        time=at(time),
+        stamp=listed(at(time), Action.UPSERT),
         uuid=UUID,
         action=Action.UPSERT,
         host_evidence=HostEvidence.AUTHORITATIVE,
@@ -35,8 +35,12 @@ def _reconciled_instance(time: float) -> InstanceEvent:
     )
 
 
+def _notified(time: float) -> Stamp:
+    return Stamp.at(at(time), Precedence.NOTIFIED, "m")
+
+
 def _stored_instance(time: float, **properties) -> StoredInstance:
-    return StoredInstance({"event_time": at(time), **properties})
+    return StoredInstance({"event_time": _notified(time), **properties})
 
 
 def test_an_instance_event_lacking_a_field_keeps_the_stored_value():
@@ -55,7 +59,8 @@ def test_an_instance_event_lacking_a_field_leaves_it_null_on_a_new_instance():
 
 def test_a_deleted_instance_keeps_nothing_for_a_later_event_lacking_a_field():
     stored = stored_graph(
-        {UUID: StoredInstance({"event_time": at(1), "architecture": "aarch64"}, deleted_at=at(5))},
+        {UUID: StoredInstance({"event_time": _notified(1), "architecture": "aarch64"},
+                              deleted_at=Stamp.at(at(5), Precedence.DELETED, "d"))},
         {},
     )
     writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored)
@@ -65,11 +70,14 @@ def test_a_deleted_instance_keeps_nothing_for_a_later_event_lacking_a_field():
 
 def test_a_compute_node_event_lacking_a_field_keeps_the_stored_value():
     described = {key: None for key in COMPUTE_NODE_FIELDS if key != "service_version"}
-    event = ComputeNodeEvent("reconcile", at(10), "h1", Action.UPSERT, described)
+    listing = listed(at(10), Action.UPSERT)
+    event = ComputeNodeEvent("reconcile", listing, "h1", Action.UPSERT, described)
     stored = stored_graph(
         {},
-        {"h1": StoredComputeNode(True, at(1), properties={"service_version": 61})},
+        {"h1": StoredComputeNode(True, _notified(1), properties={"service_version": 61})},
     )
     [row] = _rows(resolve(BatchFold.of([event]), stored), "compute_node/upsert")
     assert row["properties"]["service_version"] == 61
-    assert row["properties"]["service_event_time_us"] == to_us(at(10))
+    assert Stamp.stored(
+        [row["properties"][f"service_event_time{suffix}"] for suffix in ("_us", "_rank", "_id")]
+    ) == listing

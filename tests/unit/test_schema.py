@@ -10,7 +10,7 @@ import pytest
 from cdm_graph import statements
 from cdm_graph.families import decode
 from cdm_graph.reconcile.listing import RESOURCE_CLASSES, server_properties
-from cdm_graph.schema import Role
+from cdm_graph.schema import STAMP_SUFFIXES, Role
 from cdm_graph.schema.compute_node import (
     COMPUTE_NODE,
     HYPERVISOR_FIELDS,
@@ -33,20 +33,33 @@ def test_upsert_instances_sets_every_property_of_the_instance_schema():
     assert _set("batch/instance/upsert", "i") == set(INSTANCE.stored_names)
 
 
+def _clock(name: str) -> set[str]:
+    """A clock as the graph stores it: its time for analysts, its stamp for the guards."""
+    return {name, *(f"{name}{suffix}" for suffix in STAMP_SUFFIXES)}
+
+
 def test_placing_an_instance_sets_its_placement_properties():
-    placement = {name for name in INSTANCE.stored_names
-                 if INSTANCE[name.removesuffix("_us")].role is Role.PLACEMENT}
+    placement = {name for name, prop in INSTANCE.stored_as().items()
+                 if prop.role is Role.PLACEMENT}
     assert _set("batch/instance/place", "i") == placement
 
 
 def test_upsert_compute_nodes_sets_what_service_events_describe():
-    written = {"described", *SERVICE_FIELDS, "service_event_time_us"}
+    written = {"described", *SERVICE_FIELDS, *_clock("service_event_time")}
     assert _set("batch/compute_node/upsert", "c") == written
 
 
 def test_a_reconcile_sets_the_hypervisor_properties_and_their_clock():
-    clock = {"capacity_time", "capacity_time_us"}
-    assert _set("reconcile/upsert_capacity", "c") == {*HYPERVISOR_FIELDS, *clock}
+    assert _set("reconcile/upsert_capacity", "c") == {*HYPERVISOR_FIELDS, *_clock("capacity_time")}
+
+
+def test_tombstones_and_hosts_edges_keep_the_stamp_of_what_made_them():
+    for family in ("instance", "compute_node"):
+        assert _set(f"batch/{family}/tombstone", "t") == _clock("deleted_at")
+    text = statements.load("batch/instance/host")
+    assert {f"since{suffix}: row.since{suffix}" for suffix in STAMP_SUFFIXES} <= {
+        line.strip().rstrip(",") for line in text.splitlines()
+    }
 
 
 def test_undescribing_a_compute_node_forgets_every_property_but_its_key():

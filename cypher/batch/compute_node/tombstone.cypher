@@ -1,8 +1,10 @@
 // Remembers when a compute node was deleted, so that older events cannot bring it back.
-// $rows: [{hostname, deleted_at}], deleted_at already the latest known deletion
-// $rows: [{hostname, deleted_at_us}], deleted_at_us already the latest known deletion (microseconds
-// since the epoch), kept beside deleted_at, a LocalDateTime for analysts
+// $rows: [{hostname, deleted_at_us, deleted_at_rank, deleted_at_id}], the stamp of the latest
+// known deletion (see batch/instance/upsert.cypher for clocks), kept beside deleted_at, a
+// LocalDateTime for analysts
 UNWIND $rows AS row
 MERGE (t:ComputeNodeTombstone {hostname: row.hostname})
 SET t.deleted_at_us = row.deleted_at_us,
+    t.deleted_at_rank = row.deleted_at_rank,
+    t.deleted_at_id = row.deleted_at_id,
     t.deleted_at = localdatetime('1970-01-01T00:00:00') + duration({microseconds: row.deleted_at_us})

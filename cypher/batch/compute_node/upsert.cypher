@@ -1,5 +1,5 @@
 // Describes each compute node as its newest nova-compute service event says (see
-// batch/instance/upsert.cypher for how times are kept).
+// batch/instance/upsert.cypher for how clocks are kept).
 // $rows: [{hostname, properties: {...every key below...}}]
 UNWIND $rows AS row
 MATCH (c:ComputeNode {hostname: row.hostname})
@@ -14,5 +14,7 @@ SET c.described = true,
     c.service_version = p.service_version,
     c.last_seen_up = datetime(p.last_seen_up),
     c.service_event_time_us = p.service_event_time_us,
+    c.service_event_time_rank = p.service_event_time_rank,
+    c.service_event_time_id = p.service_event_time_id,
     c.service_event_time = localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.service_event_time_us}),
     c.last_event = p.last_event

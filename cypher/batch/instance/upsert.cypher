@@ -2,9 +2,10 @@
 // what is known of its host. Every property is named: a property set to null is removed.
 // metadata and extra_specs are lists of "key=value", filterable in Cypher:
 //   MATCH (i:Instance) WHERE 'tier=gold' IN i.metadata
-// Times come as integers (microseconds since the epoch, UTC): each clock is kept as that
-// integer (<name>_us, what the guards read) and as a LocalDateTime for analysts; Nova's own
-// dates (created_at, ...) come as ISO strings and are kept as DateTimes.
+// Each clock comes as its stamp (cdm_graph.plan.clock.Stamp): <name>_us (microseconds since
+// the epoch, UTC), <name>_rank (its precedence at one microsecond) and <name>_id (its
+// message's id), what the guards read; it is also kept as a LocalDateTime for analysts.
+// Nova's own dates (created_at, ...) come as ISO strings and are kept as DateTimes.
 // $rows: [{uuid, properties: {...every key below...}}]
 UNWIND $rows AS row
 MATCH (i:Instance {uuid: row.uuid})
@@ -37,19 +38,27 @@ SET i.name = p.name,
     i.metadata = p.metadata,
     i.extra_specs = p.extra_specs,
     i.event_time_us = p.event_time_us,
+    i.event_time_rank = p.event_time_rank,
+    i.event_time_id = p.event_time_id,
     i.event_time = localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.event_time_us}),
     i.last_event = p.last_event,
     i.host = p.host,
     i.node = p.node,
     i.host_since_us = p.host_since_us,
+    i.host_since_rank = p.host_since_rank,
+    i.host_since_id = p.host_since_id,
     i.host_since = CASE WHEN p.host_since_us IS NOT NULL
       THEN localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.host_since_us}) END,
     i.authoritative_at_us = p.authoritative_at_us,
+    i.authoritative_at_rank = p.authoritative_at_rank,
+    i.authoritative_at_id = p.authoritative_at_id,
     i.authoritative_at = CASE WHEN p.authoritative_at_us IS NOT NULL
       THEN localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.authoritative_at_us}) END,
     i.authoritative_host = p.authoritative_host,
     i.authoritative_node = p.authoritative_node,
     i.hinted_at_us = p.hinted_at_us,
+    i.hinted_at_rank = p.hinted_at_rank,
+    i.hinted_at_id = p.hinted_at_id,
     i.hinted_at = CASE WHEN p.hinted_at_us IS NOT NULL
       THEN localdatetime('1970-01-01T00:00:00') + duration({microseconds: p.hinted_at_us}) END,
     i.hinted_host = p.hinted_host,
