@@ -35,6 +35,14 @@ def _instance(row: Mapping[str, Any]) -> Instance:
     return Instance.from_graph(row, row["host"])
 
 
+def _plain_rows(result: neo4j.Result) -> Iterable[dict[str, Any]]:
+    """A result's records as plain dicts, built from each record's values in column order:
+    a record's own lookups by name cost more than the rest of reading a large model, and
+    the client's columns hold no temporal value to convert."""
+    keys = result.keys()
+    return (dict(zip(keys, record, strict=True)) for record in result)
+
+
 class GraphClient(ModelReader):
     """Read-only access to the compute data model in Neo4j, with Watcher's ModelRoot API.
 
@@ -101,9 +109,8 @@ class GraphClient(ModelReader):
         """The whole model as of one moment: one read transaction, two queries."""
 
         def work(tx: neo4j.ManagedTransaction) -> Snapshot:
-            # Records as they come: their columns hold no temporal value to convert.
-            nodes = [_node(record) for record in run(tx, "client/compute_nodes")]
-            instances = [_instance(record) for record in run(tx, "client/instances")]
+            nodes = [_node(row) for row in _plain_rows(run(tx, "client/compute_nodes"))]
+            instances = [_instance(row) for row in _plain_rows(run(tx, "client/instances"))]
             return Snapshot(nodes, instances)
 
         return self._gateway.read(work)
