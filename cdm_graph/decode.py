@@ -142,6 +142,20 @@ class Fields:
         """A map of strings as the graph keeps it (``Kind.PAIRS``)."""
         return key_value_pairs(self.strings(name, max_length))
 
+    def texts(self, name: str, max_length: int | None = None) -> list[str] | None:
+        """A list of strings as the graph keeps it (``Kind.TEXTS``: sorted), each at most
+        ``max_length`` characters; None where the payload has none."""
+        value = self._get(name, (list,), False)
+        if value is None:
+            return None
+        where = f"{self._path}{name}"
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                raise Rejected(f"field {where}[{index}] must be str, got {type(item).__name__}")
+            if max_length is not None:
+                checked(item, f"{where}[{index}]", max_length, Form.FREE)
+        return sorted(value)
+
     def nested(self, name: str) -> Fields:
         value = self._get(name, (Mapping,), False) or {}
         data = value.get("nova_object.data", {})
@@ -177,6 +191,8 @@ class Fields:
             return self.boolean(name)
         if kind is Kind.MOMENT:
             return self.moment(name)
+        if kind is Kind.TEXTS:
+            return self.texts(name, max_length)
         return self.pairs(name, max_length)
 
 

@@ -25,7 +25,9 @@ from cdm_graph.plan.clock import GuardSettings, to_us
 LOG = logging.getLogger(__name__)
 
 # The tombstones of each family that leaves them: upkeep/{expiring,lock,read,expire}_<these>.
-EXPIRING_TOMBSTONES = ("instance_tombstones", "compute_node_tombstones")
+EXPIRING_TOMBSTONES = (
+    "instance_tombstones", "compute_node_tombstones", "flavor_tombstones"
+)
 
 
 class LockSetGrew(Exception):

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from cdm_graph.decode import payload_data
 from cdm_graph.families.base import Event, Family, Rule
 from cdm_graph.families.compute_node import ComputeNodeFamily
+from cdm_graph.families.flavor import FlavorFamily
 from cdm_graph.families.instance import InstanceFamily
 from cdm_graph.transport.envelope import Envelope, Skipped
 
@@ -71,7 +72,7 @@ def build_registry(families: Iterable[Family]) -> Registry:
 
 
 # Compute nodes first: instances are placed on them (HOSTS), so an instance batch locks and
-# resolves compute nodes before instances.
-REGISTRY = build_registry([ComputeNodeFamily(), InstanceFamily()])
+# resolves compute nodes before instances; flavors too, for instances are OF_FLAVOR them.
+REGISTRY = build_registry([ComputeNodeFamily(), FlavorFamily(), InstanceFamily()])
 FAMILIES = REGISTRY.families
 decode = REGISTRY.decode

@@ -7,6 +7,13 @@ newer than it by more than ``[graph] hint_margin`` (``placed``); a hint places a
 authoritative event has placed yet; a stale host is never used. A deletion
 leaves a tombstone, so that an older event cannot bring the instance back and a newer one
 (``instance.restore.end`` after ``instance.soft_delete.end``) can.
+
+An instance is ``OF_FLAVOR`` the flavor its description's ``flavor_id`` names (a stub flavor
+if no flavor event described it), whatever became of the flavor since. The batch locks a
+flavor only where that edge may change: a new instance, a removed one, a changed
+``flavor_id`` (a resize), told by the stored ``flavor_id`` read with the stored hosts before
+any lock (``flavor_keys``). An ``instance.update`` that changes nothing of the flavor takes no
+flavor lock and runs no statement more.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from cdm_graph.families.base import (
 )
 from cdm_graph.families.compute_node import NAME as COMPUTE_NODE
 from cdm_graph.families.compute_node import HostResolution, StoredComputeNodes
+from cdm_graph.families.flavor import NAME as FLAVOR
 from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.instance import (
@@ -164,6 +172,8 @@ class StoredInstance:
     deleted_at: Stamp | None = None
     hosted_by: str | None = None
     hosted_since: Stamp | None = None
+    # The flavor its OF_FLAVOR edge reaches (its stored flavor_id; None: no edge).
+    flavor_id: str | None = None
 
     @property
     def hostnames(self) -> set[str]:
@@ -174,6 +184,24 @@ class StoredInstance:
             self.properties.get("hinted_host"),
         }
         return {name for name in names if name is not None}
+
+
+def flavor_keys(fold: InstanceFold | None, stored_flavor_id: str | None) -> set[str]:
+    """The flavors a batch must lock for one instance: those of an OF_FLAVOR edge it may
+    remove or draw. The edge after the batch reaches the stored flavor, the newest event's,
+    or none (the instance removed); so the stored flavor is locked when a deletion or a
+    different flavor_id may replace it, and the newest event's when it differs. Nothing when
+    the batch cannot change the edge (the hot path: an update of the same flavor)."""
+    if fold is None:
+        return set()
+    named = fold.latest.properties if fold.latest is not None else {}
+    new = named.get("flavor_id", stored_flavor_id)
+    keys: set[str] = set()
+    if stored_flavor_id is not None and (fold.deleted_at is not None or new != stored_flavor_id):
+        keys.add(stored_flavor_id)
+    if new is not None and new != stored_flavor_id:
+        keys.add(new)
+    return keys
 
 
 def decode_instance(envelope: Envelope, rule: Rule, data: Fields) -> InstanceEvent:
@@ -236,17 +264,26 @@ class InstanceFamily:
         # Hosts the stored instances name that the batch does not: an instance may fall back
         # to one (its authoritative host forgotten after a deletion) or leave one.
         named: set[str] = set().union(*(instance.hostnames for instance in instances.values()))
-        return instances, {COMPUTE_NODE: named}
+        flavors: set[str] = set().union(*(
+            flavor_keys(folds.get(uuid), instance.flavor_id)
+            for uuid, instance in instances.items()
+        ))
+        return instances, {COMPUTE_NODE: named, FLAVOR: flavors}
 
     def named_keys(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
     ) -> Mapping[str, Iterable[str]]:
-        return {
-            COMPUTE_NODE: [
-                record["hostname"]
-                for record in gateway.run(tx, f"{CYPHER}/named_hosts", keys=list(keys))
-            ]
-        }
+        fold: dict[str, InstanceFold] = folds.get(NAME, {})
+        hostnames: set[str] = set()
+        stored_flavors: dict[str, str | None] = {}
+        for record in gateway.run(tx, f"{CYPHER}/named_hosts", keys=list(keys)):
+            hostnames.update(record["hostnames"])
+            stored_flavors[record["uuid"]] = record["flavor_id"]
+        # An instance not in the graph yet has no flavor: the batch draws its first edge.
+        flavors: set[str] = set().union(*(
+            flavor_keys(fold.get(uuid), stored_flavors.get(uuid)) for uuid in keys
+        ))
+        return {COMPUTE_NODE: hostnames, FLAVOR: flavors}
 
     def resolve(self, batch: Batch) -> None:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
@@ -254,6 +291,7 @@ class InstanceFamily:
         hosts: HostResolution = batch.resolved[COMPUTE_NODE]
         margin_us = batch.settings.hint_margin_us
         tombstones, upserts, moves, removals, unhost, host = [], [], [], [], set(), []
+        unflavor, of_flavor = [], []
         for uuid, fold in sorted(folds.items()):
             current = stored.get(uuid, StoredInstance({}))
             floor = latest(current.deleted_at, fold.deleted_at)
@@ -267,6 +305,12 @@ class InstanceFamily:
                 continue
             if "event_time" in state:
                 upserts.append({"uuid": uuid, "properties": encoded(INSTANCE, state)})
+                # Its edge follows its newest description (flavor_keys locked both ends).
+                if state["flavor_id"] != current.flavor_id:
+                    if current.flavor_id is not None:
+                        unflavor.append(uuid)
+                    if state["flavor_id"] is not None:
+                        of_flavor.append({"uuid": uuid, "flavorid": state["flavor_id"]})
             elif any(state[key] != current.properties.get(key) for key in PLACEMENT_FIELDS):
                 moves.append({"uuid": uuid, "properties": encoded(INSTANCE, state)})
             edge = None
@@ -296,13 +340,16 @@ class InstanceFamily:
 
         batch.writes.add(Stage.FORGET, f"{CYPHER}/tombstone", rows=tombstones)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/unhost", keys=sorted(unhost))
+        batch.writes.add(Stage.FORGET, f"{CYPHER}/unflavor", keys=unflavor)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/remove", keys=removals)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/place", rows=moves)
         batch.writes.add(Stage.LINK, f"{CYPHER}/host", rows=host)
+        batch.writes.add(Stage.LINK, f"{CYPHER}/of_flavor", rows=of_flavor)
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
-        """Nothing: removals and placeholders are resolved in the batch."""
+        """Nothing: removals and placeholders are resolved in the batch (the flavors they
+        leave are the flavor family's cleanup)."""
 
 
 def _stored(record: neo4j.Record, described: Mapping[str, Any]) -> StoredInstance:
@@ -327,6 +374,7 @@ def _stored(record: neo4j.Record, described: Mapping[str, Any]) -> StoredInstanc
         deleted_at=Stamp.stored(record["deleted_at"]),
         hosted_by=record["hostname"],
         hosted_since=Stamp.stored(record["since"]),
+        flavor_id=record["flavor_id"],
     )
 
 

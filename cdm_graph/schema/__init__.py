@@ -34,6 +34,8 @@ class Kind(enum.Enum):
     # A map, stored as a sorted list of "key=value" strings: Neo4j properties cannot hold maps,
     # and a list stays filterable (WHERE 'tier=gold' IN i.metadata).
     PAIRS = "pairs"
+    # A list of texts, stored sorted (a flavor's projects): order carries nothing.
+    TEXTS = "texts"
 
 
 # The properties beside a clock that store its stamp, in the order a guard's read returns them.
@@ -79,7 +81,8 @@ class Property:
 
     ``max_length`` is the most characters a notification may give it: Nova's own column size
     (a longer value is refused, never cut); for ``Kind.PAIRS`` it bounds each key and each
-    value. ``form`` is what a text value must look like besides (``Form``).
+    value, for ``Kind.TEXTS`` each text. ``form`` is what a text value must look like besides
+    (``Form``).
     """
 
     name: str

@@ -79,6 +79,6 @@ def test_each_event_decodes_to_its_familys_event():
         assert decode(notification(event_type, 1)).family == rule.family
 
 
-def test_compute_nodes_are_registered_before_the_instances_placed_on_them():
-    assert [family.name for family in FAMILIES] == ["compute_node", "instance"]
+def test_compute_nodes_and_flavors_are_registered_before_the_instances_that_name_them():
+    assert [family.name for family in FAMILIES] == ["compute_node", "flavor", "instance"]
     assert REGISTRY["instance"].schema is INSTANCE

@@ -1,4 +1,4 @@
-"""The dispatch table names the 30 event types of the spec, each with a Nova sample."""
+"""The dispatch table names the 33 event types of the spec, each with a Nova sample."""
 
 import pytest
 
@@ -20,8 +20,8 @@ BRIEF_AUTHORITATIVE = {
 }
 
 
-def test_the_table_names_thirty_event_types():
-    assert len(NOTIFICATION_MAPPING) == 30
+def test_the_table_names_thirty_three_event_types():
+    assert len(NOTIFICATION_MAPPING) == 33
 
 
 @pytest.mark.parametrize("event_type", sorted(NOTIFICATION_MAPPING))
@@ -57,6 +57,18 @@ def test_service_events_describe_compute_nodes():
         "service.create": Action.UPSERT,
         "service.update": Action.UPSERT,
         "service.delete": Action.DELETE,
+    }
+
+
+def test_flavor_events_describe_and_delete_flavors_and_place_nothing():
+    assert {
+        event_type: (rule.action, rule.host)
+        for event_type, rule in NOTIFICATION_MAPPING.items()
+        if rule.family == "flavor"
+    } == {
+        "flavor.create": (Action.UPSERT, None),
+        "flavor.update": (Action.UPSERT, None),
+        "flavor.delete": (Action.DELETE, None),
     }
 
 
