@@ -17,17 +17,22 @@ CYPHER = CypherFolder(Path(__file__).resolve().parent / "cypher")
 
 def read_graph(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
     """Every element with its properties; an instance's ``hosted_by`` is its HOSTS edges, as
-    (hostname, the edge's properties), sorted."""
+    (hostname, the edge's properties), sorted, and its ``of_flavor`` the flavor ids its
+    OF_FLAVOR edges reach, sorted."""
     graph: dict[str, dict[str, Any]] = {
         "ComputeNode": {},
         "Instance": {},
         "InstanceTombstone": {},
         "ComputeNodeTombstone": {},
+        "Flavor": {},
+        "FlavorTombstone": {},
     }
     hosted_by: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     records, _, _ = driver.execute_query(CYPHER.load("graph"))
     for record in records:
         graph[record["label"]][record["key"]] = dict(record["props"])
+        if record["label"] == "Instance":
+            graph["Instance"][record["key"]]["of_flavor"] = sorted(record["flavors"])
         for edge in record["hosts"]:
             if edge["uuid"] is not None:
                 hosted_by.setdefault(edge["uuid"], []).append((record["key"], edge["props"]))

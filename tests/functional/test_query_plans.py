@@ -14,6 +14,7 @@ import pytest
 from cdm_graph import statements
 from cdm_graph.plan.clock import Stamp
 from cdm_graph.schema.compute_node import COMPUTE_NODE, HYPERVISOR_FIELDS
+from cdm_graph.schema.flavor import FLAVOR
 from cdm_graph.schema.instance import INSTANCE
 
 pytestmark = pytest.mark.functional
@@ -43,6 +44,15 @@ PARAMETERS = {
     },
     "batch/compute_node/undescribe": KEYS,
     "batch/compute_node/remove": KEYS,
+    "batch/flavor/lock": KEYS,
+    "batch/flavor/tombstone": {"rows": [{"flavorid": "a", **STAMP.columns("deleted_at")}]},
+    "batch/flavor/upsert": {
+        "rows": [{"flavorid": "a", "properties": dict.fromkeys(FLAVOR.stored_names)}]
+    },
+    "batch/flavor/undescribe": KEYS,
+    "batch/flavor/remove": KEYS,
+    "batch/instance/of_flavor": {"rows": [{"uuid": "a", "flavorid": "f"}]},
+    "batch/instance/unflavor": KEYS,
     "reconcile/lock_capacity": KEYS,
     "reconcile/upsert_capacity": {
         "rows": [{"hostname": "a", **STAMP.columns("time"),
@@ -58,6 +68,8 @@ PARAMETERS = {
     "reconcile/bring_back_compute_node_tombstones": {"limit_us": 2, "to_us": 1},
     "upkeep/lock_instance_tombstones": KEYS,
     "upkeep/lock_compute_node_tombstones": KEYS,
+    "upkeep/lock_flavor_tombstones": KEYS,
+    "upkeep/expire_flavor_tombstones": KEYS,
     "upkeep/expire_instance_tombstones": KEYS,
     "upkeep/expire_compute_node_tombstones": KEYS,
     "deadletter/store": {

@@ -18,6 +18,8 @@ from cdm_graph.schema.compute_node import (
     SERVICE_FIELDS,
     capacity,
 )
+from cdm_graph.schema.flavor import DESCRIPTION_FIELDS as FLAVOR_DESCRIPTION
+from cdm_graph.schema.flavor import FLAVOR, WRITTEN_FIELDS
 from cdm_graph.schema.instance import DESCRIPTION_FIELDS, INSTANCE, STATE_FIELDS
 from tests.nova import notification
 
@@ -53,8 +55,22 @@ def test_a_reconcile_sets_the_hypervisor_properties_and_their_clock():
     assert _set("reconcile/upsert_capacity", "c") == {*HYPERVISOR_FIELDS, *_clock("capacity_time")}
 
 
+def test_upsert_flavors_sets_what_flavor_events_describe():
+    written = {"described", *WRITTEN_FIELDS, *_clock("event_time")}
+    assert _set("batch/flavor/upsert", "f") == written == set(FLAVOR.stored_names)
+
+
+def test_undescribing_a_flavor_forgets_every_property_but_its_key():
+    assert _set("batch/flavor/undescribe", "f") == set(FLAVOR.stored_names)
+
+
+def test_a_flavor_event_carries_exactly_the_descriptive_properties():
+    event = decode(notification("flavor.create", 1))
+    assert tuple(event.properties) == FLAVOR_DESCRIPTION
+
+
 def test_tombstones_and_hosts_edges_keep_the_stamp_of_what_made_them():
-    for family in ("instance", "compute_node"):
+    for family in ("instance", "compute_node", "flavor"):
         assert _set(f"batch/{family}/tombstone", "t") == _clock("deleted_at")
     text = statements.load("batch/instance/host")
     assert {f"since{suffix}: row.since{suffix}" for suffix in STAMP_SUFFIXES} <= {
@@ -85,7 +101,9 @@ def test_the_listing_reads_every_capacity_property_of_the_schema():
     assert {name for names in RESOURCES.values() for name in names} == read
 
 
-@pytest.mark.parametrize("prop", list(COMPUTE_NODE) + list(INSTANCE), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "prop", list(COMPUTE_NODE) + list(INSTANCE) + list(FLAVOR), ids=lambda p: p.name
+)
 def test_every_property_says_where_it_comes_from(prop):
     assert prop.notification or prop.api or prop.derived or prop.role is not Role.DESCRIPTION
 
