@@ -2,8 +2,9 @@
 
 It knows nothing of batches, transactions or arrival order: the graph it computes is a
 function of which events happened, which is what the real writer must reproduce for any order
-of arrival and any repetition. It computes every property the graph stores, tombstones and
-HOSTS edges included, as ``tests.graphs.read_graph`` reads them back (nulls are not stored).
+of arrival and any repetition. It computes every property the graph stores, tombstones,
+HOSTS and OF_FLAVOR edges included, as ``tests.graphs.read_graph`` reads them back (nulls are
+not stored).
 
 Its rules, written again here rather than imported:
 
@@ -14,6 +15,9 @@ Its rules, written again here rather than imported:
 * An instance is on the host of its newest authoritative event, unless its newest hint (with
   a host) is newer by more than the hint margin; a stale host is never used. It is hosted
   there unless that host's newest deletion is not older than the placement.
+* An instance is OF_FLAVOR the flavor its own newest description names, whatever became of
+  the flavor. A flavor no live description describes exists only as a stub (its key and
+  ``described`` false) while an instance is of it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from cdm_graph.families.base import Action, Event, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent
+from cdm_graph.families.flavor import FlavorEvent
 from cdm_graph.families.instance import InstanceEvent
 
 EPOCH = datetime(1970, 1, 1)
@@ -86,15 +91,35 @@ def compute(
     """The graph as ``read_graph`` returns it (temporal values as Python's)."""
     by_host: dict[str, list[Event]] = {}
     by_uuid: dict[str, list[Event]] = {}
+    by_flavor: dict[str, list[Event]] = {}
     for event in events:
         if isinstance(event, ComputeNodeEvent):
             by_host.setdefault(event.hostname, []).append(event)
+        elif isinstance(event, FlavorEvent):
+            by_flavor.setdefault(event.flavorid, []).append(event)
         else:
             assert isinstance(event, InstanceEvent)
             by_uuid.setdefault(event.uuid, []).append(event)
     graph: dict[str, dict[str, Any]] = {
-        "ComputeNode": {}, "Instance": {}, "InstanceTombstone": {}, "ComputeNodeTombstone": {}
+        "ComputeNode": {}, "Instance": {}, "InstanceTombstone": {}, "ComputeNodeTombstone": {},
+        "Flavor": {}, "FlavorTombstone": {},
     }
+
+    for flavorid, flavor_events in by_flavor.items():
+        deletion = _deletion(flavor_events)
+        if deletion is not None:
+            graph["FlavorTombstone"][flavorid] = {
+                "flavorid": flavorid, **_clock("deleted_at", deletion)
+            }
+        latest = newest(_live(flavor_events, deletion))
+        if latest is not None:
+            graph["Flavor"][flavorid] = _stored({
+                "flavorid": flavorid,
+                "described": True,
+                **latest.properties,
+                **_clock("event_time", latest),
+                "last_event": latest.event_type,
+            })
 
     host_deletion = {hostname: _deletion(evs) for hostname, evs in by_host.items()}
     for hostname, host_events in by_host.items():
@@ -153,5 +178,10 @@ def compute(
                 "hinted_node": hint.node if hint else None,
             }),
             "hosted_by": hosted_by,
+            "of_flavor": [],
         }
+        flavorid = latest.properties.get("flavor_id")
+        if flavorid is not None:
+            graph["Instance"][uuid]["of_flavor"] = [flavorid]
+            graph["Flavor"].setdefault(flavorid, {"flavorid": flavorid, "described": False})
     return graph

@@ -1,14 +1,16 @@
 """Property: any order, any batching, any repetition of a stream ends in the reference graph.
 
-Random streams of the table's events over a small cloud (three hosts, three instances) are
-applied one by one in Nova's order, backwards in random batches, and shuffled with duplicates
-in random batches; every run must end in the graph the pure-Python reference model computes
-from the set of events, every stored property, tombstone and HOSTS edge compared.
+Random streams of the table's events over a small cloud (three hosts, three instances, two
+flavors) are applied one by one in Nova's order, backwards in random batches, and shuffled
+with duplicates in random batches; every run must end in the graph the pure-Python reference
+model computes from the set of events, every stored property, tombstone, HOSTS and OF_FLAVOR
+edge compared.
 
 Times often tie (equal timestamps, decided by precedence and message id) and land on either
 side of the hint margin; each message varies what the guards compare (its time, its action,
 its id, with or without a message_id) and what shows which message won (the instance's name
-and lock, its host and node; the compute node's status, reason and state).
+and lock, its host, node and flavor (so resizes); the compute node's status, reason and state;
+the flavor's name, sizes, extra specs and projects).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ UUIDS = [
     "00000000-0000-0000-0000-00000000000b",
     "00000000-0000-0000-0000-00000000000c",
 ]
+FLAVORS = ["f1", "f2"]
 # The table, plus events outside it that carry a stale host and must change nothing.
 EVENT_TYPES = [*sorted(NOTIFICATION_MAPPING), "instance.live_migration_post.end"]
 # Tenths of a second between two messages: ties often, and gaps on either side of the
@@ -49,7 +52,8 @@ EXAMPLES = int(os.environ.get("CDM_GRAPH_PROPERTY_EXAMPLES", "200"))
 @st.composite
 def streams(draw):
     """Compact descriptions of messages, in time order: (tenths of a second, event type, host,
-    instance or binary, two bits of what it says, message_id or None)."""
+    instance, binary or flavor, two bits of what it says, message_id or None, and an
+    instance's flavor)."""
     size = draw(st.integers(min_value=1, max_value=14))
     # Distinct ids in an order unrelated to the stream's; None: the digest stands in.
     ids = draw(st.permutations(range(size)))
@@ -60,15 +64,29 @@ def streams(draw):
         host = draw(st.sampled_from(HOSTS))
         if event_type.startswith("service."):
             other = draw(st.sampled_from(["nova-compute"] * 4 + ["nova-conductor"]))
+        elif event_type.startswith("flavor."):
+            other = draw(st.sampled_from(FLAVORS))
         else:
             other = draw(st.sampled_from(UUIDS))
         bits = draw(st.integers(0, 3))
         message_id = draw(st.sampled_from([f"msg-{ids[index]:02d}", None]))
-        stream.append((tenths, event_type, host, other, bits, message_id))
+        flavor = draw(st.sampled_from(FLAVORS))
+        stream.append((tenths, event_type, host, other, bits, message_id, flavor))
     return stream
 
 
-def _envelope(position, tenths, event_type, host, other, bits, message_id):
+def _envelope(position, tenths, event_type, host, other, bits, message_id, flavor=FLAVORS[0]):
+    if event_type.startswith("flavor."):
+        return notification(
+            event_type,
+            tenths / 10,
+            message_id=message_id,
+            flavorid=other,
+            name=f"message-{position}",
+            vcpus=1 + bits,
+            extra_specs={"hw:cpu_policy": "dedicated"} if bits & 1 else None,
+            projects=["p1"] if bits & 2 else [],
+        )
     if event_type.startswith("service."):
         disabled, forced_down = bool(bits & 1), bool(bits & 2)
         return notification(
@@ -92,6 +110,7 @@ def _envelope(position, tenths, event_type, host, other, bits, message_id):
         node=None if offloaded else f"{host}-{bits >> 1}",
         locked=bool(bits & 1),
         display_name=f"message-{position}",
+        flavor={"flavorid": flavor},
     )
 
 
@@ -154,6 +173,15 @@ KNOWN = {
         (5, "instance.delete.end", "h1", UUIDS[0], 0, "m2"),
         (6, "instance.create.end", "h1", UUIDS[0], 0, "m3"),
     ], 0),
+    "a resize, a flavor deleted with an instance of it, and described again": ([
+        (1, "instance.create.end", "h1", UUIDS[0], 0, "m1", "f1"),
+        (2, "flavor.create", "h1", "f1", 1, "m2"),
+        (3, "instance.resize_finish.end", "h1", UUIDS[0], 0, "m3", "f2"),
+        (4, "flavor.delete", "h1", "f2", 0, "m4"),
+        (4, "instance.update", "h1", UUIDS[1], 0, "m5", "f2"),
+        (5, "flavor.update", "h1", "f2", 2, "m6"),
+        (6, "instance.delete.end", "h1", UUIDS[0], 0, "m7", "f2"),
+    ], 3),
     "a deletion and a newer hint in one batch, the instance stored before": ([
         *[(n, "instance.create.end", "h1", UUIDS[0], 0, f"m{n}") for n in range(7)],
         (7, "instance.delete.end", "h1", UUIDS[0], 0, "m7"),
