@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from cdm_graph import statements
 from cdm_graph.replay import STEP, replay
 from cdm_graph.transport.samples import load_sample
 from tests.graphs import read_graph
@@ -138,6 +139,22 @@ def test_an_older_resize_does_not_move_the_edge(apply, graph):
     assert _linked(graph) == ([RESIZED_TO], {RESIZED_TO: {
         "flavorid": RESIZED_TO, "described": False
     }})
+
+
+def test_an_update_of_the_same_flavor_runs_no_flavor_statement(apply, graph, monkeypatch):
+    # The instance hot path: the stored flavor_id comes with the reads it already makes.
+    apply(notification("instance.create.end", 1))
+    ran: list[str] = []
+    load = statements.load
+
+    def recorded(name: str) -> str:
+        ran.append(name)
+        return load(name)
+
+    monkeypatch.setattr(statements, "load", recorded)
+    apply(notification("instance.update", 2), notification("instance.power_off.end", 3))
+    assert "batch/instance/upsert" in ran
+    assert [name for name in ran if "flavor" in name] == []
 
 
 def test_a_deleted_flavor_stays_a_stub_while_instances_are_of_it(apply, graph):
