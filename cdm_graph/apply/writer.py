@@ -26,7 +26,8 @@ LOG = logging.getLogger(__name__)
 
 # The tombstones of each family that leaves them: upkeep/{expiring,lock,read,expire}_<these>.
 EXPIRING_TOMBSTONES = (
-    "instance_tombstones", "compute_node_tombstones", "flavor_tombstones"
+    "instance_tombstones", "compute_node_tombstones", "flavor_tombstones",
+    "server_group_tombstones",
 )
 
 
@@ -68,6 +69,9 @@ def run_batch(
                 for name, named in family.named_keys(tx, new, fold.folds).items():
                     locked[name].update(named)
     for family in FAMILIES:
+        # Its elements that what is locked already names (server groups waiting for an
+        # instance of the batch), looked up under those locks: no retry can be needed.
+        locked[family.name].update(family.waiting_keys(tx, locked, fold.folds))
         if locked[family.name]:
             run(tx, f"batch/{family.name}/lock", keys=sorted(locked[family.name])).consume()
     reading = BatchState(fold.folds, locked, settings or GuardSettings())

@@ -18,6 +18,7 @@ from cdm_graph.families.base import Event, Family, Rule
 from cdm_graph.families.compute_node import ComputeNodeFamily
 from cdm_graph.families.flavor import FlavorFamily
 from cdm_graph.families.instance import InstanceFamily
+from cdm_graph.families.server_group import ServerGroupFamily
 from cdm_graph.transport.envelope import Envelope, Skipped
 
 
@@ -73,6 +74,11 @@ def build_registry(families: Iterable[Family]) -> Registry:
 
 # Compute nodes first: instances are placed on them (HOSTS), so an instance batch locks and
 # resolves compute nodes before instances; flavors too, for instances are OF_FLAVOR them.
-REGISTRY = build_registry([ComputeNodeFamily(), FlavorFamily(), InstanceFamily()])
+# Server groups last: they link instances (HAS_MEMBER), so a group batch locks its members
+# before its groups, and an instance batch finds the groups waiting for its instances under
+# their locks.
+REGISTRY = build_registry(
+    [ComputeNodeFamily(), FlavorFamily(), InstanceFamily(), ServerGroupFamily()]
+)
 FAMILIES = REGISTRY.families
 decode = REGISTRY.decode

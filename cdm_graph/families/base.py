@@ -16,7 +16,10 @@ after, so no two batches wait for each other in a cycle):
    before any lock, so that it is locked in order too);
 2. each family's ``lock`` statement, in registry order, keys sorted: every batch takes its
    locks in one global order, so no two batches (nor a periodic duty taking compute nodes in
-   hostname order) wait for each other in a cycle;
+   hostname order) wait for each other in a cycle. Just before its own, a family may add
+   ``waiting_keys``: its elements that elements locked already name (the server groups
+   waiting for an instance that appears or goes), looked up under those locks, so that the
+   answer cannot change before the batch commits;
 3. ``read``, in reverse registry order: should the stored state name an element not locked
    (another batch changed it after ``named_keys`` looked), the batch starts again with it
    locked too, rather than take a lock out of order;
@@ -205,6 +208,17 @@ class Family(Protocol):
     ) -> Mapping[str, Iterable[str]]:
         """Before any lock: the keys of other families the stored state of ``keys`` names
         (given the batch's ``folds``), so that they are locked in order with the batch's own."""
+        ...
+
+    def waiting_keys(
+        self,
+        tx: neo4j.ManagedTransaction,
+        locked: Mapping[str, set[str]],
+        folds: Mapping[str, Any],
+    ) -> Iterable[str]:
+        """In the lock step, once the families before it hold their locks (``locked``): keys
+        of its own that the batch's elements of those families name, read under their locks
+        (every batch that changes what they name holds those locks too); locked next."""
         ...
 
     def read(

@@ -285,6 +285,15 @@ class InstanceFamily:
         ))
         return {COMPUTE_NODE: hostnames, FLAVOR: flavors}
 
+    def waiting_keys(
+        self,
+        tx: neo4j.ManagedTransaction,
+        locked: Mapping[str, set[str]],
+        folds: Mapping[str, Any],
+    ) -> Iterable[str]:
+        """None: what it locks, its own fold and the stored state name."""
+        return ()
+
     def resolve(self, batch: Batch) -> None:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
         stored: dict[str, StoredInstance] = batch.stored.get(NAME) or {}
@@ -292,6 +301,8 @@ class InstanceFamily:
         margin_us = batch.settings.hint_margin_us
         tombstones, upserts, moves, removals, unhost, host = [], [], [], [], set(), []
         unflavor, of_flavor = [], []
+        # The locked instances that exist after the batch.
+        live: set[str] = set()
         for uuid, fold in sorted(folds.items()):
             current = stored.get(uuid, StoredInstance({}))
             floor = latest(current.deleted_at, fold.deleted_at)
@@ -303,6 +314,7 @@ class InstanceFamily:
                 if current.hosted_by is not None:
                     hosts.stub_candidates.add(current.hosted_by)
                 continue
+            live.add(uuid)
             if "event_time" in state:
                 upserts.append({"uuid": uuid, "properties": encoded(INSTANCE, state)})
                 # Its edge follows its newest description (flavor_keys locked both ends).
@@ -328,8 +340,13 @@ class InstanceFamily:
         # Instances locked for the batch that no event of it names and that do not exist
         # (deleted since they were looked up): the lock made them placeholders.
         for uuid, current in sorted(stored.items()):
-            if uuid not in folds and current.properties.get("event_time") is None:
-                removals.append(uuid)
+            if uuid not in folds:
+                if current.properties.get("event_time") is None:
+                    removals.append(uuid)
+                else:
+                    live.add(uuid)
+        # For the families after it (a server group links its members that are live).
+        batch.resolved[NAME] = live
 
         # Instances outside the batch placed on a deleted compute node before its deletion.
         nodes: StoredComputeNodes | None = batch.stored.get(COMPUTE_NODE)

@@ -1,0 +1,2 @@
+CREATE CONSTRAINT server_group_uuid IF NOT EXISTS
+FOR (g:ServerGroup) REQUIRE g.uuid IS UNIQUE
