@@ -18,7 +18,9 @@ CYPHER = CypherFolder(Path(__file__).resolve().parent / "cypher")
 def read_graph(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
     """Every element with its properties; an instance's ``hosted_by`` is its HOSTS edges, as
     (hostname, the edge's properties), sorted, and its ``of_flavor`` the flavor ids its
-    OF_FLAVOR edges reach, sorted."""
+    OF_FLAVOR edges reach, sorted; a server group's ``has_member`` the instances
+    its HAS_MEMBER edges reach, sorted; ``ServerGroupMember`` the pairs the group family
+    keeps to find its members, keyed "group instance"."""
     graph: dict[str, dict[str, Any]] = {
         "ComputeNode": {},
         "Instance": {},
@@ -38,6 +40,12 @@ def read_graph(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
                 hosted_by.setdefault(edge["uuid"], []).append((record["key"], edge["props"]))
     for uuid, props in graph["Instance"].items():
         props["hosted_by"] = sorted(hosted_by.get(uuid, []), key=lambda edge: edge[0])
+    graph.update(ServerGroup={}, ServerGroupTombstone={}, ServerGroupMember={})
+    records, _, _ = driver.execute_query(CYPHER.load("server_groups"))
+    for record in records:
+        graph[record["label"]][record["key"]] = dict(record["props"])
+        if record["label"] == "ServerGroup":
+            graph["ServerGroup"][record["key"]]["has_member"] = sorted(record["has_member"])
     return graph
 
 

@@ -18,6 +18,8 @@ Its rules, written again here rather than imported:
 * An instance is OF_FLAVOR the flavor its own newest description names, whatever became of
   the flavor. A flavor no live description describes exists only as a stub (its key and
   ``described`` false) while an instance is of it.
+* A server group names the members of its newest event; it has a HAS_MEMBER edge to each
+  member that is an instance of the graph, and a ServerGroupMember pair for each member.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from cdm_graph.families.base import Action, Event, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.flavor import FlavorEvent
 from cdm_graph.families.instance import InstanceEvent
+from cdm_graph.families.server_group import ServerGroupEvent
 
 EPOCH = datetime(1970, 1, 1)
 # The precedence stored beside each clock (README, "Guarantees"): a notification that updates
@@ -92,17 +95,21 @@ def compute(
     by_host: dict[str, list[Event]] = {}
     by_uuid: dict[str, list[Event]] = {}
     by_flavor: dict[str, list[Event]] = {}
+    by_group: dict[str, list[Event]] = {}
     for event in events:
         if isinstance(event, ComputeNodeEvent):
             by_host.setdefault(event.hostname, []).append(event)
         elif isinstance(event, FlavorEvent):
             by_flavor.setdefault(event.flavorid, []).append(event)
+        elif isinstance(event, ServerGroupEvent):
+            by_group.setdefault(event.uuid, []).append(event)
         else:
             assert isinstance(event, InstanceEvent)
             by_uuid.setdefault(event.uuid, []).append(event)
     graph: dict[str, dict[str, Any]] = {
         "ComputeNode": {}, "Instance": {}, "InstanceTombstone": {}, "ComputeNodeTombstone": {},
         "Flavor": {}, "FlavorTombstone": {},
+        "ServerGroup": {}, "ServerGroupTombstone": {}, "ServerGroupMember": {},
     }
 
     for flavorid, flavor_events in by_flavor.items():
@@ -184,4 +191,24 @@ def compute(
         if flavorid is not None:
             graph["Instance"][uuid]["of_flavor"] = [flavorid]
             graph["Flavor"].setdefault(flavorid, {"flavorid": flavorid, "described": False})
+
+    for uuid, group_events in by_group.items():
+        deletion = _deletion(group_events)
+        if deletion is not None:
+            graph["ServerGroupTombstone"][uuid] = {"uuid": uuid, **_clock("deleted_at", deletion)}
+        latest = newest(_live(group_events, deletion))
+        if latest is None:
+            continue
+        members = latest.properties["members"]
+        graph["ServerGroup"][uuid] = {
+            **_stored({
+                "uuid": uuid,
+                **latest.properties,
+                **_clock("event_time", latest),
+                "last_event": latest.event_type,
+            }),
+            "has_member": sorted(m for m in members if m in graph["Instance"]),
+        }
+        for member in members:
+            graph["ServerGroupMember"][f"{uuid} {member}"] = {"group": uuid, "instance": member}
     return graph

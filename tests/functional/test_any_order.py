@@ -10,7 +10,8 @@ Times often tie (equal timestamps, decided by precedence and message id) and lan
 side of the hint margin; each message varies what the guards compare (its time, its action,
 its id, with or without a message_id) and what shows which message won (the instance's name
 and lock, its host, node and flavor (so resizes); the compute node's status, reason and state;
-the flavor's name, sizes, extra specs and projects).
+the flavor's name, sizes, extra specs and projects; the server group's name and members,
+which are instances of the stream, so that HAS_MEMBER edges come and go with both ends).
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ UUIDS = [
     "00000000-0000-0000-0000-00000000000c",
 ]
 FLAVORS = ["f1", "f2"]
+# Server groups, whose members are the stream's instances.
+GROUPS = [
+    "00000000-0000-0000-0000-0000000000f1",
+    "00000000-0000-0000-0000-0000000000f2",
+]
 # The table, plus events outside it that carry a stale host and must change nothing.
 EVENT_TYPES = [*sorted(NOTIFICATION_MAPPING), "instance.live_migration_post.end"]
 # Tenths of a second between two messages: ties often, and gaps on either side of the
@@ -66,6 +72,8 @@ def streams(draw):
             other = draw(st.sampled_from(["nova-compute"] * 4 + ["nova-conductor"]))
         elif event_type.startswith("flavor."):
             other = draw(st.sampled_from(FLAVORS))
+        elif event_type.startswith("server_group."):
+            other = draw(st.sampled_from(GROUPS))
         else:
             other = draw(st.sampled_from(UUIDS))
         bits = draw(st.integers(0, 3))
@@ -98,6 +106,17 @@ def _envelope(position, tenths, event_type, host, other, bits, message_id, flavo
             disabled=disabled,
             disabled_reason="maintenance" if disabled else None,
             forced_down=forced_down,
+        )
+    if event_type.startswith("server_group."):
+        # Two bits choose the members among the stream's instances ({a}, {b}, {a, b}, {c}).
+        chosen = bits + 1
+        return notification(
+            event_type,
+            tenths / 10,
+            message_id=message_id,
+            uuid=other,
+            name=f"message-{position}",
+            members=[uuid for index, uuid in enumerate(UUIDS) if chosen >> index & 1],
         )
     # Offloaded, the instance has neither host nor node.
     offloaded = event_type == "instance.shelve_offload.end"
@@ -195,6 +214,15 @@ KNOWN = {
         (3, "service.update", "h1", "nova-compute", 1, "m4"),
         (3, "service.update", "h1", "nova-compute", 2, "m3"),
     ], 1),
+    "a member before its instance, an instance before its group, both deleted and back": ([
+        (1, "server_group.create", "h1", GROUPS[0], 2, "m1"),
+        (2, "instance.create.end", "h1", UUIDS[0], 0, "m2"),
+        (3, "instance.create.end", "h2", UUIDS[2], 0, "m3"),
+        (4, "server_group.add_member", "h1", GROUPS[1], 3, "m4"),
+        (5, "instance.delete.end", "h1", UUIDS[0], 0, "m5"),
+        (6, "server_group.delete", "h1", GROUPS[1], 3, "m6"),
+        (7, "instance.restore.end", "h1", UUIDS[0], 0, "m7"),
+    ], 3),
     "a hint beyond the margin heals a missed move, one within it does not undo the next": ([
         (0, "instance.create.end", "h1", UUIDS[0], 0, "m1"),
         (51, "instance.lock", "h2", UUIDS[0], 0, "m2"),
