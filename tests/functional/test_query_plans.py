@@ -16,6 +16,7 @@ from cdm_graph.plan.clock import Stamp
 from cdm_graph.schema.compute_node import COMPUTE_NODE, HYPERVISOR_FIELDS
 from cdm_graph.schema.flavor import FLAVOR
 from cdm_graph.schema.instance import INSTANCE
+from cdm_graph.schema.server_group import SERVER_GROUP
 
 pytestmark = pytest.mark.functional
 
@@ -53,6 +54,16 @@ PARAMETERS = {
     "batch/flavor/remove": KEYS,
     "batch/instance/of_flavor": {"rows": [{"uuid": "a", "flavorid": "f"}]},
     "batch/instance/unflavor": KEYS,
+    "batch/server_group/lock": KEYS,
+    "batch/server_group/tombstone": {"rows": [{"uuid": "a", **STAMP.columns("deleted_at")}]},
+    "batch/server_group/upsert": {
+        "rows": [{"uuid": "a", "properties": dict.fromkeys(SERVER_GROUP.stored_names)}]
+    },
+    "batch/server_group/remove": KEYS,
+    "batch/server_group/unlink": KEYS,
+    "batch/server_group/forget_members": KEYS,
+    "batch/server_group/name_members": {"rows": [{"group": "a", "instance": "i"}]},
+    "batch/server_group/link": {"rows": [{"group": "a", "instance": "i"}]},
     "reconcile/lock_capacity": KEYS,
     "reconcile/upsert_capacity": {
         "rows": [{"hostname": "a", **STAMP.columns("time"),
@@ -72,6 +83,8 @@ PARAMETERS = {
     "upkeep/expire_flavor_tombstones": KEYS,
     "upkeep/expire_instance_tombstones": KEYS,
     "upkeep/expire_compute_node_tombstones": KEYS,
+    "upkeep/lock_server_group_tombstones": KEYS,
+    "upkeep/expire_server_group_tombstones": KEYS,
     "deadletter/store": {
         "rows": [{"id": "a", "reason": "r", "event_type": "e", "publisher_id": "p",
                   "message": "{}", "received_at": WHEN}]

@@ -80,5 +80,7 @@ def test_each_event_decodes_to_its_familys_event():
 
 
 def test_compute_nodes_and_flavors_are_registered_before_the_instances_that_name_them():
-    assert [family.name for family in FAMILIES] == ["compute_node", "flavor", "instance"]
+    assert [family.name for family in FAMILIES] == [
+        "compute_node", "flavor", "instance", "server_group"
+    ]
     assert REGISTRY["instance"].schema is INSTANCE

@@ -1,4 +1,4 @@
-"""The dispatch table names the 33 event types of the spec, each with a Nova sample."""
+"""The dispatch table names the 36 event types of the spec, each with a Nova sample."""
 
 import pytest
 
@@ -20,8 +20,8 @@ BRIEF_AUTHORITATIVE = {
 }
 
 
-def test_the_table_names_thirty_three_event_types():
-    assert len(NOTIFICATION_MAPPING) == 33
+def test_the_table_names_thirty_six_event_types():
+    assert len(NOTIFICATION_MAPPING) == 36
 
 
 @pytest.mark.parametrize("event_type", sorted(NOTIFICATION_MAPPING))
@@ -69,6 +69,18 @@ def test_flavor_events_describe_and_delete_flavors_and_place_nothing():
         "flavor.create": (Action.UPSERT, None),
         "flavor.update": (Action.UPSERT, None),
         "flavor.delete": (Action.DELETE, None),
+    }
+
+
+def test_server_group_events_describe_and_delete_groups_and_place_nothing():
+    assert {
+        event_type: (rule.action, rule.host)
+        for event_type, rule in NOTIFICATION_MAPPING.items()
+        if rule.family == "server_group"
+    } == {
+        "server_group.create": (Action.UPSERT, None),
+        "server_group.add_member": (Action.UPSERT, None),
+        "server_group.delete": (Action.DELETE, None),
     }
 
 

@@ -21,6 +21,9 @@ from cdm_graph.schema.compute_node import (
 from cdm_graph.schema.flavor import DESCRIPTION_FIELDS as FLAVOR_DESCRIPTION
 from cdm_graph.schema.flavor import FLAVOR, WRITTEN_FIELDS
 from cdm_graph.schema.instance import DESCRIPTION_FIELDS, INSTANCE, STATE_FIELDS
+from cdm_graph.schema.server_group import DESCRIPTION_FIELDS as SERVER_GROUP_DESCRIPTION
+from cdm_graph.schema.server_group import SERVER_GROUP
+from cdm_graph.schema.server_group import WRITTEN_FIELDS as SERVER_GROUP_WRITTEN
 from tests.nova import notification
 
 
@@ -69,8 +72,18 @@ def test_a_flavor_event_carries_exactly_the_descriptive_properties():
     assert tuple(event.properties) == FLAVOR_DESCRIPTION
 
 
+def test_upsert_server_groups_sets_every_property_of_the_server_group_schema():
+    written = {*SERVER_GROUP_WRITTEN, *_clock("event_time")}
+    assert _set("batch/server_group/upsert", "g") == written == set(SERVER_GROUP.stored_names)
+
+
+def test_a_server_group_event_carries_exactly_the_descriptive_properties():
+    event = decode(notification("server_group.create", 1))
+    assert tuple(event.properties) == SERVER_GROUP_DESCRIPTION
+
+
 def test_tombstones_and_hosts_edges_keep_the_stamp_of_what_made_them():
-    for family in ("instance", "compute_node", "flavor"):
+    for family in ("instance", "compute_node", "flavor", "server_group"):
         assert _set(f"batch/{family}/tombstone", "t") == _clock("deleted_at")
     text = statements.load("batch/instance/host")
     assert {f"since{suffix}: row.since{suffix}" for suffix in STAMP_SUFFIXES} <= {
@@ -102,7 +115,8 @@ def test_the_listing_reads_every_capacity_property_of_the_schema():
 
 
 @pytest.mark.parametrize(
-    "prop", list(COMPUTE_NODE) + list(INSTANCE) + list(FLAVOR), ids=lambda p: p.name
+    "prop", list(COMPUTE_NODE) + list(INSTANCE) + list(FLAVOR) + list(SERVER_GROUP),
+    ids=lambda p: p.name,
 )
 def test_every_property_says_where_it_comes_from(prop):
     assert prop.notification or prop.api or prop.derived or prop.role is not Role.DESCRIPTION
