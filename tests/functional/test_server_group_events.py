@@ -4,7 +4,7 @@ tombstone, and HAS_MEMBER edges to its members that are live instances, in eithe
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import tenacity
@@ -164,3 +164,11 @@ def test_concurrent_batches_of_instances_and_their_groups_need_no_retry(writer, 
     after = read_graph(graph)
     for group in after["ServerGroup"].values():
         assert group["has_member"] == [m for m in group["members"] if m in after["Instance"]]
+
+
+def test_a_group_s_tombstone_expires_after_the_time_to_live(apply, writer, graph):
+    apply(notification("server_group.delete", datetime(2020, 1, 1)))
+    recently = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+    apply(notification("server_group.delete", recently, uuid=OTHER))
+    assert writer.expire_tombstones(ttl=timedelta(days=1)) == 1
+    assert list(read_graph(graph)["ServerGroupTombstone"]) == [OTHER]
