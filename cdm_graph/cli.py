@@ -75,7 +75,10 @@ def _reading(conf: cfg.ConfigOpts) -> Iterator[tuple[neo4j.Driver, str]]:
 
 
 def guard_settings(conf: cfg.ConfigOpts) -> GuardSettings:
-    return GuardSettings(hint_margin=timedelta(seconds=conf.graph.hint_margin))
+    return GuardSettings(
+        hint_margin=timedelta(seconds=conf.graph.hint_margin),
+        default_availability_zone=conf.graph.default_availability_zone,
+    )
 
 
 @contextlib.contextmanager

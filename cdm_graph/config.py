@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from oslo_config import cfg
 
-from cdm_graph.plan.clock import DEFAULT_HINT_MARGIN
+from cdm_graph.plan.clock import DEFAULT_AVAILABILITY_ZONE, DEFAULT_HINT_MARGIN
 
 # Names the configuration file when no --config-file is given, as OS_CLIENT_CONFIG_FILE names
 # clouds.yaml: a path, not a secret, so it may be exported in a shell.
@@ -149,6 +149,13 @@ graph_opts = [
         "Such a hint heals a move whose notifications were missed; within the margin the "
         "placement stands, so a source host whose clock runs ahead by less than this cannot "
         "undo a migration. Set it above the clock skew between your compute hosts.",
+    ),
+    cfg.StrOpt(
+        "default_availability_zone",
+        default=DEFAULT_AVAILABILITY_ZONE,
+        help="The availability zone of a compute node that no aggregate with "
+        "availability_zone metadata contains: set it as Nova's own "
+        "[DEFAULT] default_availability_zone.",
     ),
     cfg.IntOpt(
         "max_clock_skew",

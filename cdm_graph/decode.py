@@ -142,9 +142,12 @@ class Fields:
         """A map of strings as the graph keeps it (``Kind.PAIRS``)."""
         return key_value_pairs(self.strings(name, max_length))
 
-    def texts(self, name: str, max_length: int | None = None) -> list[str] | None:
+    def texts(
+        self, name: str, max_length: int | None = None, form: Form = Form.FREE
+    ) -> list[str] | None:
         """A list of strings as the graph keeps it (``Kind.TEXTS``: sorted), each at most
-        ``max_length`` characters; None where the payload has none."""
+        ``max_length`` characters and of ``form`` (an aggregate's hosts are names); None
+        where the payload has none."""
         value = self._get(name, (list,), False)
         if value is None:
             return None
@@ -152,8 +155,8 @@ class Fields:
         for index, item in enumerate(value):
             if not isinstance(item, str):
                 raise Rejected(f"field {where}[{index}] must be str, got {type(item).__name__}")
-            if max_length is not None:
-                checked(item, f"{where}[{index}]", max_length, Form.FREE)
+            if max_length is not None or form is not Form.FREE:
+                checked(item, f"{where}[{index}]", max_length, form)
         return sorted(value)
 
     def nested(self, name: str) -> Fields:
@@ -192,7 +195,7 @@ class Fields:
         if kind is Kind.MOMENT:
             return self.moment(name)
         if kind is Kind.TEXTS:
-            return self.texts(name, max_length)
+            return self.texts(name, max_length, form)
         return self.pairs(name, max_length)
 
 

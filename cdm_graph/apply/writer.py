@@ -26,8 +26,8 @@ LOG = logging.getLogger(__name__)
 
 # The tombstones of each family that leaves them: upkeep/{expiring,lock,read,expire}_<these>.
 EXPIRING_TOMBSTONES = (
-    "instance_tombstones", "compute_node_tombstones", "flavor_tombstones",
-    "server_group_tombstones",
+    "instance_tombstones", "compute_node_tombstones", "aggregate_tombstones",
+    "flavor_tombstones", "server_group_tombstones",
 )
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from cdm_graph.decode import payload_data
-from cdm_graph.families.base import Event, Family, Rule
+from cdm_graph.families.aggregate import AggregateFamily
+from cdm_graph.families.base import Action, Event, Family, Rule
 from cdm_graph.families.compute_node import ComputeNodeFamily
 from cdm_graph.families.flavor import FlavorFamily
 from cdm_graph.families.instance import InstanceFamily
@@ -45,6 +46,8 @@ class Registry:
         if claim is None:
             raise Skipped(f"event type {envelope.event_type!r} does not change the graph")
         family, rule = claim
+        if rule.action is Action.SKIP:
+            raise Skipped(f"{envelope.event_type}: {rule.reason}")
         return family.decode(envelope, rule, payload_data(envelope.payload, family.payload_majors))
 
 
@@ -72,13 +75,16 @@ def build_registry(families: Iterable[Family]) -> Registry:
     return Registry(ordered, MappingProxyType(claims))
 
 
-# Compute nodes first: instances are placed on them (HOSTS), so an instance batch locks and
-# resolves compute nodes before instances; flavors too, for instances are OF_FLAVOR them.
+# Compute nodes first: instances are placed on them (HOSTS) and aggregates contain them
+# (CONTAINS), so a batch locks and resolves compute nodes before either. Availability zones,
+# derived from aggregates, are no family: the aggregate family locks them last of all (see
+# cdm_graph.families.aggregate). Flavors before instances, for instances are OF_FLAVOR them.
 # Server groups last: they link instances (HAS_MEMBER), so a group batch locks its members
 # before its groups, and an instance batch finds the groups waiting for its instances under
 # their locks.
-REGISTRY = build_registry(
-    [ComputeNodeFamily(), FlavorFamily(), InstanceFamily(), ServerGroupFamily()]
-)
+REGISTRY = build_registry([
+    ComputeNodeFamily(), AggregateFamily(), FlavorFamily(), InstanceFamily(),
+    ServerGroupFamily(),
+])
 FAMILIES = REGISTRY.families
 decode = REGISTRY.decode

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 class Action(enum.Enum):
     UPSERT = "upsert"
     DELETE = "delete"
+    # A family's event type that changes nothing of the graph, skipped with the rule's reason
+    # (a row of its own, so that the table says why rather than "no family claims it").
+    SKIP = "skip"
 
 
 class HostEvidence(enum.Enum):
@@ -63,11 +66,13 @@ class HostEvidence(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One row of the event table: the family the event belongs to, what it does to its
-    element, and how far its host can be trusted (None: the event places nothing)."""
+    element, and how far its host can be trusted (None: the event places nothing); for
+    ``Action.SKIP``, the reason it is skipped."""
 
     family: str
     action: Action
     host: HostEvidence | None = None
+    reason: str = ""
 
 
 def notified(envelope: Envelope, action: Action) -> Stamp:

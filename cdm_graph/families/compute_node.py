@@ -3,8 +3,16 @@
 Only nova-compute is a compute node: ``service.*`` is emitted for every Nova binary
 (``payload.binary``), and the others (conductor, scheduler, api) are skipped. Instance
 families may name hosts no service event has described yet: those are locked and created
-here as stubs (``described`` false), and removed again once nothing rests on them. A compute
-node's deletion (its tombstone time, the *floor*) is what later families resolve against.
+here as stubs (``described`` false), and removed again once nothing rests on them and no
+aggregate contains them. A compute node's deletion (its tombstone time, the *floor*) is what
+later families resolve against: the instances placed and the aggregate memberships drawn
+before it go with it.
+
+Every compute node is in an availability zone. A compute node the batch's lock created (no
+zone yet) is handed to the zone step with those whose aggregates changed
+(``HostResolution.rezone``); the zone step (``cdm_graph.families.aggregate``, registered
+after) also removes the empty stubs this family's cleanup finds, once their zone edges are
+unlinked under the zones' locks, which no statement may take before it.
 """
 
 from __future__ import annotations
@@ -35,8 +43,10 @@ from cdm_graph.schema.compute_node import COMPUTE_NODE, DESCRIPTION_FIELDS, SERV
 from cdm_graph.transport.envelope import Envelope, Skipped
 
 NAME = "compute_node"
-# The family whose elements a compute node hosts (named, not imported: it registers after).
+# The families whose elements a compute node hosts or is contained by (named, not imported:
+# they register after).
 INSTANCE = "instance"
+AGGREGATE = "aggregate"
 NOVA_COMPUTE = "nova-compute"
 CYPHER = f"batch/{NAME}"
 
@@ -89,6 +99,8 @@ class StoredComputeNode:
     service_event_time: Stamp | None = None
     deleted_at: Stamp | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
+    # In an availability zone: every compute node is, but the one the batch's lock created.
+    zoned: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +115,14 @@ class StoredComputeNodes:
 @dataclass(slots=True)
 class HostResolution:
     """What later families resolve against: each locked host's deletion (None: not
-    deleted), and the hosts that may be left as empty stubs once the writes have run."""
+    deleted), the hosts that may be left as empty stubs once the writes have run, and the
+    hosts whose availability zones the zone step recomputes (created by the batch's lock,
+    or whose aggregates changed); after the cleanup, the empty stubs found."""
 
     floor: dict[str, Stamp | None]
     stub_candidates: set[str]
+    rezone: set[str] = field(default_factory=set)
+    empty: list[str] = field(default_factory=list)
 
 
 class ComputeNodeFamily:
@@ -160,6 +176,7 @@ class ComputeNodeFamily:
                 service_event_time=Stamp.stored(record["service_event_time"]),
                 deleted_at=Stamp.stored(record["deleted_at"]),
                 properties=described.get(record["hostname"], {}),
+                zoned=bool(record["zoned"]),
             )
             for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
         }
@@ -170,14 +187,21 @@ class ComputeNodeFamily:
                 since = Stamp.stored(record["since"])
                 assert since is not None
                 hosted.setdefault(record["hostname"], []).append((record["uuid"], since))
+        containing = [
+            record["uuid"]
+            for record in (gateway.run(tx, f"{CYPHER}/read_containing", keys=deleted)
+                           if deleted else [])
+        ]
         return StoredComputeNodes(nodes, hosted), {
-            INSTANCE: {uuid for on_host in hosted.values() for uuid, _ in on_host}
+            INSTANCE: {uuid for on_host in hosted.values() for uuid, _ in on_host},
+            AGGREGATE: containing,
         }
 
     def named_keys(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
     ) -> Mapping[str, Iterable[str]]:
-        # The instances on the compute nodes the batch deletes: it may unhost them.
+        # The instances on the compute nodes the batch deletes, and the aggregates containing
+        # them: it may unhost the ones and drop the others' CONTAINS edges.
         fold: dict[str, ComputeNodeFold] = folds.get(NAME, {})
         deleted = [h for h in keys if h in fold and fold[h].deleted_at is not None]
         if not deleted:
@@ -185,7 +209,11 @@ class ComputeNodeFamily:
         return {
             INSTANCE: [
                 record["uuid"] for record in gateway.run(tx, f"{CYPHER}/read_hosted", keys=deleted)
-            ]
+            ],
+            AGGREGATE: [
+                record["uuid"]
+                for record in gateway.run(tx, f"{CYPHER}/read_containing", keys=deleted)
+            ],
         }
 
     def waiting_keys(
@@ -230,21 +258,29 @@ class ComputeNodeFamily:
                 )
             elif node.described and not alive:
                 undescribed.append(hostname)
-        batch.resolved[NAME] = HostResolution(floor, set(hostnames))
+        unzoned = {hostname for hostname, node in stored.nodes.items() if not node.zoned}
+        batch.resolved[NAME] = HostResolution(floor, set(hostnames), unzoned)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/tombstone", rows=tombstones)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/undescribe", keys=undescribed)
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
+        """Finds the stubs nothing holds any more; the zone step removes them
+        (``remove_empty_stubs``) once it has unlinked them from their zones."""
         resolution: HostResolution = batch.resolved[NAME]
-        empty = [
+        resolution.empty = [
             row["hostname"]
             for row in gateway.rows(
                 tx, f"{CYPHER}/empty_stubs", keys=sorted(resolution.stub_candidates)
             )
         ]
-        if empty:
-            gateway.run(tx, f"{CYPHER}/remove", keys=empty).consume()
+
+
+def remove_empty_stubs(tx: neo4j.ManagedTransaction, resolution: HostResolution) -> None:
+    """Removes the stubs the cleanup found empty; called by the zone step, once no zone
+    contains them (removing a node locks the nodes at the other end of its edges)."""
+    if resolution.empty:
+        gateway.run(tx, f"{CYPHER}/remove", keys=resolution.empty).consume()
 
 
 # What upsert writes of a service; kept beside the family for the Cypher test.

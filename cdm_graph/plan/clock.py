@@ -29,6 +29,8 @@ MICROSECOND = timedelta(microseconds=1)
 
 # The default of [graph] hint_margin (cdm_graph.config).
 DEFAULT_HINT_MARGIN = timedelta(seconds=5)
+# The default of [graph] default_availability_zone: Nova's own default_availability_zone.
+DEFAULT_AVAILABILITY_ZONE = "nova"
 
 
 def to_us(moment: datetime | None) -> int | None:
@@ -143,6 +145,9 @@ class GuardSettings:
     # How much newer than an instance's authoritative placement a hint must be to move it
     # ([graph] hint_margin): more than the clock skew between two hosts.
     hint_margin: timedelta = DEFAULT_HINT_MARGIN
+    # The zone of a compute node no zone aggregate contains ([graph]
+    # default_availability_zone): Nova's default_availability_zone.
+    default_availability_zone: str = DEFAULT_AVAILABILITY_ZONE
 
     @property
     def hint_margin_us(self) -> int:

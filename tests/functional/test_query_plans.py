@@ -13,6 +13,7 @@ import pytest
 
 from cdm_graph import statements
 from cdm_graph.plan.clock import Stamp
+from cdm_graph.schema.aggregate import AGGREGATE
 from cdm_graph.schema.compute_node import COMPUTE_NODE, HYPERVISOR_FIELDS
 from cdm_graph.schema.flavor import FLAVOR
 from cdm_graph.schema.instance import INSTANCE
@@ -45,6 +46,18 @@ PARAMETERS = {
     },
     "batch/compute_node/undescribe": KEYS,
     "batch/compute_node/remove": KEYS,
+    "batch/aggregate/lock": KEYS,
+    "batch/aggregate/tombstone": {"rows": [{"uuid": "a", **STAMP.columns("deleted_at")}]},
+    "batch/aggregate/upsert": {
+        "rows": [{"uuid": "a", "properties": dict.fromkeys(AGGREGATE.stored_names)}]
+    },
+    "batch/aggregate/remove": KEYS,
+    "batch/aggregate/link": {"rows": [{"uuid": "a", "hostname": "h", "key": "a:h"}]},
+    "batch/aggregate/unlink": KEYS,
+    "batch/aggregate/lock_zones": KEYS,
+    "batch/aggregate/zone": {"rows": [{"hostname": "h", "zone": "z", "key": "z:h"}]},
+    "batch/aggregate/unzone": KEYS,
+    "batch/aggregate/remove_zones": KEYS,
     "batch/flavor/lock": KEYS,
     "batch/flavor/tombstone": {"rows": [{"flavorid": "a", **STAMP.columns("deleted_at")}]},
     "batch/flavor/upsert": {
@@ -83,6 +96,8 @@ PARAMETERS = {
     "upkeep/expire_flavor_tombstones": KEYS,
     "upkeep/expire_instance_tombstones": KEYS,
     "upkeep/expire_compute_node_tombstones": KEYS,
+    "upkeep/lock_aggregate_tombstones": KEYS,
+    "upkeep/expire_aggregate_tombstones": KEYS,
     "upkeep/lock_server_group_tombstones": KEYS,
     "upkeep/expire_server_group_tombstones": KEYS,
     "deadletter/store": {

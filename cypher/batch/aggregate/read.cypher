@@ -1,0 +1,13 @@
+// What the guards need of the aggregates a batch touches (locked, so present: a placeholder
+// has no event_time_us): the stamp of their description, its zone and host list, the hosts
+// they have a CONTAINS edge to, and their tombstone. Each stamp comes as [<clock>_us,
+// <clock>_rank, <clock>_id] (see batch/instance/read.cypher). An aggregate event carries the
+// whole aggregate, so no description is read back.
+// $keys: aggregate uuids
+UNWIND $keys AS uuid
+MATCH (a:Aggregate {uuid: uuid})
+OPTIONAL MATCH (t:AggregateTombstone {uuid: uuid})
+RETURN uuid, [a.event_time_us, a.event_time_rank, a.event_time_id] AS event_time,
+       a.availability_zone AS availability_zone, a.hosts AS hosts,
+       [(a)-[:CONTAINS]->(c:ComputeNode) | c.hostname] AS contains,
+       [t.deleted_at_us, t.deleted_at_rank, t.deleted_at_id] AS deleted_at

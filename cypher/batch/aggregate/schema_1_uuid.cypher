@@ -1,0 +1,2 @@
+CREATE CONSTRAINT aggregate_uuid IF NOT EXISTS
+FOR (a:Aggregate) REQUIRE a.uuid IS UNIQUE
