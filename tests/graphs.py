@@ -20,7 +20,8 @@ def read_graph(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
     (hostname, the edge's properties), sorted, and its ``of_flavor`` the flavor ids its
     OF_FLAVOR edges reach, sorted; a server group's ``has_member`` the instances
     its HAS_MEMBER edges reach, sorted; ``ServerGroupMember`` the pairs the group family
-    keeps to find its members, keyed "group instance"."""
+    keeps to find its members, keyed "group instance"; an aggregate's and a zone's
+    ``contains`` the hostnames of its CONTAINS edges, sorted."""
     graph: dict[str, dict[str, Any]] = {
         "ComputeNode": {},
         "Instance": {},
@@ -46,6 +47,13 @@ def read_graph(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
         graph[record["label"]][record["key"]] = dict(record["props"])
         if record["label"] == "ServerGroup":
             graph["ServerGroup"][record["key"]]["has_member"] = sorted(record["has_member"])
+    graph.update(Aggregate={}, AggregateTombstone={}, AvailabilityZone={})
+    records, _, _ = driver.execute_query(CYPHER.load("aggregates"))
+    for record in records:
+        props = dict(record["props"])
+        if "contains" in props:
+            props["contains"] = sorted(props["contains"])
+        graph[record["label"]][record["key"]] = props
     return graph
 
 

@@ -20,6 +20,11 @@ Its rules, written again here rather than imported:
   ``described`` false) while an instance is of it.
 * A server group names the members of its newest event; it has a HAS_MEMBER edge to each
   member that is an instance of the graph, and a ServerGroupMember pair for each member.
+* An aggregate contains each host of its newest event (after its newest deletion) unless
+  that host's newest deletion is not older than the event; a host it contains is a compute
+  node, a stub if nothing described it.
+* Every compute node is in the zones of the aggregates containing it, or in the default
+  zone when none of them has one; a zone is there while a compute node is in it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from cdm_graph.families.aggregate import AggregateEvent
 from cdm_graph.families.base import Action, Event, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.flavor import FlavorEvent
@@ -39,6 +45,7 @@ EPOCH = datetime(1970, 1, 1)
 # ranks 2, a deletion 3, so that a deletion wins a tie of times.
 RANK = {Action.UPSERT: 2, Action.DELETE: 3}
 DEFAULT_HINT_MARGIN = timedelta(seconds=5)
+DEFAULT_ZONE = "nova"
 
 
 def order(event: Event) -> tuple[datetime, int, str]:
@@ -89,12 +96,15 @@ def placement(
 
 
 def compute(
-    events: Iterable[Event], hint_margin: timedelta = DEFAULT_HINT_MARGIN
+    events: Iterable[Event],
+    hint_margin: timedelta = DEFAULT_HINT_MARGIN,
+    default_zone: str = DEFAULT_ZONE,
 ) -> dict[str, dict[str, Any]]:
     """The graph as ``read_graph`` returns it (temporal values as Python's)."""
     by_host: dict[str, list[Event]] = {}
     by_uuid: dict[str, list[Event]] = {}
     by_flavor: dict[str, list[Event]] = {}
+    by_aggregate: dict[str, list[Event]] = {}
     by_group: dict[str, list[Event]] = {}
     for event in events:
         if isinstance(event, ComputeNodeEvent):
@@ -103,6 +113,8 @@ def compute(
             by_flavor.setdefault(event.flavorid, []).append(event)
         elif isinstance(event, ServerGroupEvent):
             by_group.setdefault(event.uuid, []).append(event)
+        elif isinstance(event, AggregateEvent):
+            by_aggregate.setdefault(event.uuid, []).append(event)
         else:
             assert isinstance(event, InstanceEvent)
             by_uuid.setdefault(event.uuid, []).append(event)
@@ -110,6 +122,7 @@ def compute(
         "ComputeNode": {}, "Instance": {}, "InstanceTombstone": {}, "ComputeNodeTombstone": {},
         "Flavor": {}, "FlavorTombstone": {},
         "ServerGroup": {}, "ServerGroupTombstone": {}, "ServerGroupMember": {},
+        "Aggregate": {}, "AggregateTombstone": {}, "AvailabilityZone": {},
     }
 
     for flavorid, flavor_events in by_flavor.items():
@@ -211,4 +224,40 @@ def compute(
         }
         for member in members:
             graph["ServerGroupMember"][f"{uuid} {member}"] = {"group": uuid, "instance": member}
+
+    for uuid, aggregate_events in by_aggregate.items():
+        deletion = _deletion(aggregate_events)
+        if deletion is not None:
+            graph["AggregateTombstone"][uuid] = {"uuid": uuid, **_clock("deleted_at", deletion)}
+        latest = newest(_live(aggregate_events, deletion))
+        if latest is None:
+            continue
+        contains = sorted(
+            hostname for hostname in latest.properties["hosts"]
+            if host_deletion.get(hostname) is None
+            or order(latest) > order(host_deletion[hostname])
+        )
+        for hostname in contains:
+            graph["ComputeNode"].setdefault(hostname, {"hostname": hostname, "described": False})
+        graph["Aggregate"][uuid] = {
+            **_stored({
+                "uuid": uuid,
+                **latest.properties,
+                **_clock("event_time", latest),
+                "last_event": latest.event_type,
+            }),
+            "contains": contains,
+        }
+
+    for hostname in graph["ComputeNode"]:
+        zones = {
+            aggregate["availability_zone"]
+            for aggregate in graph["Aggregate"].values()
+            if hostname in aggregate["contains"] and "availability_zone" in aggregate
+        } or {default_zone}
+        for zone in zones:
+            graph["AvailabilityZone"].setdefault(zone, {"name": zone, "contains": []})
+            graph["AvailabilityZone"][zone]["contains"].append(hostname)
+    for zone in graph["AvailabilityZone"].values():
+        zone["contains"].sort()
     return graph

@@ -1,17 +1,18 @@
 """Property: any order, any batching, any repetition of a stream ends in the reference graph.
 
 Random streams of the table's events over a small cloud (three hosts, three instances, two
-flavors) are applied one by one in Nova's order, backwards in random batches, and shuffled
-with duplicates in random batches; every run must end in the graph the pure-Python reference
-model computes from the set of events, every stored property, tombstone, HOSTS and OF_FLAVOR
-edge compared.
+flavors, two aggregates whose host lists and zones vary over the same hosts) are applied one
+by one in Nova's order, backwards in random batches, and shuffled with duplicates in random
+batches; every run must end in the graph the pure-Python reference model computes from the
+set of events, every stored property, tombstone, HOSTS, OF_FLAVOR and CONTAINS edge compared.
 
 Times often tie (equal timestamps, decided by precedence and message id) and land on either
 side of the hint margin; each message varies what the guards compare (its time, its action,
 its id, with or without a message_id) and what shows which message won (the instance's name
 and lock, its host, node and flavor (so resizes); the compute node's status, reason and state;
 the flavor's name, sizes, extra specs and projects; the server group's name and members,
-which are instances of the stream, so that HAS_MEMBER edges come and go with both ends).
+which are instances of the stream, so that HAS_MEMBER edges come and go with both ends; the
+aggregate's name, hosts and zone).
 """
 
 from __future__ import annotations
@@ -53,13 +54,21 @@ EVENT_TYPES = [*sorted(NOTIFICATION_MAPPING), "instance.live_migration_post.end"
 GAPS = [0, 0, 0, 1, 10, 30, 49, 50, 51, 80]
 HINT_MARGINS = [timedelta(0), timedelta(seconds=5)]
 EXAMPLES = int(os.environ.get("CDM_GRAPH_PROPERTY_EXAMPLES", "200"))
+AGGREGATES = [
+    "00000000-0000-0000-0000-0000000000a1",
+    "00000000-0000-0000-0000-0000000000a2",
+]
+# An aggregate's host lists: any subset of the hosts.
+HOST_LISTS = [tuple(h for n, h in enumerate(HOSTS) if mask >> n & 1) for mask in range(8)]
+# An aggregate's zone, by its two bits: none, one of two zones, or the first with more metadata.
+ZONES = [None, "az1", "az2", "az1"]
 
 
 @st.composite
 def streams(draw):
-    """Compact descriptions of messages, in time order: (tenths of a second, event type, host,
-    instance, binary or flavor, two bits of what it says, message_id or None, and an
-    instance's flavor)."""
+    """Compact descriptions of messages, in time order: (tenths of a second, event type, host
+    (an aggregate's host list), instance, binary, flavor or aggregate, two bits of what it
+    says, message_id or None, and an instance's flavor)."""
     size = draw(st.integers(min_value=1, max_value=14))
     # Distinct ids in an order unrelated to the stream's; None: the digest stands in.
     ids = draw(st.permutations(range(size)))
@@ -68,7 +77,10 @@ def streams(draw):
         tenths += draw(st.sampled_from(GAPS))
         event_type = draw(st.sampled_from(EVENT_TYPES))
         host = draw(st.sampled_from(HOSTS))
-        if event_type.startswith("service."):
+        if event_type.startswith("aggregate."):
+            host = draw(st.sampled_from(HOST_LISTS))
+            other = draw(st.sampled_from(AGGREGATES))
+        elif event_type.startswith("service."):
             other = draw(st.sampled_from(["nova-compute"] * 4 + ["nova-conductor"]))
         elif event_type.startswith("flavor."):
             other = draw(st.sampled_from(FLAVORS))
@@ -95,6 +107,21 @@ def _envelope(position, tenths, event_type, host, other, bits, message_id, flavo
             extra_specs={"hw:cpu_policy": "dedicated"} if bits & 1 else None,
             projects=["p1"] if bits & 2 else [],
         )
+    if event_type.startswith("aggregate."):
+        envelope = notification(
+            event_type,
+            tenths / 10,
+            message_id=message_id,
+            uuid=other,
+            name=f"message-{position}",
+            hosts=list(host),
+        )
+        # The sample's metadata names a zone: replace it whole rather than merge into it.
+        metadata = {"availability_zone": ZONES[bits]} if ZONES[bits] else {}
+        if bits == 3:
+            metadata["ssd"] = "true"
+        envelope.payload["nova_object.data"]["metadata"] = metadata
+        return envelope
     if event_type.startswith("service."):
         disabled, forced_down = bool(bits & 1), bool(bits & 2)
         return notification(
@@ -222,6 +249,15 @@ KNOWN = {
         (5, "instance.delete.end", "h1", UUIDS[0], 0, "m5"),
         (6, "server_group.delete", "h1", GROUPS[1], 3, "m6"),
         (7, "instance.restore.end", "h1", UUIDS[0], 0, "m7"),
+    ], 3),
+    "an aggregate's membership against a compute node's deletion, either side of it": ([
+        (0, "aggregate.create.end", ("h1", "h2"), AGGREGATES[0], 1, "m1"),
+        (1, "service.create", "h1", "nova-compute", 0, "m2"),
+        (2, "service.delete", "h1", "nova-compute", 0, "m3"),
+        (3, "aggregate.add_host.end", ("h2", "h3"), AGGREGATES[1], 2, "m4"),
+        (3, "service.delete", "h3", "nova-compute", 0, "m5"),
+        (4, "aggregate.update_metadata.end", ("h1", "h2"), AGGREGATES[1], 0, "m6"),
+        (5, "aggregate.delete.end", ("h1", "h2"), AGGREGATES[0], 0, "m7"),
     ], 3),
     "a hint beyond the margin heals a missed move, one within it does not undo the next": ([
         (0, "instance.create.end", "h1", UUIDS[0], 0, "m1"),
