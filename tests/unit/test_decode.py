@@ -17,7 +17,10 @@ from tests.nova import at, notification
 UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
 
 
-@pytest.mark.parametrize("event_type", sorted(NOTIFICATION_MAPPING))
+@pytest.mark.parametrize(
+    "event_type",
+    sorted(e for e, rule in NOTIFICATION_MAPPING.items() if rule.action is not Action.SKIP),
+)
 def test_every_sample_of_the_table_decodes(event_type):
     event = decode(notification(event_type))
     assert event.event_type == event_type

@@ -31,8 +31,8 @@ class Rogue(InstanceFamily):
 
 def test_an_event_type_no_family_claims_is_skipped_with_its_reason():
     envelope = notification("instance.create.end", 1)
-    unknown = dataclasses.replace(envelope, event_type="aggregate.cache_images.start")
-    reason = r"'aggregate\.cache_images\.start' does not change the graph"
+    unknown = dataclasses.replace(envelope, event_type="aggregate.create.start")
+    reason = r"'aggregate\.create\.start' does not change the graph"
     with pytest.raises(Skipped, match=reason):
         decode(unknown)
 
@@ -74,13 +74,13 @@ def test_the_event_table_is_every_familys_rows():
 
 def test_each_event_decodes_to_its_familys_event():
     for event_type, rule in NOTIFICATION_MAPPING.items():
-        if event_type.startswith("service."):
-            continue  # needs a nova-compute binary; covered by the decode tests
+        if event_type.startswith("service.") or rule.action is Action.SKIP:
+            continue  # needs a nova-compute binary, or is skipped: covered by the decode tests
         assert decode(notification(event_type, 1)).family == rule.family
 
 
-def test_compute_nodes_and_flavors_are_registered_before_the_instances_that_name_them():
+def test_compute_nodes_and_flavors_are_registered_before_what_names_them():
     assert [family.name for family in FAMILIES] == [
-        "compute_node", "flavor", "instance", "server_group"
+        "compute_node", "aggregate", "flavor", "instance", "server_group"
     ]
     assert REGISTRY["instance"].schema is INSTANCE

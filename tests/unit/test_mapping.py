@@ -1,4 +1,4 @@
-"""The dispatch table names the 36 event types of the spec, each with a Nova sample."""
+"""The dispatch table names the 45 event types of the spec, each with a Nova sample."""
 
 import pytest
 
@@ -20,8 +20,8 @@ BRIEF_AUTHORITATIVE = {
 }
 
 
-def test_the_table_names_thirty_six_event_types():
-    assert len(NOTIFICATION_MAPPING) == 36
+def test_the_table_names_forty_five_event_types():
+    assert len(NOTIFICATION_MAPPING) == 45
 
 
 @pytest.mark.parametrize("event_type", sorted(NOTIFICATION_MAPPING))
@@ -84,6 +84,25 @@ def test_server_group_events_describe_and_delete_groups_and_place_nothing():
     }
 
 
+def test_aggregate_events_describe_or_delete_aggregates_and_image_caching_is_skipped():
+    assert {
+        event_type: rule.action
+        for event_type, rule in NOTIFICATION_MAPPING.items()
+        if rule.family == "aggregate"
+    } == {
+        "aggregate.create.end": Action.UPSERT,
+        "aggregate.add_host.end": Action.UPSERT,
+        "aggregate.remove_host.end": Action.UPSERT,
+        "aggregate.update_metadata.end": Action.UPSERT,
+        "aggregate.update_prop.end": Action.UPSERT,
+        "aggregate.delete.end": Action.DELETE,
+        "aggregate.cache_images.start": Action.SKIP,
+        "aggregate.cache_images.progress": Action.SKIP,
+        "aggregate.cache_images.end": Action.SKIP,
+    }
+    assert "images" in NOTIFICATION_MAPPING["aggregate.cache_images.end"].reason
+
+
 def test_the_table_prints_every_event_type_with_its_family_and_host_evidence():
     from cdm_graph.mapping import table
 
@@ -91,3 +110,5 @@ def test_the_table_prints_every_event_type_with_its_family_and_host_evidence():
     assert len(lines) == len(NOTIFICATION_MAPPING)
     row = next(line for line in lines if line.startswith("instance.rebuild.end "))
     assert row.split()[1:] == ["instance", "upsert", "stale"]
+    row = next(line for line in lines if line.startswith("aggregate.cache_images.end "))
+    assert row.split()[1:] == ["aggregate", "skip", "-"]

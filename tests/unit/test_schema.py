@@ -11,6 +11,8 @@ from cdm_graph import statements
 from cdm_graph.families import decode
 from cdm_graph.reconcile.listing import RESOURCE_CLASSES, server_properties
 from cdm_graph.schema import STAMP_SUFFIXES, Role
+from cdm_graph.schema.aggregate import AGGREGATE
+from cdm_graph.schema.aggregate import WRITTEN_FIELDS as AGGREGATE_WRITTEN
 from cdm_graph.schema.compute_node import (
     COMPUTE_NODE,
     HYPERVISOR_FIELDS,
@@ -82,8 +84,19 @@ def test_a_server_group_event_carries_exactly_the_descriptive_properties():
     assert tuple(event.properties) == SERVER_GROUP_DESCRIPTION
 
 
+def test_upsert_aggregates_sets_every_property_of_the_aggregate_schema():
+    assert set(AGGREGATE_WRITTEN) == set(AGGREGATE.names)
+    assert _set("batch/aggregate/upsert", "a") == set(AGGREGATE.stored_names)
+
+
+def test_an_aggregate_event_carries_exactly_the_descriptive_properties():
+    event = decode(notification("aggregate.add_host.end", 1))
+    assert set(event.properties) == set(AGGREGATE.names_of(Role.DESCRIPTION))
+
+
 def test_tombstones_and_hosts_edges_keep_the_stamp_of_what_made_them():
-    for family in ("instance", "compute_node", "flavor", "server_group"):
+    for family in ("instance", "compute_node", "aggregate", "flavor", "server_group"):
+
         assert _set(f"batch/{family}/tombstone", "t") == _clock("deleted_at")
     text = statements.load("batch/instance/host")
     assert {f"since{suffix}: row.since{suffix}" for suffix in STAMP_SUFFIXES} <= {
@@ -115,7 +128,8 @@ def test_the_listing_reads_every_capacity_property_of_the_schema():
 
 
 @pytest.mark.parametrize(
-    "prop", list(COMPUTE_NODE) + list(INSTANCE) + list(FLAVOR) + list(SERVER_GROUP),
+    "prop",
+    list(COMPUTE_NODE) + list(INSTANCE) + list(AGGREGATE) + list(FLAVOR) + list(SERVER_GROUP),
     ids=lambda p: p.name,
 )
 def test_every_property_says_where_it_comes_from(prop):
