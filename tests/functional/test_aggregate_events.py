@@ -3,6 +3,8 @@ CONTAINS edges, the stubs they name and the availability zones derived from them
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from cdm_graph.apply.pipeline import process_batch
@@ -203,3 +205,9 @@ def test_a_refused_aggregate_leaves_nothing_half_applied(apply, graph):
     assert after["Aggregate"] == {}
     assert set(after["ComputeNode"]) == {"h3"}
     assert zones(graph) == {"nova": ["h3"]}
+
+
+def test_an_aggregate_tombstone_expires_after_its_time_to_live(apply, writer, graph):
+    apply(aggregate("aggregate.delete.end", 0))  # long ago
+    assert writer.expire_tombstones(ttl=timedelta(days=1)) == 1
+    assert read_graph(graph)["AggregateTombstone"] == {}
