@@ -136,7 +136,8 @@ graph_opts = [
         "tombstone_ttl",
         default=7 * 24 * 3600,
         min=60,
-        help="Seconds a deleted instance or compute node keeps its tombstone. A notification "
+        help="Seconds a deleted instance, compute node or aggregate keeps its tombstone. A "
+        "notification "
         "older than the deletion that arrives later than this can bring the element back.",
     ),
     cfg.FloatOpt(
