@@ -137,8 +137,8 @@ graph_opts = [
         default=7 * 24 * 3600,
         min=60,
         help="Seconds a deleted instance, compute node or aggregate keeps its tombstone. A "
-        "notification "
-        "older than the deletion that arrives later than this can bring the element back.",
+        "notification older than the deletion that arrives later than this can bring the "
+        "element back.",
     ),
     cfg.FloatOpt(
         "hint_margin",
