@@ -210,7 +210,7 @@ class AggregateFamily:
         return folds
 
     def lock_keys(self, fold: dict[str, AggregateFold]) -> Mapping[str, Iterable[str]]:
-        # The hosts of every event: the newest one may draw an edge to any of them.
+        # The hosts of each aggregate's newest event: the one event that may draw edges.
         hosts: set[str] = set()
         for aggregate in fold.values():
             if aggregate.latest is not None:
