@@ -6,9 +6,9 @@ one Cypher statement of ``cypher/client/`` a call, and the analysts' named queri
 Neo4j refuses any write made through it. Given a driver, it does not wait for an absent Neo4j
 (``gateway.NO_WAIT``): strategies and analysts get an answer or an error at once.
 
-``snapshot()`` reads the whole model in one read transaction, with two queries whatever the
-size of the cloud, into a ``Snapshot`` a strategy may change; ``watcher_model()`` makes that
-a real Watcher ``ModelRoot`` (the ``watcher`` extra).
+``snapshot()`` reads the whole model in one read transaction, with one query per kind of
+element whatever the size of the cloud, into a ``Snapshot`` a strategy may change;
+``watcher_model()`` makes that a real Watcher ``ModelRoot`` (the ``watcher`` extra).
 """
 
 from __future__ import annotations
@@ -19,9 +19,16 @@ from typing import TYPE_CHECKING, Any
 import neo4j
 
 from cdm_graph.gateway import NO_WAIT, Gateway, run
-from cdm_graph.read.models import ComputeNode, Instance
+from cdm_graph.read.models import (
+    Aggregate,
+    AvailabilityZone,
+    ComputeNode,
+    Flavor,
+    Instance,
+    ServerGroup,
+)
 from cdm_graph.read.protocol import ModelReader
-from cdm_graph.read.snapshot import Snapshot
+from cdm_graph.read.snapshot import Groupings, Snapshot
 
 if TYPE_CHECKING:
     from watcher.decision_engine.model.model_root import ModelRoot
@@ -103,15 +110,96 @@ class GraphClient(ModelReader):
             return None
         return node, {"vcpu": row["vcpu"], "memory": row["memory"], "disk": row["disk"]}
 
+    # ---------------------------------------------------------------- beyond Watcher's model
+
+    def _nodes_named(self, hostnames: Iterable[str]) -> list[ComputeNode]:
+        return [_node(row) for row in self.query("client/compute_nodes_named",
+                                                 hostnames=list(hostnames))]
+
+    def _instances_with_uuids(self, uuids: Iterable[str]) -> list[Instance]:
+        return [_instance(row) for row in self.query("client/instances_with_uuids",
+                                                     uuids=list(uuids))]
+
+    def _aggregates(self, uuid_or_name: str | None = None,
+                    hostname: str | None = None) -> list[Aggregate]:
+        rows = self.query("client/aggregates", uuid_or_name=uuid_or_name, hostname=hostname)
+        return [Aggregate.from_graph(row) for row in rows]
+
+    def _every_aggregate(self) -> Iterable[Aggregate]:
+        return self._aggregates()
+
+    def _aggregate(self, uuid_or_name: str) -> Aggregate | None:
+        # The statement puts the one whose uuid matches first.
+        found = self._aggregates(uuid_or_name=uuid_or_name)
+        return found[0] if found else None
+
+    def _aggregates_of(self, hostname: str) -> list[Aggregate]:
+        return self._aggregates(hostname=hostname)
+
+    def _zones(self, name: str | None = None,
+               hostname: str | None = None) -> list[AvailabilityZone]:
+        rows = self.query("client/availability_zones", zone=name, hostname=hostname)
+        return [AvailabilityZone.from_graph(row) for row in rows]
+
+    def _every_zone(self) -> Iterable[AvailabilityZone]:
+        return self._zones()
+
+    def _zone(self, name: str) -> AvailabilityZone | None:
+        found = self._zones(name=name)
+        return found[0] if found else None
+
+    def _zones_of(self, hostname: str) -> list[AvailabilityZone]:
+        return self._zones(hostname=hostname)
+
+    def _every_server_group(self) -> Iterable[ServerGroup]:
+        return map(ServerGroup.from_graph, self.query("client/server_groups", uuid=None))
+
+    def _server_group(self, uuid: str) -> ServerGroup | None:
+        row = self._one("client/server_groups", uuid=uuid)
+        return None if row is None else ServerGroup.from_graph(row)
+
+    def _server_groups_of(self, instance_uuid: str) -> list[ServerGroup]:
+        rows = self.query("client/server_groups_of_instance", uuid=instance_uuid)
+        return [ServerGroup.from_graph(row) for row in rows]
+
+    def _every_flavor(self) -> Iterable[Flavor]:
+        return map(Flavor.from_graph, self.query("client/flavors", flavorid=None))
+
+    def _flavor(self, flavorid: str) -> Flavor | None:
+        row = self._one("client/flavors", flavorid=flavorid)
+        return None if row is None else Flavor.from_graph(row)
+
+    def _flavor_of(self, instance_uuid: str) -> Flavor | None:
+        row = self._one("client/flavor_of_instance", uuid=instance_uuid)
+        return None if row is None else Flavor.from_graph(row)
+
+    def _instances_of_flavor(self, flavorid: str) -> list[Instance]:
+        rows = self.query("client/instances_of_flavor", flavorid=flavorid)
+        return [_instance(row) for row in rows]
+
     # ---------------------------------------------------------------- whole model
 
     def snapshot(self) -> Snapshot:
-        """The whole model as of one moment: one read transaction, two queries."""
+        """The whole model as of one moment: one read transaction, one query per kind of
+        element (compute nodes, instances, aggregates, zones, server groups, flavors)."""
 
         def work(tx: neo4j.ManagedTransaction) -> Snapshot:
             nodes = [_node(row) for row in _plain_rows(run(tx, "client/compute_nodes"))]
             instances = [_instance(row) for row in _plain_rows(run(tx, "client/instances"))]
-            return Snapshot(nodes, instances)
+
+            def rows(name: str, **parameters: Any) -> Iterable[dict[str, Any]]:
+                return _plain_rows(run(tx, name, **parameters))
+
+            groupings = Groupings(
+                aggregates=tuple(map(Aggregate.from_graph, rows(
+                    "client/aggregates", uuid_or_name=None, hostname=None))),
+                zones=tuple(map(AvailabilityZone.from_graph, rows(
+                    "client/availability_zones", zone=None, hostname=None))),
+                server_groups=tuple(map(ServerGroup.from_graph, rows(
+                    "client/server_groups", uuid=None))),
+                flavors=tuple(map(Flavor.from_graph, rows("client/flavors", flavorid=None))),
+            )
+            return Snapshot(nodes, instances, groupings)
 
         return self._gateway.read(work)
 

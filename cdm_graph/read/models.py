@@ -147,6 +147,8 @@ class Instance:
     locked: bool = False
     metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     flavor_extra_specs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The id of the flavor it is of (its OF_FLAVOR edge); its sizes above are its own.
+    flavor_id: str | None = None
     host: str | None = None
     hypervisor_hostname: str | None = None
     created: datetime | None = None
@@ -166,7 +168,148 @@ class Instance:
             locked=bool(properties.get("locked")),
             metadata=_pairs_to_dict(properties.get("metadata")),
             flavor_extra_specs=_pairs_to_dict(properties.get("extra_specs")),
+            flavor_id=properties.get("flavor_id"),
             host=hostname,
             hypervisor_hostname=properties.get("node") if hostname else None,
             created=_moment(properties.get("created_at")),
+        )
+
+
+# ---------------------------------------------------------------- beyond Watcher's model
+# Host aggregates, availability zones, server groups and flavors: what Watcher's audit scope
+# and placement policies are expressed in, read from the graph (``cdm_graph.families``).
+
+
+class AggregateNotFound(ComputeResourceNotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"host aggregate {name!r} could not be found")
+        self.name = name
+
+
+class AvailabilityZoneNotFound(ComputeResourceNotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"availability zone {name!r} could not be found")
+        self.name = name
+
+
+class ServerGroupNotFound(ComputeResourceNotFound):
+    def __init__(self, uuid: str) -> None:
+        super().__init__(f"server group {uuid!r} could not be found")
+        self.uuid = uuid
+
+
+class FlavorNotFound(ComputeResourceNotFound):
+    """No flavor of this id, or (``instance_uuid``) none the instance is linked to."""
+
+    def __init__(self, flavorid: str | None, instance_uuid: str | None = None) -> None:
+        what = f"{flavorid!r}" if instance_uuid is None else f"of instance {instance_uuid!r}"
+        super().__init__(f"flavor {what} could not be found")
+        self.flavorid = flavorid
+        self.instance_uuid = instance_uuid
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """A host aggregate: ``hosts`` are the hostnames of the compute nodes it contains (its
+    ``CONTAINS`` edges), sorted; ``availability_zone`` its zone metadata, if any."""
+
+    uuid: str
+    name: str | None = None
+    id: int | None = None
+    availability_zone: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def from_graph(cls, row: Mapping[str, Any]) -> Aggregate:
+        return cls(
+            uuid=row["uuid"],
+            name=row.get("name"),
+            id=row.get("id"),
+            availability_zone=row.get("availability_zone"),
+            metadata=_pairs_to_dict(row.get("metadata")),
+            hosts=tuple(row.get("hosts") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityZone:
+    """An availability zone and the hostnames of its compute nodes, sorted."""
+
+    name: str
+    hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def from_graph(cls, row: Mapping[str, Any]) -> AvailabilityZone:
+        return cls(name=row["name"], hosts=tuple(row.get("hosts") or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class ServerGroup:
+    """A server group: its policy (affinity, anti-affinity, soft-affinity,
+    soft-anti-affinity), its rules, and ``members``: the uuids of its member instances the
+    graph holds (its ``HAS_MEMBER`` edges), sorted."""
+
+    uuid: str
+    name: str | None = None
+    project_id: str | None = None
+    user_id: str | None = None
+    policy: str | None = None
+    rules: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    members: tuple[str, ...] = ()
+
+    @classmethod
+    def from_graph(cls, row: Mapping[str, Any]) -> ServerGroup:
+        return cls(
+            uuid=row["uuid"],
+            name=row.get("name"),
+            project_id=row.get("project_id"),
+            user_id=row.get("user_id"),
+            policy=row.get("policy"),
+            rules=_pairs_to_dict(row.get("rules")),
+            members=tuple(row.get("members") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Flavor:
+    """A flavor as Nova describes it now; ``described`` is False for one the graph knows only
+    as the flavor id instances name (never described, or deleted since). An instance keeps
+    its own sizes, those it was built with (``Instance``)."""
+
+    flavorid: str
+    name: str | None = None
+    vcpus: int | None = None
+    memory_mb: int | None = None
+    root_gb: int | None = None
+    ephemeral_gb: int | None = None
+    swap: int | None = None
+    rxtx_factor: float | None = None
+    vcpu_weight: int | None = None
+    disabled: bool | None = None
+    is_public: bool | None = None
+    projects: tuple[str, ...] | None = None
+    extra_specs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    description: str | None = None
+    described: bool = False
+
+    @classmethod
+    def from_graph(cls, row: Mapping[str, Any]) -> Flavor:
+        projects = row.get("projects")
+        return cls(
+            flavorid=row["flavorid"],
+            name=row.get("name"),
+            vcpus=row.get("vcpus"),
+            memory_mb=row.get("memory_mb"),
+            root_gb=row.get("root_gb"),
+            ephemeral_gb=row.get("ephemeral_gb"),
+            swap=row.get("swap"),
+            rxtx_factor=row.get("rxtx_factor"),
+            vcpu_weight=row.get("vcpu_weight"),
+            disabled=row.get("disabled"),
+            is_public=row.get("is_public"),
+            projects=None if projects is None else tuple(projects),
+            extra_specs=_pairs_to_dict(row.get("extra_specs")),
+            description=row.get("description"),
+            described=bool(row.get("described")),
         )

@@ -9,6 +9,10 @@ return, what they raise) live here, over seven primitives that each model provid
 graph (``cdm_graph.read.client.GraphClient``, one Cypher statement a primitive) and a copy in
 memory (``cdm_graph.read.snapshot.Snapshot``).
 
+Beyond Watcher's model, the same reader answers for host aggregates, availability zones,
+server groups and flavors (``get_node_aggregates``, ``get_availability_zone_nodes``,
+``get_instance_server_groups``, ``get_instance_flavor``, ...), over primitives of their own.
+
 Compute nodes are keyed by uuid, as in Watcher; a node the API has not described yet answers
 to its hostname as its uuid (see ``cdm_graph.read.models``).
 """
@@ -19,11 +23,19 @@ import abc
 from collections.abc import Iterable
 
 from cdm_graph.read.models import (
+    Aggregate,
+    AggregateNotFound,
+    AvailabilityZone,
+    AvailabilityZoneNotFound,
     ComputeNode,
     ComputeNodeNotFound,
+    Flavor,
+    FlavorNotFound,
     Instance,
     InstanceNotFound,
     InstanceNotMapped,
+    ServerGroup,
+    ServerGroupNotFound,
 )
 
 
@@ -158,3 +170,157 @@ class ModelReader(abc.ABC):
         if node is None:
             raise InstanceNotMapped(instance_uuid)
         return node
+
+    # ---------------------------------------------------------------- beyond Watcher's model:
+    # primitives
+
+    @abc.abstractmethod
+    def _nodes_named(self, hostnames: Iterable[str]) -> list[ComputeNode]:
+        """The compute nodes of these hostnames the model holds, in hostname order."""
+
+    @abc.abstractmethod
+    def _instances_with_uuids(self, uuids: Iterable[str]) -> list[Instance]:
+        """The instances of these uuids the model holds, in uuid order."""
+
+    @abc.abstractmethod
+    def _every_aggregate(self) -> Iterable[Aggregate]:
+        """Every host aggregate."""
+
+    @abc.abstractmethod
+    def _aggregate(self, uuid_or_name: str) -> Aggregate | None:
+        """The aggregate with this uuid, else the one with this name (Nova keeps names
+        unique)."""
+
+    @abc.abstractmethod
+    def _aggregates_of(self, hostname: str) -> list[Aggregate]:
+        """The aggregates containing this host, by name."""
+
+    @abc.abstractmethod
+    def _every_zone(self) -> Iterable[AvailabilityZone]:
+        """Every availability zone."""
+
+    @abc.abstractmethod
+    def _zone(self, name: str) -> AvailabilityZone | None:
+        """The availability zone of this name."""
+
+    @abc.abstractmethod
+    def _zones_of(self, hostname: str) -> list[AvailabilityZone]:
+        """The availability zones of this host, by name (one, unless aggregates disagree)."""
+
+    @abc.abstractmethod
+    def _every_server_group(self) -> Iterable[ServerGroup]:
+        """Every server group."""
+
+    @abc.abstractmethod
+    def _server_group(self, uuid: str) -> ServerGroup | None:
+        """The server group with this uuid."""
+
+    @abc.abstractmethod
+    def _server_groups_of(self, instance_uuid: str) -> list[ServerGroup]:
+        """The server groups this instance is a member of, by name."""
+
+    @abc.abstractmethod
+    def _every_flavor(self) -> Iterable[Flavor]:
+        """Every flavor, those known only as instances' flavor ids included."""
+
+    @abc.abstractmethod
+    def _flavor(self, flavorid: str) -> Flavor | None:
+        """The flavor with this flavor id."""
+
+    @abc.abstractmethod
+    def _flavor_of(self, instance_uuid: str) -> Flavor | None:
+        """The flavor this instance is of."""
+
+    @abc.abstractmethod
+    def _instances_of_flavor(self, flavorid: str) -> list[Instance]:
+        """The instances of this flavor, in uuid order."""
+
+    # ---------------------------------------------------------------- host aggregates
+
+    def get_all_aggregates(self) -> dict[str, Aggregate]:
+        """Every host aggregate, keyed by its uuid."""
+        return {aggregate.uuid: aggregate for aggregate in self._every_aggregate()}
+
+    def get_aggregate(self, uuid_or_name: str) -> Aggregate:
+        """The aggregate with this uuid or name. AggregateNotFound if there is none."""
+        aggregate = self._aggregate(uuid_or_name)
+        if aggregate is None:
+            raise AggregateNotFound(uuid_or_name)
+        return aggregate
+
+    def get_aggregate_nodes(self, aggregate: Aggregate | str) -> list[ComputeNode]:
+        """The compute nodes an aggregate (or its uuid or name) contains, by hostname.
+        AggregateNotFound if there is no such aggregate."""
+        uuid_or_name = aggregate if isinstance(aggregate, str) else aggregate.uuid
+        return self._nodes_named(self.get_aggregate(uuid_or_name).hosts)
+
+    def get_node_aggregates(self, node: ComputeNode) -> list[Aggregate]:
+        """The aggregates containing the compute node, by name."""
+        return self._aggregates_of(node.hostname)
+
+    # ---------------------------------------------------------------- availability zones
+
+    def get_all_availability_zones(self) -> dict[str, AvailabilityZone]:
+        """Every availability zone, keyed by its name."""
+        return {zone.name: zone for zone in self._every_zone()}
+
+    def get_availability_zone_nodes(self, name: str) -> list[ComputeNode]:
+        """The compute nodes of an availability zone, by hostname.
+        AvailabilityZoneNotFound if no compute node is in that zone."""
+        zone = self._zone(name)
+        if zone is None:
+            raise AvailabilityZoneNotFound(name)
+        return self._nodes_named(zone.hosts)
+
+    def get_node_availability_zones(self, node: ComputeNode) -> list[AvailabilityZone]:
+        """The availability zones of the compute node (one, unless its aggregates
+        disagree), by name."""
+        return self._zones_of(node.hostname)
+
+    # ---------------------------------------------------------------- server groups
+
+    def get_all_server_groups(self) -> dict[str, ServerGroup]:
+        """Every server group, keyed by its uuid."""
+        return {group.uuid: group for group in self._every_server_group()}
+
+    def get_server_group(self, uuid: str) -> ServerGroup:
+        """The server group with this uuid. ServerGroupNotFound if there is none."""
+        group = self._server_group(uuid)
+        if group is None:
+            raise ServerGroupNotFound(uuid)
+        return group
+
+    def get_server_group_members(self, group: ServerGroup | str) -> list[Instance]:
+        """The member instances of a server group (or its uuid) the model holds, by uuid.
+        ServerGroupNotFound if there is no such group."""
+        uuid = group if isinstance(group, str) else group.uuid
+        return self._instances_with_uuids(self.get_server_group(uuid).members)
+
+    def get_instance_server_groups(self, instance: Instance) -> list[ServerGroup]:
+        """The server groups the instance is a member of, by name."""
+        return self._server_groups_of(instance.uuid)
+
+    # ---------------------------------------------------------------- flavors
+
+    def get_all_flavors(self) -> dict[str, Flavor]:
+        """Every flavor, keyed by its flavor id."""
+        return {flavor.flavorid: flavor for flavor in self._every_flavor()}
+
+    def get_flavor(self, flavorid: str) -> Flavor:
+        """The flavor with this flavor id. FlavorNotFound if there is none."""
+        flavor = self._flavor(flavorid)
+        if flavor is None:
+            raise FlavorNotFound(flavorid)
+        return flavor
+
+    def get_instance_flavor(self, instance: Instance) -> Flavor:
+        """The flavor the instance is of (described, or known only by its id).
+        FlavorNotFound if the model links it to none."""
+        flavor = self._flavor_of(instance.uuid)
+        if flavor is None:
+            raise FlavorNotFound(None, instance_uuid=instance.uuid)
+        return flavor
+
+    def get_flavor_instances(self, flavor: Flavor | str) -> list[Instance]:
+        """The instances of a flavor (or its flavor id), by uuid."""
+        return self._instances_of_flavor(flavor if isinstance(flavor, str) else flavor.flavorid)

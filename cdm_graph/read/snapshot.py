@@ -10,22 +10,54 @@ such changes without touching the graph. ``to_watcher_model()`` builds a real Wa
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cdm_graph.read import watcher as watcher_adapter
-from cdm_graph.read.models import ComputeNode, Instance, InstanceNotMapped
+from cdm_graph.read.models import (
+    Aggregate,
+    AvailabilityZone,
+    ComputeNode,
+    Flavor,
+    Instance,
+    InstanceNotMapped,
+    ServerGroup,
+)
 from cdm_graph.read.protocol import ModelReader, used_by
 
 if TYPE_CHECKING:
     from watcher.decision_engine.model.model_root import ModelRoot
 
 
+@dataclass(frozen=True, slots=True)
+class Groupings:
+    """What a snapshot holds beyond Watcher's model: host aggregates, availability zones,
+    server groups and flavors (an instance's flavor is the one of its ``flavor_id``)."""
+
+    aggregates: tuple[Aggregate, ...] = ()
+    zones: tuple[AvailabilityZone, ...] = ()
+    server_groups: tuple[ServerGroup, ...] = ()
+    flavors: tuple[Flavor, ...] = ()
+
+
+def _by_name(elements: Iterable[Any]) -> list[Any]:
+    return sorted(elements, key=lambda element: (element.name or "", getattr(element, "uuid", "")))
+
+
 class Snapshot(ModelReader):
     """The model in memory, answering GraphClient's API; a strategy may change it
     (``migrate_instance``, ``update_node``) without touching the graph."""
 
-    def __init__(self, nodes: Iterable[ComputeNode], instances: Iterable[Instance]) -> None:
+    def __init__(
+        self,
+        nodes: Iterable[ComputeNode],
+        instances: Iterable[Instance],
+        groupings: Groupings | None = None,
+    ) -> None:
+        self._groupings = groupings or Groupings()
+        self._index_groupings(self._groupings)
         self._nodes: dict[str, ComputeNode] = {node.uuid: node for node in nodes}
         self._uuid_of_host = {node.hostname: node.uuid for node in self._nodes.values()}
         self._instances: dict[str, Instance] = {}
@@ -38,7 +70,7 @@ class Snapshot(ModelReader):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Snapshot:
         # The elements are frozen, so they are shared; the placement is rebuilt from them.
-        return Snapshot(self._nodes.values(), self._instances.values())
+        return Snapshot(self._nodes.values(), self._instances.values(), self._groupings)
 
     # ---------------------------------------------------------------- the read primitives
 
@@ -69,6 +101,83 @@ class Snapshot(ModelReader):
         # The node as this snapshot holds it: a strategy may have changed it.
         hosted = self._hosted_by(node)
         return None if hosted is None else (self._nodes[node.uuid], used_by(hosted))
+
+    # ---------------------------------------------------------------- beyond Watcher's model
+
+    def _index_groupings(self, groupings: Groupings) -> None:
+        self._aggregates = {aggregate.uuid: aggregate for aggregate in groupings.aggregates}
+        self._aggregate_names = {a.name: a.uuid for a in groupings.aggregates if a.name}
+        self._host_aggregates: dict[str, list[Aggregate]] = defaultdict(list)
+        for aggregate in _by_name(groupings.aggregates):
+            for hostname in aggregate.hosts:
+                self._host_aggregates[hostname].append(aggregate)
+        self._zones = {zone.name: zone for zone in groupings.zones}
+        self._host_zones: dict[str, list[AvailabilityZone]] = defaultdict(list)
+        for zone in _by_name(groupings.zones):
+            for hostname in zone.hosts:
+                self._host_zones[hostname].append(zone)
+        self._server_groups = {group.uuid: group for group in groupings.server_groups}
+        self._member_groups: dict[str, list[ServerGroup]] = defaultdict(list)
+        for group in _by_name(groupings.server_groups):
+            for uuid in group.members:
+                self._member_groups[uuid].append(group)
+        self._flavors = {flavor.flavorid: flavor for flavor in groupings.flavors}
+
+    def _nodes_named(self, hostnames: Iterable[str]) -> list[ComputeNode]:
+        found = (self._node_by_name(hostname) for hostname in sorted(set(hostnames)))
+        return [node for node in found if node is not None]
+
+    def _instances_with_uuids(self, uuids: Iterable[str]) -> list[Instance]:
+        return [self._instances[uuid] for uuid in sorted(set(uuids)) if uuid in self._instances]
+
+    def _every_aggregate(self) -> Iterable[Aggregate]:
+        return self._aggregates.values()
+
+    def _aggregate(self, uuid_or_name: str) -> Aggregate | None:
+        uuid = uuid_or_name if uuid_or_name in self._aggregates else (
+            self._aggregate_names.get(uuid_or_name))
+        return None if uuid is None else self._aggregates[uuid]
+
+    def _aggregates_of(self, hostname: str) -> list[Aggregate]:
+        return list(self._host_aggregates.get(hostname, ()))
+
+    def _every_zone(self) -> Iterable[AvailabilityZone]:
+        return self._zones.values()
+
+    def _zone(self, name: str) -> AvailabilityZone | None:
+        return self._zones.get(name)
+
+    def _zones_of(self, hostname: str) -> list[AvailabilityZone]:
+        return list(self._host_zones.get(hostname, ()))
+
+    def _every_server_group(self) -> Iterable[ServerGroup]:
+        return self._server_groups.values()
+
+    def _server_group(self, uuid: str) -> ServerGroup | None:
+        return self._server_groups.get(uuid)
+
+    def _server_groups_of(self, instance_uuid: str) -> list[ServerGroup]:
+        return list(self._member_groups.get(instance_uuid, ()))
+
+    def _every_flavor(self) -> Iterable[Flavor]:
+        return self._flavors.values()
+
+    def _flavor(self, flavorid: str) -> Flavor | None:
+        return self._flavors.get(flavorid)
+
+    def _flavor_of(self, instance_uuid: str) -> Flavor | None:
+        instance = self._instances.get(instance_uuid)
+        if instance is None or instance.flavor_id is None:
+            return None
+        return self._flavors.get(instance.flavor_id)
+
+    def _instances_of_flavor(self, flavorid: str) -> list[Instance]:
+        if flavorid not in self._flavors:
+            return []
+        return sorted(
+            (i for i in self._instances.values() if i.flavor_id == flavorid),
+            key=lambda instance: instance.uuid,
+        )
 
     # ---------------------------------------------------------------- a strategy's changes
 

@@ -7,7 +7,8 @@ WHERE i.event_time_us IS NOT NULL
 OPTIONAL MATCH (c:ComputeNode)-[:HOSTS]->(i)
 RETURN i.uuid AS uuid, i.name AS name, i.state AS state, i.memory_mb AS memory_mb,
        i.disk_gb AS disk_gb, i.vcpus AS vcpus, i.project_id AS project_id, i.locked AS locked,
-       i.metadata AS metadata, i.extra_specs AS extra_specs, i.node AS node,
+       i.metadata AS metadata, i.extra_specs AS extra_specs, i.flavor_id AS flavor_id,
+       i.node AS node,
        toString(i.created_at) AS created_at,
        c.hostname AS host,
        c {.hostname, .uuid, .hypervisor_hostname, .status, .state, .disabled_reason, .availability_zone,

@@ -140,6 +140,97 @@ def test_host_neighbourhood__of_an_empty_host_is_the_host_alone(run):
 # ------------------------------------------------------------------ cdm-graph query
 
 
+# ---------------------------------------------------------------- beyond Watcher's model
+
+
+@pytest.fixture
+def run_grouped(apply, graph):
+    """Run a named query on the known cloud with its aggregates, zones, server groups and
+    flavors."""
+    cloud.build_with_groupings(apply, graph)
+    client = GraphClient(graph)
+
+    def run_query(name: str, **given: str) -> list[dict]:
+        query = queries.get(name)
+        return client.query(query.statement, **query.bind(given))
+
+    return run_query
+
+
+def test_capacity_by_availability_zone(run_grouped):
+    rows = {row["zone"]: row for row in run_grouped("capacity_by_availability_zone")}
+    assert list(rows) == ["az-1", "nova"]
+    az1 = rows["az-1"]
+    assert (az1["nodes"], az1["unknown_capacity_nodes"], az1["instances"]) == (2, 0, 4)
+    assert (az1["vcpu_capacity"], az1["used_vcpus"], az1["free_vcpus"]) == (40.0, 15, 25.0)
+    assert az1["free_memory_mb"] == 48640.0 - 29184
+
+
+def test_capacity_by_availability_zone__counts_free_capacity_only_where_it_is_known(
+    run_grouped,
+):
+    nova = run_grouped("capacity_by_availability_zone", zone="nova")
+    assert len(nova) == 1
+    # compute-4 was never reconciled; compute-7 and compute-9 are stubs: their instances
+    # count as used, never against a capacity of 0.
+    assert (nova[0]["nodes"], nova[0]["unknown_capacity_nodes"]) == (5, 3)
+    assert (nova[0]["vcpu_capacity"], nova[0]["used_vcpus"], nova[0]["free_vcpus"]) == (
+        32.0, 4, 30.0)
+
+
+def test_hosts_of_aggregate(run_grouped):
+    rows = run_grouped("hosts_of_aggregate", aggregate="agg-ssd")
+    assert [(row["hostname"], row["zones"], row["instances"]) for row in rows] == [
+        ("compute-2", ["az-1"], 2),
+        ("compute-3", ["nova"], 1),
+        ("compute-7", ["nova"], 0),
+    ]
+    assert rows[0]["aggregate_uuid"] == cloud.AGGREGATE_SSD
+
+
+def test_hosts_of_aggregate__by_uuid(run_grouped):
+    rows = run_grouped("hosts_of_aggregate", aggregate=cloud.AGGREGATE_AZ1)
+    assert [row["hostname"] for row in rows] == ["compute-1", "compute-2"]
+    assert {row["aggregate_zone"] for row in rows} == {"az-1"}
+
+
+def test_anti_affinity_violations(run_grouped):
+    rows = run_grouped("anti_affinity_violations")
+    assert [(row["group_name"], row["hostname"], row["instance_names"]) for row in rows] == [
+        ("web", "compute-1", ["vm-a", "vm-b"]),
+    ]
+    assert (rows[0]["allowed"], rows[0]["members_on_host"]) == (1, 2)
+
+
+def test_anti_affinity_violations__with_soft_policies(run_grouped):
+    rows = run_grouped("anti_affinity_violations", include_soft="true")
+    assert [(row["group_name"], row["policy"], row["hostname"]) for row in rows] == [
+        ("batch", "soft-anti-affinity", "compute-2"),
+        ("web", "anti-affinity", "compute-1"),
+    ]
+
+
+def test_affinity_violations(run_grouped):
+    rows = run_grouped("affinity_violations")
+    assert [(row["group_name"], row["hostnames"], row["members_per_host"]) for row in rows] == [
+        ("db", ["compute-2", "compute-3"], [1, 1]),
+    ]
+
+
+def test_instances_of_flavor(run_grouped):
+    rows = run_grouped("instances_of_flavor", flavor="m1.small")
+    assert [(row["instance_name"], row["hostname"]) for row in rows] == [
+        ("vm-d", "compute-2"), ("vm-e", "compute-3"), ("vm-h", None),
+    ]
+    assert {row["flavorid"] for row in rows} == {"2"}
+
+
+def test_instances_of_flavor__known_only_by_its_id(run_grouped):
+    rows = run_grouped("instances_of_flavor", flavor="3")
+    assert [row["instance_name"] for row in rows] == ["vm-a", "vm-c"]
+    assert {row["flavor_name"] for row in rows} == {None}
+
+
 @pytest.fixture
 def command(apply, graph, neo4j_target, monkeypatch):
     """`cdm-graph query ...` against the test Neo4j (configured as an operator would,
