@@ -23,6 +23,14 @@ MEDIUM_LOAD = 0.5
 HIGH_LOAD = 0.8
 # One line, so that it can be typed into the Browser's editor as it is.
 VIEW_QUERY = "MATCH (c:ComputeNode) OPTIONAL MATCH p = (c)-[:HOSTS]->(:Instance) RETURN c, p"
+# The cloud's groupings: each compute node in its availability zones and aggregates, and the
+# server groups whose members it hosts.
+GROUPINGS_VIEW_QUERY = (
+    "MATCH (c:ComputeNode) OPTIONAL MATCH z = (:AvailabilityZone)-[:CONTAINS]->(c) "
+    "OPTIONAL MATCH a = (:Aggregate)-[:CONTAINS]->(c) "
+    "OPTIONAL MATCH g = (:ServerGroup)-[:HAS_MEMBER]->(:Instance)<-[:HOSTS]-(c) "
+    "RETURN c, z, a, g"
+)
 
 
 def style_file() -> Traversable:

@@ -23,6 +23,9 @@ DOWN_RED = "#F16667"
 DISABLED_AMBER = "#FFC454"
 ENABLED_GREEN = "#57C785"
 UNDESCRIBED_GREY = "#C8CCD2"
+ZONE_GREEN = "#8DCC93"
+AGGREGATE_PURPLE = "#C990C0"
+SERVER_GROUP_ORANGE = "#F79767"
 
 
 @pytest.fixture
@@ -61,7 +64,8 @@ def test_display_labels_follow_a_change_when_refreshed(labelled):
 def test_the_style_colours_every_display_label():
     style = browser.style()
     for label in ("ComputeNode", "Instance", "Enabled", "Disabled", "Up", "Down", "Undescribed",
-                  "LoadUnknown", "LoadLow", "LoadMedium", "LoadHigh", "LoadOver"):
+                  "LoadUnknown", "LoadLow", "LoadMedium", "LoadHigh", "LoadOver",
+                  "AvailabilityZone", "Aggregate", "ServerGroup", "Flavor"):
         # A label without its own colour gets one of the Browser's, which then wins.
         rule = style.split(f"node.{label} {{", 1)[1].split("}", 1)[0]
         assert "color:" in rule and "caption:" in rule, label
@@ -136,3 +140,58 @@ def test_browser_screenshot_shows_the_coloured_graph(page, tmp_path):
     for hex_colour in (DOWN_RED, DISABLED_AMBER, ENABLED_GREEN):
         rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
         assert rgb in colours, hex_colour
+
+
+# ------------------------------------------------------------------ the cloud's groupings
+
+
+@pytest.fixture(scope="module")
+def grouped_page(neo4j_driver, neo4j_target, schema_applied):
+    """The known cloud with its zones, aggregates and server groups, drawn with the style
+    through the groupings view."""
+    if neo4j_target["source"] != "stack":
+        pytest.skip("the Browser is served by the local stack's Neo4j only")
+    if driving.chromium_paths() is None:
+        pytest.skip("chromium and chromedriver missing (tools/run-tests installs them)")
+    neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
+    writer = GraphWriter(neo4j_driver)
+    cloud.build_with_groupings(
+        lambda *envelopes: process_batch(writer, list(envelopes)), neo4j_driver
+    )
+    browser.label_compute_nodes(Gateway(neo4j_driver))
+    target = driving.BrowserTarget(
+        browser_url=stack.browser_url(),
+        bolt_address=f"{stack.HOST}:{stack.BOLT_PORT}",
+        username=neo4j_target["username"],
+        password=neo4j_target["password"],
+    )
+    with driving.chromium() as driver, driving.serve_file(Path(str(browser.style_file()))) as url:
+        driving.log_in(driver, target)
+        # Seven compute nodes, two zones, two aggregates, three server groups and the five
+        # members they have on hosts.
+        driving.show_graph(driver, url, browser.GROUPINGS_VIEW_QUERY, expected_nodes=19)
+        yield driver
+
+
+def element_id(driver, label: str, key: str, value: str) -> str:
+    records, _, _ = driver.execute_query(
+        f"MATCH (n:{label} {{{key}: $value}}) RETURN elementId(n) AS id", value=value
+    )
+    return str(records[0]["id"]).rsplit(":", 1)[-1]
+
+
+def test_browser_draws_zones_aggregates_and_server_groups(grouped_page):
+    assert driving.rendered_nodes(grouped_page) == 19
+
+
+def test_browser_colours_and_captions_zones_aggregates_and_server_groups(
+    grouped_page, neo4j_driver
+):
+    for label, key, value, colour in (
+        ("AvailabilityZone", "name", "az-1", ZONE_GREEN),
+        ("Aggregate", "name", "agg-ssd", AGGREGATE_PURPLE),
+        ("ServerGroup", "name", "web", SERVER_GROUP_ORANGE),
+    ):
+        drawn = element_id(neo4j_driver, label, key, value)
+        assert driving.node_fill(grouped_page, drawn) == colour, label
+        assert driving.node_caption(grouped_page, drawn) == value, label
