@@ -2,7 +2,7 @@
 // all of them, or one by flavor id.
 // Columns: the fields the client's read models take (cdm_graph.read.models), no more.
 // $flavorid (optional): only the flavor with this flavor id
-CALL {
+CALL () {
   MATCH (f:Flavor) WHERE $flavorid IS NULL RETURN f
   UNION
   MATCH (f:Flavor {flavorid: $flavorid}) RETURN f

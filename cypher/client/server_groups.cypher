@@ -2,7 +2,7 @@
 // edges), for the graph client: all of them, or one by uuid.
 // Columns: the fields the client's read models take (cdm_graph.read.models), no more.
 // $uuid (optional): only the server group with this uuid
-CALL {
+CALL () {
   MATCH (g:ServerGroup) WHERE $uuid IS NULL RETURN g
   UNION
   MATCH (g:ServerGroup {uuid: $uuid}) RETURN g
