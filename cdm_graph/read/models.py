@@ -7,9 +7,12 @@ raises.
 
 Capacity comes from the compute API and Placement (``cdm-graph reconcile``); no notification
 carries it. A compute node that has not been reconciled yet, or one known only from instance
-events (a stub, ``described`` false), lacks it: its totals and reserved amounts read as 0 and
-its allocation ratios as 1.0, so its capacity is 0. Its uuid, also known only from the API,
-reads as its hostname meanwhile, so that every node still has a unique uuid.
+events (a stub, ``described`` false), lacks it: its totals, reserved amounts and allocation
+ratios are None, and so are its capacities (``vcpu_capacity``...) and its free resources
+(``ModelReader.get_node_free_resources``): unknown, never 0 nor a negative guess.
+``capacity_known`` says whether all three are known; a Watcher model leaves a node without
+it out (``cdm_graph.read.watcher``). Its uuid, also known only from the API, reads as its
+hostname meanwhile, so that every node still has a unique uuid.
 """
 
 from __future__ import annotations
@@ -68,10 +71,19 @@ CAPACITY_FIELDS: tuple[str, ...] = tuple(
 )
 
 
+def known_capacity(total: int | None, reserved: int | None, ratio: float | None) -> float | None:
+    """One resource's capacity as Watcher computes it, None while its total is unknown (a
+    reconcile that read the total always reads its reserved amount and ratio too)."""
+    if total is None:
+        return None
+    return capacity(total, reserved or 0, 1.0 if ratio is None else ratio)
+
+
 @dataclass(frozen=True, slots=True)
 class ComputeNode:
     """A compute node under Watcher's attribute names (``memory``, ``disk``: totals in MB and
-    GB); ``status`` and ``state`` are None for a node known only from instance events."""
+    GB); ``status`` and ``state`` are None for a node known only from instance events, the
+    capacity fields None while no reconcile has read them."""
 
     uuid: str
     hostname: str
@@ -81,33 +93,38 @@ class ComputeNode:
     disabled_reason: str | None = None
     availability_zone: str | None = None
     described: bool = False
-    vcpus: int = 0
-    vcpu_reserved: int = 0
-    vcpu_ratio: float = 1.0
-    memory: int = 0
-    memory_mb_reserved: int = 0
-    memory_ratio: float = 1.0
-    disk: int = 0
-    disk_gb_reserved: int = 0
-    disk_ratio: float = 1.0
+    vcpus: int | None = None
+    vcpu_reserved: int | None = None
+    vcpu_ratio: float | None = None
+    memory: int | None = None
+    memory_mb_reserved: int | None = None
+    memory_ratio: float | None = None
+    disk: int | None = None
+    disk_gb_reserved: int | None = None
+    disk_ratio: float | None = None
 
     @property
-    def vcpu_capacity(self) -> float:
-        return capacity(self.vcpus, self.vcpu_reserved, self.vcpu_ratio)
+    def vcpu_capacity(self) -> float | None:
+        return known_capacity(self.vcpus, self.vcpu_reserved, self.vcpu_ratio)
 
     @property
-    def memory_mb_capacity(self) -> float:
-        return capacity(self.memory, self.memory_mb_reserved, self.memory_ratio)
+    def memory_mb_capacity(self) -> float | None:
+        return known_capacity(self.memory, self.memory_mb_reserved, self.memory_ratio)
 
     @property
-    def disk_gb_capacity(self) -> float:
-        return capacity(self.disk, self.disk_gb_reserved, self.disk_ratio)
+    def disk_gb_capacity(self) -> float | None:
+        return known_capacity(self.disk, self.disk_gb_reserved, self.disk_ratio)
+
+    @property
+    def capacity_known(self) -> bool:
+        """Whether the vCPU, memory and disk capacity are all known (read by a reconcile)."""
+        return None not in (self.vcpus, self.memory, self.disk)
 
     @classmethod
     def from_graph(cls, properties: Mapping[str, Any]) -> ComputeNode:
-        def number(key: str, missing: float) -> Any:
+        def ratio(key: str) -> float | None:
             value = properties.get(key)
-            return missing if value is None else value
+            return None if value is None else float(value)
 
         hostname = properties["hostname"]
         return cls(
@@ -119,15 +136,15 @@ class ComputeNode:
             disabled_reason=properties.get("disabled_reason"),
             availability_zone=properties.get("availability_zone"),
             described=bool(properties.get("described")),
-            vcpus=number("vcpus", 0),
-            vcpu_reserved=number("vcpu_reserved", 0),
-            vcpu_ratio=float(number("vcpu_ratio", 1.0)),
-            memory=number("memory_mb", 0),
-            memory_mb_reserved=number("memory_mb_reserved", 0),
-            memory_ratio=float(number("memory_ratio", 1.0)),
-            disk=number("disk_gb", 0),
-            disk_gb_reserved=number("disk_gb_reserved", 0),
-            disk_ratio=float(number("disk_ratio", 1.0)),
+            vcpus=properties.get("vcpus"),
+            vcpu_reserved=properties.get("vcpu_reserved"),
+            vcpu_ratio=ratio("vcpu_ratio"),
+            memory=properties.get("memory_mb"),
+            memory_mb_reserved=properties.get("memory_mb_reserved"),
+            memory_ratio=ratio("memory_ratio"),
+            disk=properties.get("disk_gb"),
+            disk_gb_reserved=properties.get("disk_gb_reserved"),
+            disk_ratio=ratio("disk_ratio"),
         )
 
 

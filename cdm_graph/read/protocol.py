@@ -15,6 +15,10 @@ server groups and flavors (``get_node_aggregates``, ``get_availability_zone_node
 
 Compute nodes are keyed by uuid, as in Watcher; a node the API has not described yet answers
 to its hostname as its uuid (see ``cdm_graph.read.models``).
+
+Capacity is known, or said to be unknown: a node whose capacity no reconcile has read has
+None as its capacities and as each free resource (``get_node_free_resources``), never 0 or
+a negative number; what its instances use is known all the same.
 """
 
 from __future__ import annotations
@@ -126,19 +130,24 @@ class ModelReader(abc.ABC):
         ComputeNodeNotFound if the model holds no such node."""
         return self._usage_or_raise(node)[1]
 
-    def get_node_free_resources(self, node: ComputeNode) -> dict[str, float]:
+    def get_node_free_resources(self, node: ComputeNode) -> dict[str, float | None]:
         """Capacity as Watcher computes it less what the instances use; negative when the
-        node is overcommitted beyond its allocation ratios.
+        node is overcommitted beyond its allocation ratios; None for a resource whose
+        capacity is unknown (no reconcile has read it: ``ComputeNode.capacity_known``).
 
         The capacity is the node's as the model holds it: a snapshot's own copy, which a
         strategy may have changed (``Snapshot.update_node``); for the live client, ``node``
         as given, read from the graph. ComputeNodeNotFound if the model holds no such node.
         """
         held, used = self._usage_or_raise(node)
+        capacities = {
+            "vcpu": held.vcpu_capacity,
+            "memory": held.memory_mb_capacity,
+            "disk": held.disk_gb_capacity,
+        }
         return {
-            "vcpu": held.vcpu_capacity - used["vcpu"],
-            "memory": held.memory_mb_capacity - used["memory"],
-            "disk": held.disk_gb_capacity - used["disk"],
+            resource: None if total is None else total - used[resource]
+            for resource, total in capacities.items()
         }
 
     def _usage_or_raise(self, node: ComputeNode) -> tuple[ComputeNode, dict[str, int]]:

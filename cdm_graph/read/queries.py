@@ -190,9 +190,14 @@ def to_json(rows: Sequence[Mapping[str, Any]]) -> str:
     return json.dumps([_plain(dict(row)) for row in rows], indent=2)
 
 
+# What a table prints for null: unknown, or nothing (a capacity no reconcile has read yet, a
+# host an instance does not have), never a number that would read as a fact.
+UNKNOWN = "-"
+
+
 def _cell(value: Any) -> str:
     if value is None:
-        return ""
+        return UNKNOWN
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list | tuple):
@@ -203,7 +208,7 @@ def _cell(value: Any) -> str:
 
 
 def to_table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """A plain-text table, numbers right-aligned, with a row count."""
+    """A plain-text table, numbers right-aligned, null as ``-``, with a row count."""
     if not rows:
         return "(0 rows)"
     headers = list(rows[0].keys())

@@ -54,10 +54,25 @@ def test_capacity_is_total_less_reserved_times_ratio(client):
     assert node.disk_gb_capacity == 500.0
 
 
-def test_node_without_capacity_from_the_api_has_none(client):
+def test_node_never_reconciled_has_unknown_capacity(client):
     node = client.get_node_by_name("compute-4")
-    assert (node.vcpus, node.vcpu_ratio, node.vcpu_capacity) == (0, 1.0, 0.0)
-    assert (node.memory_mb_capacity, node.disk_gb_capacity) == (0.0, 0.0)
+    assert (node.vcpus, node.vcpu_reserved, node.vcpu_ratio) == (None, None, None)
+    assert (node.vcpu_capacity, node.memory_mb_capacity, node.disk_gb_capacity) == (
+        None, None, None,
+    )
+    assert not node.capacity_known
+
+
+@pytest.mark.parametrize("hostname", ["compute-4", "compute-9"])
+def test_free_resources_of_a_node_of_unknown_capacity_are_unknown_not_negative(
+    client, hostname
+):
+    node = client.get_node_by_name(hostname)
+    assert client.get_node_used_resources(node)["vcpu"] == 1
+    assert client.get_node_free_resources(node) == {"vcpu": None, "memory": None, "disk": None}
+    assert client.snapshot().get_node_free_resources(node) == {
+        "vcpu": None, "memory": None, "disk": None,
+    }
 
 
 def test_node_known_only_from_instance_events_has_no_status_or_state(client):

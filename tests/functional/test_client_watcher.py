@@ -13,6 +13,7 @@ host_maintenance = pytest.importorskip(
     "watcher.decision_engine.strategy.strategies.host_maintenance"
 )
 watcher_utils = pytest.importorskip("watcher.common.utils")
+watcher_exception = pytest.importorskip("watcher.common.exception")
 
 pytestmark = pytest.mark.functional
 
@@ -31,11 +32,25 @@ def run_host_maintenance(model: model_root.ModelRoot, **parameters: str) -> list
     return strategy.execute().actions
 
 
-def test_watcher_model_holds_every_node_and_instance(model):
-    assert sorted(n.hostname for n in model.get_all_compute_nodes().values()) == sorted(
-        [*cloud.SERVICES, "compute-9"]
-    )
-    assert sorted(i.name for i in model.get_all_instances().values()) == sorted(cloud.BY_NAME)
+def test_watcher_model_holds_every_node_of_known_capacity_and_the_instances_it_hosts(model):
+    assert sorted(n.hostname for n in model.get_all_compute_nodes().values()) == [
+        "compute-1", "compute-2", "compute-3", "compute-5",
+    ]
+    assert sorted(i.name for i in model.get_all_instances().values()) == [
+        "vm-a", "vm-b", "vm-c", "vm-d", "vm-e",
+    ]
+
+
+def test_watcher_model_leaves_out_nodes_of_unknown_capacity_with_a_warning(
+    apply, graph, caplog
+):
+    cloud.build(apply, graph)
+    with caplog.at_level("WARNING", logger="cdm_graph.read.watcher"):
+        model = GraphClient(graph).watcher_model()
+    assert "capacity unknown (run `cdm-graph reconcile`): compute-4, compute-9" in caplog.text
+    for hostname in ("compute-4", "compute-9"):
+        with pytest.raises(watcher_exception.ComputeNodeNotFound):
+            model.get_node_by_name(hostname)
 
 
 def test_watcher_model_maps_instances_to_their_nodes(model):
@@ -73,6 +88,12 @@ def test_host_maintenance_enables_a_disabled_backup_node_first(model):
         if a["action_type"] == "change_nova_service_state"
     ]
     assert service_changes == [("compute-3", "enabled"), ("compute-1", "disabled")]
+
+
+def test_host_maintenance_cannot_name_a_node_of_unknown_capacity_as_its_backup(model):
+    # compute-4 is enabled and up by its service events, but no reconcile read its capacity.
+    with pytest.raises(watcher_exception.ComputeNodeNotFound):
+        run_host_maintenance(model, maintenance_node="compute-2", backup_node="compute-4")
 
 
 def test_host_maintenance_without_room_on_the_backup_leaves_placement_to_nova(model):

@@ -37,13 +37,24 @@ def test_every_query_file_is_tested_here():
 def test_hosts_by_free_capacity(run):
     rows = run("hosts_by_free_capacity")
     assert [row["hostname"] for row in rows] == [
-        "compute-1", "compute-5", "compute-3", "compute-4", "compute-9", "compute-2",
+        "compute-1", "compute-5", "compute-3", "compute-2", "compute-4", "compute-9",
     ]
     first = rows[0]
     assert (first["free_vcpus"], first["free_memory_mb"], first["free_disk_gb"]) == (
         27.0, 23552.0, 419.0,
     )
-    assert rows[-1]["free_vcpus"] == -2.0
+    assert rows[3]["free_vcpus"] == -2.0
+
+
+def test_hosts_by_free_capacity__unknown_capacity_is_null_and_last_never_negative(run):
+    for resource in ("vcpu", "memory", "disk"):
+        rows = run("hosts_by_free_capacity", resource=resource)
+        unknown = [
+            (row["free_vcpus"], row["free_memory_mb"], row["free_disk_gb"])
+            for row in rows if row["hostname"] in {"compute-4", "compute-9"}
+        ]
+        assert unknown == [(None, None, None)] * 2
+        assert [row["hostname"] for row in rows[-2:]] == ["compute-4", "compute-9"]
 
 
 def test_hosts_by_free_capacity__sorts_by_the_resource_asked_and_limits(run):
@@ -253,6 +264,15 @@ def test_query_command_prints_a_table(command, capsys):
     assert lines[0].split()[:3] == ["hostname", "instances", "used_vcpus"]
     assert lines[2].split()[:3] == ["compute-2", "2", "10"]
     assert lines[-1] == "(1 row)"
+
+
+def test_query_command_prints_unknown_free_capacity_as_a_dash(command, capsys):
+    assert command("hosts_by_free_capacity") == 0
+    lines = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
+    # hostname status state instances free_vcpus free_memory_mb free_disk_gb
+    assert lines["compute-4"][-3:] == ["-", "-", "-"]
+    assert lines["compute-9"] == ["compute-9", "-", "-", "1", "-", "-", "-"]
+    assert lines["compute-2"][-3:] == ["-2", "-4096", "0"]
 
 
 def test_query_command_prints_json_with_typed_parameters(command, capsys):

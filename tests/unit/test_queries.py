@@ -97,3 +97,10 @@ def test_table_aligns_numbers_right_and_counts_rows():
     assert table.splitlines() == [
         "host  free", "----  ----", "a      2.5", "bb      10", "(2 rows)",
     ]
+
+
+def test_table_prints_null_as_unknown_never_as_a_number():
+    table = queries.to_table([{"host": "a", "free": None}, {"host": "bb", "free": 10}])
+    assert table.splitlines() == [
+        "host  free", "----  ----", "a        -", "bb      10", "(2 rows)",
+    ]
