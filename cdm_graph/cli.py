@@ -51,16 +51,7 @@ def load_config(args: argparse.Namespace) -> cfg.ConfigOpts:
 
 
 def neo4j_settings(conf: cfg.ConfigOpts) -> Neo4jSettings:
-    if conf.neo4j.password is None:
-        # Never a default password: the configuration names it.
-        raise cfg.RequiredOptError("password", config.neo4j_group)
-    return Neo4jSettings(
-        uri=conf.neo4j.uri,
-        username=conf.neo4j.username,
-        password=conf.neo4j.password,
-        database=conf.neo4j.database,
-        max_transaction_retry_time=conf.neo4j.max_transaction_retry_time,
-    )
+    return config.neo4j_settings(conf)
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from oslo_config import cfg
 
+from cdm_graph.gateway import Neo4jSettings
 from cdm_graph.plan.clock import DEFAULT_AVAILABILITY_ZONE, DEFAULT_HINT_MARGIN
 
 # Names the configuration file when no --config-file is given, as OS_CLIENT_CONFIG_FILE names
@@ -211,6 +212,22 @@ def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(graph_opts, group=graph_group)
     conf.register_group(reconcile_group)
     conf.register_opts(reconcile_opts, group=reconcile_group)
+
+
+def neo4j_settings(conf: cfg.ConfigOpts, group: str = neo4j_group.name) -> Neo4jSettings:
+    """The Neo4j settings of ``group`` (``[neo4j]``, or a group holding ``neo4j_opts`` in
+    another service's configuration, as Watcher's ``[cdm_graph]``)."""
+    values = conf[group]
+    if values.password is None:
+        # Never a default password: the configuration names it.
+        raise cfg.RequiredOptError("password", cfg.OptGroup(group))
+    return Neo4jSettings(
+        uri=values.uri,
+        username=values.username,
+        password=values.password,
+        database=values.database,
+        max_transaction_retry_time=values.max_transaction_retry_time,
+    )
 
 
 def list_opts() -> list[tuple[str, Sequence[cfg.Opt]]]:

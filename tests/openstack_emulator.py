@@ -6,20 +6,24 @@ placement versions, and sends microversion headers. The responses follow the API
 references: ``/os-services``, ``/os-hypervisors/detail`` (integer ids before 2.53, uuids
 from 2.53; the hypervisor's own capacity until 2.88), ``/servers/detail`` (``all_tenants``,
 ``limit`` and ``marker``, a ``servers_links`` next link on every full page, the flavor
-embedded from 2.47), Placement's ``/resource_providers`` and their ``/inventories``.
+embedded from 2.47), Placement's ``/resource_providers`` and their ``/inventories``;
+``/os-aggregates`` (unpaged, the uuid from 2.41). A compute service's zone in
+``/os-services`` is that of the aggregates holding its host, as Nova derives it.
 
-A test describes the cloud (``add_compute``, ``add_server``), may make one request fail with
-HTTP 500 (``fail``), and reads back what was asked (``requests``).
+A test describes the cloud (``add_compute``, ``add_server``, ``add_aggregate``), may make
+one request fail with HTTP 500 (``fail``), and reads back what was asked (``requests``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import threading
 import uuid as uuid_module
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -110,6 +114,18 @@ class Server:
     launched_at: str | None = "2026-01-01T08:00:04.000000"
 
 
+@dataclass
+class Aggregate:
+    """A host aggregate; its zone is its ``availability_zone`` metadata, as in Nova."""
+
+    id: int
+    uuid: str
+    name: str
+    hosts: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    created_at: str = "2026-01-01T08:00:00.000000"
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
@@ -132,6 +148,7 @@ class OpenStackEmulator:
         # Hypervisor uuid -> its compute: Placement's provider uuids, looked up per request.
         self._by_uuid: dict[str, Compute] = {}
         self.servers: list[Server] = []
+        self.aggregates: list[Aggregate] = []
         self.requests: list[Request] = []
         self._failures: dict[str, int] = {}
         self._answers: dict[str, Any] = {}
@@ -220,6 +237,29 @@ class OpenStackEmulator:
 
     def remove_server(self, uuid: str) -> None:
         self.servers = [server for server in self.servers if server.uuid != uuid]
+
+    def add_aggregate(
+        self,
+        name: str,
+        hosts: Sequence[str] = (),
+        metadata: dict[str, str] | None = None,
+        availability_zone: str | None = None,
+        uuid: str | None = None,
+    ) -> Aggregate:
+        """An aggregate (ids numbered as Nova's database does); ``availability_zone`` goes
+        into its metadata, where Nova keeps it."""
+        metadata = dict(metadata or {})
+        if availability_zone is not None:
+            metadata["availability_zone"] = availability_zone
+        aggregate = Aggregate(
+            id=max((a.id for a in self.aggregates), default=0) + 1,
+            uuid=uuid or str(uuid_module.uuid4()),
+            name=name,
+            hosts=list(hosts),
+            metadata=metadata,
+        )
+        self.aggregates.append(aggregate)
+        return aggregate
 
     def fail(self, path: str, on_request: int = 1) -> None:
         """Answer the ``on_request``-th GET of ``path`` (e.g. ``/servers/detail``) with 500."""
@@ -362,6 +402,9 @@ class OpenStackEmulator:
             return self._page(path, "hypervisors", hypervisors, query, headers, dict)
         if resource == "/servers/detail":
             return self._servers(path, query, version, headers)
+        if resource == "/os-aggregates":
+            aggregates = [self._aggregate_view(a, version) for a in self.aggregates]
+            return 200, headers, {"aggregates": aggregates}
         return 404, headers, {"itemNotFound": {"code": 404, "message": f"no route {path}"}}
 
     def _computes(self) -> list[tuple[int, Compute]]:
@@ -376,7 +419,7 @@ class OpenStackEmulator:
                 "id": compute.service_uuid if version >= (2, 53) else number,
                 "binary": "nova-compute",
                 "host": compute.host,
-                "zone": compute.zone,
+                "zone": self.zone_of(compute),
                 "status": compute.status,
                 "state": compute.state,
                 "disabled_reason": compute.disabled_reason,
@@ -397,6 +440,17 @@ class OpenStackEmulator:
             if name in query:
                 services = [s for s in services if s[name] == query[name][0]]
         return services
+
+    def zone_of(self, compute: Compute) -> str:
+        """A compute service's zone as Nova shows it: the ``availability_zone`` metadata of
+        the aggregates holding its host (several joined by commas, as Nova joins them), else
+        its own ``zone`` (Nova's ``default_availability_zone``, ``nova``)."""
+        zones = sorted({
+            aggregate.metadata["availability_zone"]
+            for aggregate in self.aggregates
+            if compute.host in aggregate.hosts and aggregate.metadata.get("availability_zone")
+        })
+        return ",".join(zones) or compute.zone
 
     def _hypervisor(
         self, compute: Compute, number: int, version: tuple[int, int], running: int
@@ -501,6 +555,22 @@ class OpenStackEmulator:
             view["locked_reason"] = server.locked_reason
         return view
 
+    def _aggregate_view(self, aggregate: Aggregate, version: tuple[int, int]) -> dict[str, Any]:
+        view: dict[str, Any] = {
+            "id": aggregate.id,
+            "name": aggregate.name,
+            "availability_zone": aggregate.metadata.get("availability_zone"),
+            "hosts": list(aggregate.hosts),
+            "metadata": dict(aggregate.metadata),
+            "created_at": aggregate.created_at,
+            "updated_at": None,
+            "deleted_at": None,
+            "deleted": False,
+        }
+        if version >= (2, 41):
+            view["uuid"] = aggregate.uuid
+        return view
+
     def _page(
         self,
         path: str,
@@ -585,6 +655,18 @@ class OpenStackEmulator:
                 "resource_provider_generation": 1,
             }
         return 404, headers, {"errors": [{"status": 404, "title": "Not Found", "detail": path}]}
+
+
+@contextlib.contextmanager
+def served(monkeypatch: Any) -> Iterator[OpenStackEmulator]:
+    """An emulator serving until the block ends, named by the OS_* variables of an openrc
+    (pytest's ``monkeypatch`` removes the environment's own and puts them back after)."""
+    with OpenStackEmulator() as emulator:
+        for name in [name for name in os.environ if name.startswith("OS_")]:
+            monkeypatch.delenv(name)
+        for name, value in emulator.environment().items():
+            monkeypatch.setenv(name, value)
+        yield emulator
 
 
 def _identity(item: Any) -> Any:

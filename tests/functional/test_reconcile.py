@@ -7,7 +7,6 @@ arrive while the listing runs lists first, applies the notification, then the li
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -35,7 +34,7 @@ from cdm_graph.reconcile.listing import Listing, list_cloud
 from cdm_graph.sync.duties import Scheduler
 from tests.graphs import hosts_of, read_graph
 from tests.nova import at, notification
-from tests.openstack_emulator import OpenStackEmulator, inventory
+from tests.openstack_emulator import OpenStackEmulator, inventory, served
 
 pytestmark = pytest.mark.functional
 
@@ -46,11 +45,7 @@ T = 10
 
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenStackEmulator]:
-    with OpenStackEmulator() as emulator:
-        for name in [name for name in os.environ if name.startswith("OS_")]:
-            monkeypatch.delenv(name)
-        for name, value in emulator.environment().items():
-            monkeypatch.setenv(name, value)
+    with served(monkeypatch) as emulator:
         yield emulator
 
 
