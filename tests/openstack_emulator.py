@@ -7,7 +7,10 @@ references: ``/os-services``, ``/os-hypervisors/detail`` (integer ids before 2.5
 from 2.53; the hypervisor's own capacity until 2.88), ``/servers/detail`` (``all_tenants``,
 ``limit`` and ``marker``, a ``servers_links`` next link on every full page, the flavor
 embedded from 2.47), Placement's ``/resource_providers`` and their ``/inventories``;
-``/os-aggregates`` (unpaged, the uuid from 2.41). A compute service's zone in
+``/os-aggregates`` (unpaged, the uuid from 2.41). Watcher's collector asks for one
+hypervisor by name (``hypervisor_hostname_pattern``, a substring as Nova's LIKE) with its
+instances (``with_servers``), and for the servers of one host (``host``). A compute
+service's zone in
 ``/os-services`` is that of the aggregates holding its host, as Nova derives it.
 
 A test describes the cloud (``add_compute``, ``add_server``, ``add_aggregate``), may make
@@ -398,7 +401,10 @@ class OpenStackEmulator:
             running = Counter(server.host for server in self.servers)
             hypervisors = [
                 self._hypervisor(c, i, version, running[c.host]) for i, c in self._computes()
+                if query.get("hypervisor_hostname_pattern", [""])[0] in c.hypervisor_hostname
             ]
+            if query.get("with_servers", ["false"])[0].lower() in {"1", "true", "yes"}:
+                self._add_servers(hypervisors)
             return self._page(path, "hypervisors", hypervisors, query, headers, dict)
         if resource == "/servers/detail":
             return self._servers(path, query, version, headers)
@@ -489,6 +495,19 @@ class OpenStackEmulator:
             hypervisor["uptime"] = None
         return hypervisor
 
+    def _add_servers(self, hypervisors: list[dict[str, Any]]) -> None:
+        """``with_servers`` (2.53): each hypervisor's instances, by instance name and uuid; no
+        ``servers`` key for a hypervisor without any, as Nova shows it."""
+        for hypervisor in hypervisors:
+            hosted = [
+                {"name": f"instance-{server.uuid[:8]}", "uuid": server.uuid}
+                for server in self.servers
+                if server.host == hypervisor["service"]["host"]
+                and server.node == hypervisor["hypervisor_hostname"]
+            ]
+            if hosted:
+                hypervisor["servers"] = hosted
+
     def _servers(
         self,
         path: str,
@@ -497,9 +516,12 @@ class OpenStackEmulator:
         headers: dict[str, str],
     ) -> tuple[int, dict[str, str], Any]:
         all_tenants = query.get("all_tenants", ["0"])[0].lower() in {"1", "true", "yes", ""}
+        # An admin's filter: the servers of one compute host.
+        host = query.get("host", [None])[0]
         servers = [
             server for server in self.servers
-            if all_tenants or server.project_id == self.project_id
+            if (all_tenants or server.project_id == self.project_id)
+            and (host is None or server.host == host)
         ]
         return self._page(
             path, "servers", servers, query, headers, lambda s: self._server_view(s, version)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oslo_config import cfg
 
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.reconcile import apply_listing, connect
@@ -127,11 +128,15 @@ def describe(emulator: OpenStackEmulator) -> None:
         emulator.add_aggregate(name, hosts=hosts, availability_zone=zone, uuid=uuid)
 
 
-def instance_event(event_type: str, seconds: float, server: Server, host: str) -> Envelope:
+def instance_event(
+    event_type: str, seconds: float, server: Server, host: str | None, state: str | None = None
+) -> Envelope:
+    """An instance event of Nova's samples saying ``server`` is on ``host`` in ``state``."""
     return notification(
         event_type, seconds, uuid=server.uuid, display_name=server.name, host=host,
-        node=f"{host}.example.org", tenant_id=server.project_id, image_uuid=IMAGE,
-        state=server.vm_state, metadata=dict(server.metadata), flavor=server.payload_flavor,
+        node=None if host is None else f"{host}.example.org", tenant_id=server.project_id,
+        image_uuid=IMAGE, state=state or server.vm_state, metadata=dict(server.metadata),
+        flavor=server.payload_flavor,
     )
 
 
@@ -161,14 +166,98 @@ def reconcile(writer: GraphWriter) -> None:
         connection.close()
 
 
-def watcher_conf_file(directory: Path, neo4j_target: dict[str, Any]) -> Path:
-    """A watcher.conf naming the graph's Neo4j in ``[cdm_graph]``, readable by its owner."""
+def watcher_conf_file(
+    directory: Path, neo4j_target: dict[str, Any], emulator: OpenStackEmulator
+) -> Path:
+    """A watcher.conf, readable by its owner only: the graph's Neo4j in ``[cdm_graph]``, and
+    Watcher's own clients (its Nova collector and scope handler) on the emulated cloud."""
     path = directory / "watcher.conf"
     path.touch(mode=0o600)
+    endpoint = "region_name = RegionOne\nvalid_interfaces = public\n"
     path.write_text(
         "[cdm_graph]\n"
         f"uri = {neo4j_target['uri']}\n"
         f"username = {neo4j_target['username']}\n"
         f"password = {neo4j_target['password']}\n"
+        "[watcher_clients_auth]\n"
+        "auth_type = password\n"
+        f"auth_url = {emulator.auth_url}\n"
+        f"username = {emulator.username}\n"
+        f"password = {emulator.password}\n"
+        f"project_name = {emulator.project_name}\n"
+        "user_domain_name = Default\n"
+        "project_domain_name = Default\n"
+        f"[nova]\n{endpoint}[placement]\n{endpoint}"
     )
     return path
+
+
+@pytest.fixture
+def watcher_conf(
+    emulated_cloud: OpenStackEmulator, neo4j_target: dict[str, Any], tmp_path: Path
+) -> Iterator[cfg.ConfigOpts]:
+    """Watcher's global configuration, read from a watcher.conf as the decision engine reads
+    /etc/watcher/watcher.conf; reset after the test."""
+    path = watcher_conf_file(tmp_path, neo4j_target, emulated_cloud)
+    cfg.CONF(["--config-file", str(path)], project="watcher", default_config_files=[])
+    yield cfg.CONF
+    cfg.CONF.reset()
+    cfg.CONF.clear()
+
+
+# ------------------------------------------------------------------ Watcher's own models
+
+
+def collected() -> Any:
+    """The model Watcher's own Nova collector builds from the emulated cloud now: its
+    periodic synchronization, through its clients (Keystone, Nova, Placement)."""
+    from watcher.common import utils
+    from watcher.decision_engine.model.collector import nova
+
+    # A singleton, as in the decision engine: its last model is replaced, not reused.
+    collector = nova.NovaClusterDataModelCollector(config=utils.Struct(period=3600))
+    collector.get_audit_scope_handler(audit_scope=[])
+    collector.synchronize()
+    return collector
+
+
+NODE_FIELDS = ("uuid", "state", "status", "disabled_reason", "vcpus", "vcpu_reserved",
+               "vcpu_ratio", "memory", "memory_mb_reserved", "memory_ratio", "disk",
+               "disk_gb_reserved", "disk_ratio")
+INSTANCE_FIELDS = ("name", "state", "vcpus", "memory", "disk", "project_id", "locked",
+                   "metadata", "watcher_exclude")
+
+
+@dataclass(frozen=True)
+class View:
+    """What a Watcher ModelRoot says, comparable: nodes by hostname (their state, status,
+    capacity, reserved amounts and ratios), instances by name (state, sizes), and which node
+    hosts each instance."""
+
+    nodes: dict[str, tuple[Any, ...]]
+    instances: dict[str, tuple[Any, ...]]
+    hosts: dict[str, str]
+
+    @classmethod
+    def of(cls, model: Any) -> View:
+        nodes = model.get_all_compute_nodes().values()
+        return cls(
+            nodes={n.hostname: tuple(getattr(n, name) for name in NODE_FIELDS) for n in nodes},
+            instances={
+                i.name: tuple(getattr(i, name) for name in INSTANCE_FIELDS)
+                for i in model.get_all_instances().values()
+            },
+            hosts={
+                instance.name: node.hostname
+                for node in nodes for instance in model.get_node_instances(node)
+            },
+        )
+
+    def without(self, hostnames: set[str] = frozenset(), names: set[str] = frozenset()) -> View:
+        """This view but for some nodes (and their instances) and some instances."""
+        left_out = names | {name for name, host in self.hosts.items() if host in hostnames}
+        return View(
+            nodes={h: node for h, node in self.nodes.items() if h not in hostnames},
+            instances={n: i for n, i in self.instances.items() if n not in left_out},
+            hosts={n: h for n, h in self.hosts.items() if n not in left_out},
+        )

@@ -4,31 +4,18 @@ notifications, configured through Watcher's own configuration (tests/watcher_clo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from oslo_config import cfg
 
 from tests import watcher_cloud
-from tests.watcher_cloud import BY_NAME, emulated_cloud  # noqa: F401 - a fixture
+from tests.watcher_cloud import BY_NAME, emulated_cloud, watcher_conf  # noqa: F401 - fixtures
 
 loading = pytest.importorskip("watcher.decision_engine.loading.default")
 watcher_utils = pytest.importorskip("watcher.common.utils")
 watcher_exception = pytest.importorskip("watcher.common.exception")
 
 pytestmark = pytest.mark.functional
-
-
-@pytest.fixture
-def watcher_conf(neo4j_target, tmp_path) -> Iterator[cfg.ConfigOpts]:
-    """Watcher's global configuration, read from a watcher.conf as the decision engine
-    reads /etc/watcher/watcher.conf."""
-    path = watcher_cloud.watcher_conf_file(tmp_path, neo4j_target)
-    cfg.CONF(["--config-file", str(path)], project="watcher", default_config_files=[])
-    yield cfg.CONF
-    cfg.CONF.reset()
-    cfg.CONF.clear()
 
 
 @pytest.fixture
