@@ -149,6 +149,20 @@ def notifications() -> list[Envelope]:
     ]
 
 
+def aggregate_events(seconds: float) -> list[Envelope]:
+    """Nova's ``aggregate.create.end`` for each aggregate of the cloud, whole, with the ids
+    the emulator numbers them by: how the graph learns its aggregates and zones."""
+    events = []
+    for number, (name, (uuid, zone, hosts)) in enumerate(AGGREGATES.items(), start=1):
+        event = notification("aggregate.create.end", seconds, uuid=uuid, id=number, name=name,
+                             hosts=list(hosts))
+        event.payload["nova_object.data"]["metadata"] = (
+            {"availability_zone": zone} if zone else {}
+        )
+        events.append(event)
+    return events
+
+
 @pytest.fixture
 def emulated_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenStackEmulator]:
     """The emulator serving this cloud, named by the OS_* variables of an openrc."""
