@@ -16,7 +16,7 @@ which carry fewer fields and come with ``.start`` events that change nothing.
   enable, forced down and up).
 - Every operation picks a random instance or host of the whole cloud.
 - ``truth()`` is the cloud the messages drawn so far end with, in the terms of
-  ``tests.graphs.read_truth_view`` (those of ``NovaSimulator.truth()``).
+  ``tests.graphs.read_truth_view`` (``cdm_graph.simulate.cloud_truth``).
 
 Messages carry no time: whoever publishes or applies them stamps them in order
 (``bench.stream``), so that Nova's clock orders them as drawn. Payloads share their
@@ -38,9 +38,9 @@ from cdm_graph.simulate import (
     FLAVORS,
     Flavor,
     Notification,
-    NovaSimulator,
     SimulatedHost,
     SimulatedInstance,
+    cloud_truth,
 )
 from cdm_graph.transport.samples import load_sample
 from tests.nova import samples_dir
@@ -221,9 +221,10 @@ class NovaShapedCloud:
         return drawn
 
     def truth(self) -> dict[str, Any]:
-        """What Nova knows now, in the terms of ``tests.graphs.read_truth_view``: the
-        simulator's own view, which reads nothing but ``hosts`` and ``instances``."""
-        return NovaSimulator.truth(self)  # type: ignore[arg-type]
+        """What Nova knows now, in the terms of ``tests.graphs.read_truth_view``: this cloud
+        has no aggregates, server groups or flavor events, so every host is in the default
+        zone and every flavor its instances name is a stub."""
+        return cloud_truth(self.hosts.values(), self.instances.values())
 
     def state(self) -> CloudState:
         """The cloud now, as Watcher's model starts from it."""
