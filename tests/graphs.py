@@ -74,27 +74,51 @@ def hosts_of(graph: dict[str, dict[str, Any]], uuid: str) -> list[str]:
 
 
 
+# The kinds of element of NovaSimulator.truth() (cdm_graph.simulate.cloud_truth), in the
+# order differences are reported.
+TRUTH_KINDS = (
+    "compute_nodes",
+    "instances",
+    "aggregates",
+    "zones",
+    "server_groups",
+    "flavors",
+)
+
+
 def read_truth_view(driver: neo4j.Driver) -> dict[str, dict[str, Any]]:
     """The graph in the simulator's terms (``NovaSimulator.truth()``), to compare with it."""
-    view: dict[str, dict[str, Any]] = {"compute_nodes": {}, "instances": {}}
+    view: dict[str, dict[str, Any]] = {kind: {} for kind in TRUTH_KINDS}
     records, _, _ = driver.execute_query(CYPHER.load("truth_view"))
     for record in records:
         view[record["kind"]][record["key"]] = dict(record["view"])
     return view
 
 
+def _element_differences(expected: dict[str, Any], actual: dict[str, Any]) -> str:
+    """The fields of one element that differ, each with what was expected and what is."""
+    fields = sorted(expected.keys() | actual.keys())
+    return "; ".join(
+        f"{name} expected {expected.get(name)!r}, got {actual.get(name)!r}"
+        for name in fields
+        if expected.get(name) != actual.get(name)
+    )
+
+
 def truth_differences(
     truth: dict[str, dict[str, Any]], graph: dict[str, dict[str, Any]], limit: int = 10
 ) -> list[str]:
-    """What differs, as lines a failing assertion can show; empty when they agree."""
+    """What differs, element by element, as lines a failing assertion can show; empty when
+    they agree. Every kind either side has is compared (a kind one side lacks is empty)."""
     lines: list[str] = []
-    for kind in ("compute_nodes", "instances"):
-        expected, actual = truth[kind], graph[kind]
+    kinds = [*TRUTH_KINDS, *sorted((truth.keys() | graph.keys()) - set(TRUTH_KINDS))]
+    for kind in kinds:
+        expected, actual = truth.get(kind, {}), graph.get(kind, {})
         for key in sorted(expected.keys() - actual.keys()):
-            lines.append(f"{kind} {key}: missing from the graph")
+            lines.append(f"{kind} {key}: missing from the graph (expected {expected[key]})")
         for key in sorted(actual.keys() - expected.keys()):
             lines.append(f"{kind} {key}: in the graph but not in the truth: {actual[key]}")
         for key in sorted(expected.keys() & actual.keys()):
             if expected[key] != actual[key]:
-                lines.append(f"{kind} {key}: expected {expected[key]}, got {actual[key]}")
+                lines.append(f"{kind} {key}: {_element_differences(expected[key], actual[key])}")
     return lines[:limit] + ([f"... {len(lines) - limit} more"] if len(lines) > limit else [])
