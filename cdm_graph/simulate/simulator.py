@@ -576,19 +576,34 @@ class NovaSimulator:
         return host
 
     def _commission_host(self) -> Iterator[Notification] | None:
-        """A new compute host starts disabled; the operator puts it in a zone (most often)
-        and enables it later, as any disabled host."""
+        """A new compute host starts disabled, and is enabled later as any disabled host.
+        The operator puts it in a zone aggregate most often; or in a new rack: an aggregate
+        created for it, made a zone once the host is in; or leaves it in the default zone."""
         if len(self.hosts) >= self.host_count + max(1, self.host_count // 10):
             return None
-        zones = [a for a in self.aggregates.values() if a.zone is not None]
-        aggregate = self._random.choice(zones) if zones and self._random.random() < 0.8 else None
+        zones = self._zone_aggregates()
+        draw = self._random.random()
+        if draw < 0.2 and len(self.aggregates) <= self._aggregates_planned + 1:
+            return self._racked()
+        aggregate = self._random.choice(zones) if zones and draw < 0.8 else None
         return self._commissioned(aggregate)
 
+    # The state changes as the notifications are drawn, never before: a stream stopped
+    # between two operations ends in truth().
     def _commissioned(self, aggregate: SimulatedAggregate | None) -> Iterator[Notification]:
         host = self._new_host(disabled=True)
         yield self._service("service.create", host, "nova-compute")
         if aggregate is not None:
             yield from self._add_host(aggregate, host.hostname)
+
+    def _racked(self) -> Iterator[Notification]:
+        host = self._new_host(disabled=True)
+        yield self._service("service.create", host, "nova-compute")
+        rack = self._new_aggregate(f"rack-{self._aggregates_made + 1}", {})
+        yield from self._filled(rack, [host.hostname])
+        zones = sorted({a.zone for a in self._zone_aggregates() if a.zone})
+        zone = self._random.choice(zones) if zones and self._random.random() < 0.5 else None
+        yield from self._set_metadata(rack, {AVAILABILITY_ZONE: zone or self._new_zone()})
 
     def _decommission_host(self) -> Iterator[Notification] | None:
         if len(self.hosts) <= max(1, self.host_count - max(1, self.host_count // 10)):
@@ -720,25 +735,29 @@ class NovaSimulator:
         return self._add_host(aggregate, hostname)
 
     def _update_aggregate_metadata(self) -> Iterator[Notification] | None:
-        """A tag set or unset; or, where none of the aggregate's hosts has instances (Nova
-        refuses a zone change otherwise) and none is in another zone, a zone given or
-        renamed."""
-        if not self.aggregates:
-            return None
-        aggregate = self.aggregates[self._random.choice(list(self.aggregates))]
-        may_rezone = all(
-            not self._residents[hostname]
-            and self._zone_aggregate.get(hostname, aggregate.uuid) == aggregate.uuid
-            for hostname in aggregate.hosts
-        )
-        if may_rezone and self._random.random() < 0.5:
+        """Half the time a zone given or renamed, where Nova allows it: on an aggregate none
+        of whose hosts has instances (Nova refuses a zone change otherwise) or is in another
+        zone. Else a tag set or unset."""
+        rezonable = [a for a in self.aggregates.values() if self._may_rezone(a)]
+        if rezonable and self._random.random() < 0.5:
+            aggregate = self._random.choice(rezonable)
             zones = sorted(
                 {a.zone for a in self._zone_aggregates() if a.zone and a.zone != aggregate.zone}
             )
             zone = self._random.choice(zones) if zones and self._random.random() < 0.5 else None
             return self._set_metadata(aggregate, {AVAILABILITY_ZONE: zone or self._new_zone()})
+        if not self.aggregates:
+            return None
+        aggregate = self.aggregates[self._random.choice(list(self.aggregates))]
         key, value = self._random.choice(AGGREGATE_TAGS)
         return self._set_metadata(aggregate, {key: None if key in aggregate.metadata else value})
+
+    def _may_rezone(self, aggregate: SimulatedAggregate) -> bool:
+        return all(
+            not self._residents[hostname]
+            and self._zone_aggregate.get(hostname, aggregate.uuid) == aggregate.uuid
+            for hostname in aggregate.hosts
+        )
 
     def _rename_aggregate(self) -> Iterator[Notification] | None:
         if not self.aggregates:
@@ -755,7 +774,7 @@ class NovaSimulator:
     def _create_aggregate(self) -> Iterator[Notification] | None:
         """A new aggregate, a zone half the time, with a host or two (hosts of the default
         zone, for a zone)."""
-        if len(self.aggregates) > self._aggregates_planned:
+        if len(self.aggregates) > self._aggregates_planned + 1:
             return None
         zoned = self._random.random() < 0.5
         candidates = [h for h in self.hosts if not zoned or h not in self._zone_aggregate]
