@@ -1,4 +1,6 @@
-"""A simulated Nova stream, applied without a broker, ends in the simulator's truth."""
+"""A simulated Nova stream, applied without a broker, ends in the simulator's truth: compute
+nodes, instances, aggregates, availability zones, server groups, flavors and every edge
+between them."""
 
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from cdm_graph.transport.envelope import from_record
 from tests.graphs import read_truth_view, truth_differences
 
 pytestmark = pytest.mark.functional
+
+# A seed whose 300 operations hold every event type of every family, a zone given to an
+# aggregate holding a host, a compute service deleted after its host left its aggregates, a
+# deleted instance left in its group's member list and a deleted flavor still in use.
+EVERY_FAMILY_EVENT = 51
 
 
 def _simulated(seed: int) -> tuple[dict, list]:
@@ -38,4 +45,13 @@ def test_simulated_stream_shuffled_and_redelivered_ends_in_the_truth(writer, gra
     shuffled = envelopes + random.Random(5).sample(envelopes, len(envelopes) // 3)
     random.Random(6).shuffle(shuffled)
     _apply_in_batches(writer, shuffled, size=97)
+    assert truth_differences(truth, read_truth_view(graph)) == []
+
+
+def test_every_familys_events_in_small_shuffled_batches_end_in_the_truth(writer, graph):
+    truth, envelopes = _simulated(seed=EVERY_FAMILY_EVENT)
+    assert all(truth[kind] for kind in ("aggregates", "zones", "server_groups", "flavors"))
+    shuffled = envelopes + random.Random(7).sample(envelopes, len(envelopes) // 5)
+    random.Random(8).shuffle(shuffled)
+    _apply_in_batches(writer, shuffled, size=13)
     assert truth_differences(truth, read_truth_view(graph)) == []
