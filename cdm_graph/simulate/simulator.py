@@ -107,7 +107,7 @@ class Operation(enum.Enum):
 
 # How often each operation is tried, as in a busy but ordinary cloud. The instances' and
 # services' weights keep their proportions of before the aggregates, flavors and server
-# groups came (doubled, all of them); those take about one draw in twelve, and fewer
+# groups came (doubled, all of them); those take about one draw in eleven, and fewer
 # notifications than an instance's operation.
 OPERATION_WEIGHTS: dict[Operation, int] = {
     Operation.POWER_OFF: 24,
