@@ -169,7 +169,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from cdm_graph.simulate import NovaNotifier, NovaSimulator, Pacer, write_truth
 
     conf = load_config(args)
-    simulator = NovaSimulator(args.hosts, args.instances, args.seed)
+    # The simulated Nova's default zone is the one the synchronizer is told Nova has, so
+    # that --truth is the graph the synchronizer should build.
+    simulator = NovaSimulator(
+        args.hosts, args.instances, args.seed, conf.graph.default_availability_zone
+    )
     operations = args.operations or None
     stopping: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -7,6 +7,10 @@ alone, what Nova said last of each element, and compares it with ``truth()``.
 from __future__ import annotations
 
 import functools
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -581,3 +585,20 @@ def test_truth_of_a_cloud_without_aggregates_or_flavor_events():
 def test_a_cloud_needs_a_host():
     with pytest.raises(ValueError, match="at least one compute host"):
         NovaSimulator(hosts=0, instances=1)
+
+
+def test_the_command_writes_the_truth_in_the_default_zone_the_synchronizer_is_told(tmp_path):
+    # The simulated Nova's default zone is [graph] default_availability_zone: --truth is then
+    # the graph the synchronizer configured so builds.
+    dump, truth_file = tmp_path / "stream.jsonl", tmp_path / "truth.json"
+    env = {**os.environ, "OS_GRAPH__DEFAULT_AVAILABILITY_ZONE": "az-default"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "cdm_graph.cli", "simulate", "--hosts", "9", "--instances", "5",
+         "--operations", "3", "--dump", str(dump), "--truth", str(truth_file)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    truth = json.loads(truth_file.read_text())
+    assert "az-default" in truth["zones"] and "nova" not in truth["zones"]
+    messages = [json.loads(line) for line in dump.read_text().splitlines()]
+    assert {m["event_type"] for m in messages} >= {"aggregate.add_host.end", "flavor.create"}
