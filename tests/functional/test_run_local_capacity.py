@@ -1,7 +1,8 @@
 """tools/run-local gives its simulated cloud real capacities (devstack/simulated_cloud.py): a
 reconcile of an emulated Nova and Placement describing the simulator's hosts, then the
 simulator's stream, and `cdm-graph query hosts_by_free_capacity` shows every host with a
-plausible, non-negative free capacity."""
+plausible, non-negative free capacity; a host the simulator commissions later, which no
+reconcile has read yet, shows its free capacity as unknown, never negative."""
 
 from __future__ import annotations
 
@@ -55,11 +56,14 @@ def test_run_local_gives_every_simulated_host_plausible_free_capacity(
     assert table[0].split() == ["hostname", "status", "state", "instances", "free_vcpus",
                                 "free_memory_mb", "free_disk_gb"]
     rows = [line.split() for line in table[2:-1]]
-    assert sorted(row[0] for row in rows) == [
-        simulated_cloud.hostname(number) for number in range(1, HOSTS + 1)
-    ]
+    reconciled = {simulated_cloud.hostname(number) for number in range(1, HOSTS + 1)}
+    # The simulator may decommission a host of its start-up cloud (once it is empty).
+    assert len([row for row in rows if row[0] in reconciled]) >= HOSTS - 2
     assert sum(int(row[3]) for row in rows) > INSTANCES / 2
     for row in rows:
+        if row[0] not in reconciled:
+            assert row[4:] == ["-", "-", "-"], row
+            continue
         free = [float(cell) for cell in row[4:]]  # a '-' (unknown) would not convert
         assert all(value >= 0 for value in free), row
         assert free[0] <= 256 and free[1] <= 262144 - 4096 and free[2] <= 4000, row
