@@ -73,6 +73,9 @@ class InstanceStore:
             elif name == "host":
                 for row in parameters["rows"]:
                     self.hosts[row["uuid"]] = (row["hostname"], _stamp(row, "since"))
+            elif name == "restamp_host":
+                for row in parameters["rows"]:
+                    self.hosts[row["uuid"]] = (self.hosts[row["uuid"]][0], _stamp(row, "since"))
 
     def _decoded(self, properties: Mapping[str, Any]) -> dict[str, Any]:
         """A row's properties as the guards read them: each clock's columns as its stamp."""

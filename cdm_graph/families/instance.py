@@ -299,7 +299,7 @@ class InstanceFamily:
         stored: dict[str, StoredInstance] = batch.stored.get(NAME) or {}
         hosts: HostResolution = batch.resolved[COMPUTE_NODE]
         margin_us = batch.settings.hint_margin_us
-        tombstones, upserts, moves, removals, unhost, host = [], [], [], [], set(), []
+        tombstones, upserts, moves, removals, unhost, host, restamp = [], [], [], [], set(), [], []
         unflavor, of_flavor = [], []
         # The locked instances that exist after the batch.
         live: set[str] = set()
@@ -331,11 +331,17 @@ class InstanceFamily:
             ):
                 edge = (state["host"], state["host_since"])
             if edge != (current.hosted_by, current.hosted_since):
-                if current.hosted_by is not None:
-                    unhost.add(uuid)
-                    hosts.stub_candidates.add(current.hosted_by)
-                if edge is not None:
-                    host.append({"uuid": uuid, "hostname": edge[0], **edge[1].columns("since")})
+                if edge is not None and edge[0] == current.hosted_by:
+                    # Placed anew on the host it rests on: the edge stays, with the newer stamp.
+                    restamp.append({"uuid": uuid, **edge[1].columns("since")})
+                else:
+                    if current.hosted_by is not None:
+                        unhost.add(uuid)
+                        hosts.stub_candidates.add(current.hosted_by)
+                    if edge is not None:
+                        host.append(
+                            {"uuid": uuid, "hostname": edge[0], **edge[1].columns("since")}
+                        )
 
         # Instances locked for the batch that no event of it names and that do not exist
         # (deleted since they were looked up): the lock made them placeholders.
@@ -362,6 +368,7 @@ class InstanceFamily:
         batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/place", rows=moves)
         batch.writes.add(Stage.LINK, f"{CYPHER}/host", rows=host)
+        batch.writes.add(Stage.LINK, f"{CYPHER}/restamp_host", rows=restamp)
         batch.writes.add(Stage.LINK, f"{CYPHER}/of_flavor", rows=of_flavor)
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:

@@ -41,6 +41,7 @@ PARAMETERS = {
         "rows": [{"uuid": "a", "properties": dict.fromkeys(INSTANCE.stored_names)}]
     },
     "batch/instance/host": {"rows": [{"uuid": "a", "hostname": "h", **STAMP.columns("since")}]},
+    "batch/instance/restamp_host": {"rows": [{"uuid": "a", **STAMP.columns("since")}]},
     "batch/compute_node/upsert": {
         "rows": [{"hostname": "a", "properties": dict.fromkeys(COMPUTE_NODE.stored_names)}]
     },

@@ -72,6 +72,17 @@ def test_an_instance_state_names_every_property_upsert_instances_writes():
     assert written == {f"i.{key}" for key in INSTANCE.stored_names}
 
 
+def test_an_instance_placed_anew_on_its_host_keeps_its_edge_with_the_newer_stamp():
+    store = InstanceStore()
+    store.apply([decode(notification("instance.create.end", 1, host="h1"))])
+    update = decode(notification("instance.update", 5, host="h1"))
+    writes = _writes([update], stored_graph({UUID: store.stored(UUID)}, {}))
+    assert "instance/unhost" not in writes and "instance/host" not in writes
+    assert writes["instance/restamp_host"] == {
+        "rows": [{"uuid": UUID, **update.stamp.columns("since")}]
+    }
+
+
 def test_a_stored_newer_event_is_not_overwritten():
     stored_state = dict.fromkeys(INSTANCE_STATE)
     stored_state.update(event_time=_notified(10), last_event="instance.update")
