@@ -8,7 +8,9 @@ Neo4j refuses any write made through it. Given a driver, it does not wait for an
 
 ``snapshot()`` reads the whole model in one read transaction, with one query per kind of
 element whatever the size of the cloud, into a ``Snapshot`` a strategy may change;
-``watcher_model()`` makes that a real Watcher ``ModelRoot`` (the ``watcher`` extra).
+``watcher_model()`` makes that a real Watcher ``ModelRoot`` (the ``watcher`` extra). Its
+instances come as one record of short lists (``cypher/client/snapshot_instances``): the
+driver's work per record, not Neo4j, is most of the time of reading a large model.
 """
 
 from __future__ import annotations
@@ -185,7 +187,8 @@ class GraphClient(ModelReader):
 
         def work(tx: neo4j.ManagedTransaction) -> Snapshot:
             nodes = [_node(row) for row in _plain_rows(run(tx, "client/compute_nodes"))]
-            instances = [_instance(row) for row in _plain_rows(run(tx, "client/instances"))]
+            [columns] = run(tx, "client/snapshot_instances").single(strict=True)
+            instances = (Instance.from_columns(*values) for values in columns)
 
             def rows(name: str, **parameters: Any) -> Iterable[dict[str, Any]]:
                 return _plain_rows(run(tx, name, **parameters))

@@ -174,21 +174,48 @@ class Instance:
 
     @classmethod
     def from_graph(cls, properties: Mapping[str, Any], hostname: str | None) -> Instance:
+        get = properties.get
+        return cls.from_columns(
+            properties["uuid"], get("name"), get("state"), get("memory_mb"), get("disk_gb"),
+            get("vcpus"), get("project_id"), get("locked"), get("metadata"), get("extra_specs"),
+            get("flavor_id"), get("node"), get("created_at"), hostname,
+        )  # fmt: skip
+
+    @classmethod
+    def from_columns(
+        cls,
+        uuid: str,
+        name: str | None,
+        state: str | None,
+        memory_mb: int | None,
+        disk_gb: int | None,
+        vcpus: int | None,
+        project_id: str | None,
+        locked: bool | None,
+        metadata: Iterable[str] | None,
+        extra_specs: Iterable[str] | None,
+        flavor_id: str | None,
+        node: str | None,
+        created_at: Any,
+        host: str | None,
+    ) -> Instance:
+        """From the graph's values in this order, as the snapshot's rows list them
+        (``cypher/client/snapshot_instances``); ``host``: the hosting node's hostname."""
         return cls(
-            uuid=properties["uuid"],
-            name=properties.get("name"),
-            state=properties.get("state"),
-            memory=properties.get("memory_mb") or 0,
-            disk=properties.get("disk_gb") or 0,
-            vcpus=properties.get("vcpus") or 0,
-            project_id=properties.get("project_id"),
-            locked=bool(properties.get("locked")),
-            metadata=_pairs_to_dict(properties.get("metadata")),
-            flavor_extra_specs=_pairs_to_dict(properties.get("extra_specs")),
-            flavor_id=properties.get("flavor_id"),
-            host=hostname,
-            hypervisor_hostname=properties.get("node") if hostname else None,
-            created=_moment(properties.get("created_at")),
+            uuid=uuid,
+            name=name,
+            state=state,
+            memory=memory_mb or 0,
+            disk=disk_gb or 0,
+            vcpus=vcpus or 0,
+            project_id=project_id,
+            locked=bool(locked),
+            metadata=_pairs_to_dict(metadata),
+            flavor_extra_specs=_pairs_to_dict(extra_specs),
+            flavor_id=flavor_id,
+            host=host,
+            hypervisor_hostname=node if host else None,
+            created=_moment(created_at),
         )
 
 
