@@ -16,7 +16,7 @@ the client's reads) goes through a ``Gateway``:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -102,6 +102,14 @@ NO_WAIT = tenacity.Retrying(stop=tenacity.stop_after_attempt(1), reraise=True)
 def run(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> neo4j.Result:
     """Run the statement ``cypher/<name>.cypher`` inside a transaction of the gateway."""
     return tx.run(statements.load(name), parameters)
+
+
+def plain_rows(result: neo4j.Result) -> Iterator[dict[str, Any]]:
+    """A result's records as plain dicts, built from each record's values in column order: a
+    record's own lookups by name cost more than the rest of reading many rows. Values as the
+    driver gives them: for statements that return no temporal value (see ``native``)."""
+    keys = result.keys()
+    return (dict(zip(keys, record, strict=True)) for record in result)
 
 
 def rows(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> list[dict[str, Any]]:

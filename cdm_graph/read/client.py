@@ -8,9 +8,10 @@ Neo4j refuses any write made through it. Given a driver, it does not wait for an
 
 ``snapshot()`` reads the whole model in one read transaction, with one query per kind of
 element whatever the size of the cloud, into a ``Snapshot`` a strategy may change;
-``watcher_model()`` makes that a real Watcher ``ModelRoot`` (the ``watcher`` extra). Its
-instances come as one record of short lists (``cypher/client/snapshot_instances``): the
-driver's work per record, not Neo4j, is most of the time of reading a large model.
+``watcher_model()`` makes that a real Watcher ``ModelRoot`` (the ``watcher`` extra). Compute
+nodes and instances come as one record each, holding every element
+(``cypher/client/snapshot_*``): the driver's work per record, not Neo4j, was most of the time
+of reading a large model.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import neo4j
 
-from cdm_graph.gateway import NO_WAIT, Gateway, run
+from cdm_graph.gateway import NO_WAIT, Gateway, plain_rows, run
 from cdm_graph.read.models import (
     Aggregate,
     AvailabilityZone,
@@ -42,14 +43,6 @@ def _node(row: Mapping[str, Any]) -> ComputeNode:
 
 def _instance(row: Mapping[str, Any]) -> Instance:
     return Instance.from_graph(row, row["host"])
-
-
-def _plain_rows(result: neo4j.Result) -> Iterable[dict[str, Any]]:
-    """A result's records as plain dicts, built from each record's values in column order:
-    a record's own lookups by name cost more than the rest of reading a large model, and
-    the client's columns hold no temporal value to convert."""
-    keys = result.keys()
-    return (dict(zip(keys, record, strict=True)) for record in result)
 
 
 class GraphClient(ModelReader):
@@ -186,12 +179,11 @@ class GraphClient(ModelReader):
         element (compute nodes, instances, aggregates, zones, server groups, flavors)."""
 
         def work(tx: neo4j.ManagedTransaction) -> Snapshot:
-            nodes = [_node(row) for row in _plain_rows(run(tx, "client/compute_nodes"))]
-            [columns] = run(tx, "client/snapshot_instances").single(strict=True)
-            instances = (Instance.from_columns(*values) for values in columns)
+            [nodes] = run(tx, "client/snapshot_compute_nodes").single(strict=True)
+            [instances] = run(tx, "client/snapshot_instances").single(strict=True)
 
             def rows(name: str, **parameters: Any) -> Iterable[dict[str, Any]]:
-                return _plain_rows(run(tx, name, **parameters))
+                return plain_rows(run(tx, name, **parameters))
 
             groupings = Groupings(
                 aggregates=tuple(map(Aggregate.from_graph, rows(
@@ -202,7 +194,11 @@ class GraphClient(ModelReader):
                     "client/server_groups", uuid=None))),
                 flavors=tuple(map(Flavor.from_graph, rows("client/flavors", flavorid=None))),
             )
-            return Snapshot(nodes, instances, groupings)
+            return Snapshot(
+                map(_node, nodes),
+                (Instance.from_columns(*values) for values in instances),
+                groupings,
+            )
 
         return self._gateway.read(work)
 

@@ -17,6 +17,7 @@ hostname meanwhile, so that every node still has a unique uuid.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,7 +62,14 @@ def _moment(value: Any) -> datetime | None:
 
 def _pairs_to_dict(pairs: Iterable[str] | None) -> Mapping[str, str]:
     """The graph's sorted "key=value" strings back to a read-only mapping."""
-    return MappingProxyType(dict(pair.split("=", 1) for pair in pairs or () if "=" in pair))
+    return _mapping_of(tuple(pairs) if pairs else ())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _mapping_of(pairs: tuple[str, ...]) -> Mapping[str, str]:
+    # Shared by every instance with the same pairs (a flavor's extra specs, common metadata):
+    # a read-only mapping can be, and a snapshot of 200,000 instances then builds few.
+    return MappingProxyType(dict(pair.split("=", 1) for pair in pairs if "=" in pair))
 
 
 # Watcher's names of a compute node's capacity (ComputeNode fields, here and in Watcher),

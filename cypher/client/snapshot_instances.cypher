@@ -5,10 +5,11 @@
 // Each list holds the parameters of cdm_graph.read.models.Instance.from_columns, in order:
 // the fields the read models take, no more; created_at as an ISO string, so that no temporal
 // value crosses the driver; last, the hostname of the compute node hosting it (null: none).
-// Placeholders of a batch under way (no event_time yet) are not instances.
+// Placeholders of a batch under way (no event_time yet) are not instances. "i.uuid IS NOT
+// NULL" (every instance has one) reads them through the uuid index, in its order: no sort.
 // No parameters.
 MATCH (i:Instance)
-WHERE i.event_time_us IS NOT NULL
+WHERE i.uuid IS NOT NULL AND i.event_time_us IS NOT NULL
 WITH i ORDER BY i.uuid
 OPTIONAL MATCH (c:ComputeNode)-[:HOSTS]->(i)
 RETURN collect([i.uuid, i.name, i.state, i.memory_mb, i.disk_gb, i.vcpus, i.project_id,
