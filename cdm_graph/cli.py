@@ -233,7 +233,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             args.os_cloud or conf.reconcile.cloud,
             writer,
             page_size=conf.reconcile.page_size,
-            batch_size=conf.sync.batch_size,
+            batch_size=conf.reconcile.batch_size,
             progress=progress_for(sys.stderr),
             guard=Guard.configured(conf),
         )

@@ -173,6 +173,9 @@ graph_opts = [
     ),
 ]
 
+# Listed elements a reconcile applies in one transaction (see [reconcile] batch_size).
+RECONCILE_BATCH_SIZE = 2000
+
 reconcile_group = cfg.OptGroup(
     "reconcile", title="Reconcile with Nova and Placement (cdm-graph reconcile)"
 )
@@ -197,6 +200,15 @@ reconcile_opts = [
         min=1,
         help="Servers asked for per page of /servers/detail (Nova caps it at its "
         "[api] max_limit).",
+    ),
+    cfg.IntOpt(
+        "batch_size",
+        default=RECONCILE_BATCH_SIZE,
+        min=1,
+        help="Listed elements applied in one Neo4j transaction. Larger than [sync] "
+        "batch_size: each transaction pays a fixed cost (the compute nodes its instances "
+        "rest on are locked and read), which a listing of a whole cloud pays once per batch. "
+        "Notifications of the same elements wait meanwhile.",
     ),
 ]
 

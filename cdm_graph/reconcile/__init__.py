@@ -41,6 +41,7 @@ from oslo_config import cfg
 from cdm_graph import __version__
 from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.config import RECONCILE_BATCH_SIZE
 from cdm_graph.families.base import Action, Event, HostEvidence, listed
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.instance import InstanceEvent
@@ -114,7 +115,7 @@ def _chunks(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
 def apply_listing(
     writer: GraphWriter,
     listing: Listing,
-    batch_size: int = 500,
+    batch_size: int = RECONCILE_BATCH_SIZE,
     progress: Progress = no_progress,
     guard: Guard | None = None,
 ) -> Summary:
@@ -122,14 +123,7 @@ def apply_listing(
     held beyond ``guard``'s bound (default: the default bound) are brought back first."""
     listed_upsert = listed(listing.started_at, Action.UPSERT)
     listed_gone = listed(listing.started_at, Action.DELETE)
-    stored_instances = {
-        row["uuid"]: Stamp.stored(row["event_time"])
-        for row in writer.gateway.query("reconcile/listed_instances")
-    }
-    stored_nodes = {
-        row["hostname"]: Stamp.stored(row["service_event_time"])
-        for row in writer.gateway.query("reconcile/listed_compute_nodes")
-    }
+    stored_nodes, stored_instances = writer.gateway.read(_stored_stamps)
     summary = Summary(error=listing.error)
     summary.ahead.update(
         bring_back(
@@ -201,6 +195,19 @@ def apply_listing(
         write(instance_events)
         write(removals)
     return summary
+
+
+def _stored_stamps(
+    tx: neo4j.ManagedTransaction,
+) -> tuple[dict[str, Stamp | None], dict[str, Stamp | None]]:
+    """The stamp of every described compute node (by hostname) and instance (by uuid) the
+    graph holds, as of one moment."""
+    nodes = {
+        hostname: Stamp.stored(stamp)
+        for hostname, stamp in run(tx, "reconcile/listed_compute_nodes")
+    }
+    [instances] = run(tx, "reconcile/listed_instances").single(strict=True)
+    return nodes, {uuid: Stamp.stored(stamp) for uuid, stamp in instances}
 
 
 def bring_back(
@@ -334,7 +341,7 @@ def reconcile(
     cloud: str | None,
     writer: GraphWriter,
     page_size: int = 1000,
-    batch_size: int = 500,
+    batch_size: int = RECONCILE_BATCH_SIZE,
     progress: Progress = no_progress,
     guard: Guard | None = None,
 ) -> Summary:
@@ -377,7 +384,7 @@ def periodic_duty(conf: cfg.ConfigOpts, writer: GraphWriter) -> Duty | None:
             conf.reconcile.cloud,
             writer,
             page_size=conf.reconcile.page_size,
-            batch_size=conf.sync.batch_size,
+            batch_size=conf.reconcile.batch_size,
             guard=Guard.configured(conf),
         )
         if not summary.complete:
