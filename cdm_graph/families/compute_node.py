@@ -178,7 +178,7 @@ class ComputeNodeFamily:
                 properties=described.get(record["hostname"], {}),
                 zoned=bool(record["zoned"]),
             )
-            for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
+            for record in gateway.plain_rows(gateway.run(tx, f"{CYPHER}/read", keys=list(keys)))
         }
         deleted = sorted(h for h, node in fold.items() if node.deleted_at is not None)
         hosted: dict[str, list[tuple[str, Stamp]]] = {}

@@ -259,7 +259,7 @@ class InstanceFamily:
         )
         instances = {
             record["uuid"]: _stored(record, described.get(record["uuid"], {}))
-            for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
+            for record in gateway.plain_rows(gateway.run(tx, f"{CYPHER}/read", keys=list(keys)))
         }
         # Hosts the stored instances name that the batch does not: an instance may fall back
         # to one (its authoritative host forgotten after a deletion) or leave one.
@@ -376,7 +376,7 @@ class InstanceFamily:
         leave are the flavor family's cleanup)."""
 
 
-def _stored(record: neo4j.Record, described: Mapping[str, Any]) -> StoredInstance:
+def _stored(record: Mapping[str, Any], described: Mapping[str, Any]) -> StoredInstance:
     """An instance as its guards were read (each stamp from its integers and id), with its
     stored description where it was read."""
     properties = {
