@@ -7,14 +7,21 @@ references: ``/os-services``, ``/os-hypervisors/detail`` (integer ids before 2.5
 from 2.53; the hypervisor's own capacity until 2.88), ``/servers/detail`` (``all_tenants``,
 ``limit`` and ``marker``, a ``servers_links`` next link on every full page, the flavor
 embedded from 2.47), Placement's ``/resource_providers`` and their ``/inventories``;
-``/os-aggregates`` (unpaged, the uuid from 2.41). Watcher's collector asks for one
-hypervisor by name (``hypervisor_hostname_pattern``, a substring as Nova's LIKE) with its
-instances (``with_servers``), and for the servers of one host (``host``). A compute
-service's zone in
-``/os-services`` is that of the aggregates holding its host, as Nova derives it.
+``/os-aggregates`` (unpaged, the uuid from 2.41), ``/os-server-groups`` (``all_projects``,
+``limit`` and ``offset`` with no links, as Nova pages them; project and user from 2.13,
+``policy`` and ``rules`` rather than ``policies`` from 2.64, members only while they exist),
+``/flavors/detail`` (``is_public``: public flavors only unless ``none``; ``limit`` and
+``marker`` by flavor id, ``flavors_links``; the description from 2.55, the extra specs from
+2.61, swap 0 rather than "" from 2.75), ``/flavors/{id}/os-extra_specs`` and
+``/flavors/{id}/os-flavor-access`` (404 for a public flavor, as Nova answers). Watcher's
+collector asks for one hypervisor by name (``hypervisor_hostname_pattern``, a substring as
+Nova's LIKE) with its instances (``with_servers``), and for the servers of one host
+(``host``). A compute service's zone in ``/os-services`` is that of the aggregates holding
+its host, as Nova derives it.
 
-A test describes the cloud (``add_compute``, ``add_server``, ``add_aggregate``), may make
-one request fail with HTTP 500 (``fail``), and reads back what was asked (``requests``).
+A test describes the cloud (``add_compute``, ``add_server``, ``add_aggregate``,
+``add_server_group``, ``add_flavor``), may make one request fail with HTTP 500 (``fail``),
+and reads back what was asked (``requests``).
 """
 
 from __future__ import annotations
@@ -129,6 +136,47 @@ class Aggregate:
     created_at: str = "2026-01-01T08:00:00.000000"
 
 
+@dataclass
+class ServerGroup:
+    uuid: str
+    name: str
+    policy: str = "anti-affinity"
+    rules: dict[str, Any] = field(default_factory=dict)
+    members: list[str] = field(default_factory=list)
+    project_id: str = "6f70656e737461636b20342065766572"
+    user_id: str = "fake"
+
+
+@dataclass
+class Flavor:
+    flavorid: str
+    name: str
+    vcpus: int = 1
+    ram: int = 2048
+    disk: int = 20
+    ephemeral: int = 0
+    swap: int = 0
+    rxtx_factor: float = 1.0
+    disabled: bool = False
+    is_public: bool = True
+    description: str | None = None
+    extra_specs: dict[str, str] = field(default_factory=dict)
+    # The projects a private flavor is shared with (os-flavor-access).
+    projects: list[str] = field(default_factory=list)
+
+    def embedded(self) -> dict[str, Any]:
+        """The flavor as a server of 2.47 on embeds it (no id: only its original name)."""
+        return {
+            "original_name": self.name,
+            "vcpus": self.vcpus,
+            "ram": self.ram,
+            "disk": self.disk,
+            "ephemeral": self.ephemeral,
+            "swap": self.swap,
+            "extra_specs": dict(self.extra_specs),
+        }
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
@@ -152,8 +200,14 @@ class OpenStackEmulator:
         self._by_uuid: dict[str, Compute] = {}
         self.servers: list[Server] = []
         self.aggregates: list[Aggregate] = []
+        self.server_groups: list[ServerGroup] = []
+        self.flavors: dict[str, Flavor] = {}
+        # Nova shows a flavor's extra specs in /flavors/detail (from 2.61) only to whom its
+        # policy lets index them; False plays a cloud whose policy does not.
+        self.extra_specs_in_detail = True
         self.requests: list[Request] = []
         self._failures: dict[str, int] = {}
+        self._changes: dict[str, tuple[int, Callable[[], object]]] = {}
         self._answers: dict[str, Any] = {}
         self._seen: Counter[str] = Counter()
         self.token = uuid_module.uuid4().hex
@@ -264,9 +318,27 @@ class OpenStackEmulator:
         self.aggregates.append(aggregate)
         return aggregate
 
+    def add_server_group(self, uuid: str, name: str, **details: Any) -> ServerGroup:
+        group = ServerGroup(uuid=uuid, name=name, **details)
+        self.server_groups.append(group)
+        return group
+
+    def remove_server_group(self, uuid: str) -> None:
+        self.server_groups = [group for group in self.server_groups if group.uuid != uuid]
+
+    def add_flavor(self, flavorid: str, name: str, **details: Any) -> Flavor:
+        flavor = Flavor(flavorid=flavorid, name=name, **details)
+        self.flavors[flavorid] = flavor
+        return flavor
+
     def fail(self, path: str, on_request: int = 1) -> None:
         """Answer the ``on_request``-th GET of ``path`` (e.g. ``/servers/detail``) with 500."""
         self._failures[path] = on_request
+
+    def change_before(self, path: str, on_request: int, change: Callable[[], object]) -> None:
+        """Change the cloud (``change()``) just before answering the ``on_request``-th GET of
+        ``path``: what another client does while a listing pages."""
+        self._changes[path] = (on_request, change)
 
     def answer(self, path: str, document: Any) -> None:
         """Answer every GET of ``path`` with 200 and ``document``: an API gone wrong, or a
@@ -278,6 +350,9 @@ class OpenStackEmulator:
 
     # ------------------------------------------------------------------ the API's side
 
+    def _count(self, path: str) -> int:
+        return sum(1 for request in self.requests if request.path.endswith(path))
+
     def handle(
         self, method: str, target: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, str], Any]:
@@ -288,6 +363,9 @@ class OpenStackEmulator:
         microversion = _requested_microversion(service, headers)
         with self._lock:
             self.requests.append(Request(method, path, query, microversion))
+            for changed, (number, change) in self._changes.items():
+                if path.endswith(changed) and self._count(changed) == number:
+                    change()
             for failing, number in self._failures.items():
                 if path.endswith(failing):
                     self._seen[failing] += 1
@@ -411,6 +489,13 @@ class OpenStackEmulator:
         if resource == "/os-aggregates":
             aggregates = [self._aggregate_view(a, version) for a in self.aggregates]
             return 200, headers, {"aggregates": aggregates}
+        if resource == "/os-server-groups":
+            return self._server_groups(query, version, headers)
+        if resource == "/flavors/detail":
+            return self._flavors(path, query, version, headers)
+        match = re.fullmatch(r"/flavors/([^/]+)/(os-extra_specs|os-flavor-access)", resource)
+        if match:
+            return self._flavor_part(match.group(1), match.group(2), headers)
         return 404, headers, {"itemNotFound": {"code": 404, "message": f"no route {path}"}}
 
     def _computes(self) -> list[tuple[int, Compute]]:
@@ -593,6 +678,110 @@ class OpenStackEmulator:
             view["uuid"] = aggregate.uuid
         return view
 
+    def _server_groups(
+        self, query: dict[str, list[str]], version: tuple[int, int], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
+        """Nova's ``common.limited``: ``offset`` and ``limit`` (at most ``max_limit``) over the
+        groups in the database's order, no links; ``all_projects`` (any value) for an admin."""
+        groups = [
+            group for group in self.server_groups
+            if "all_projects" in query or group.project_id == self.project_id
+        ]
+        try:
+            offset = int(query.get("offset", ["0"])[0])
+            limit = min(int(query.get("limit", [self.max_limit])[0]), self.max_limit)
+        except ValueError:
+            message = "limit and offset must be integers"
+            return 400, headers, {"badRequest": {"code": 400, "message": message}}
+        if offset < 0 or limit < 0:
+            message = "limit and offset must be >= 0"
+            return 400, headers, {"badRequest": {"code": 400, "message": message}}
+        existing = {server.uuid for server in self.servers}
+        page = [
+            self._server_group_view(group, version, existing)
+            for group in groups[offset : offset + limit]
+        ]
+        return 200, headers, {"server_groups": page}
+
+    def _server_group_view(
+        self, group: ServerGroup, version: tuple[int, int], existing: set[str]
+    ) -> dict[str, Any]:
+        view: dict[str, Any] = {
+            "id": group.uuid,
+            "name": group.name,
+            # Nova shows the members that are not deleted (their instance mappings).
+            "members": [member for member in group.members if member in existing],
+        }
+        if version >= (2, 64):
+            view["policy"] = group.policy
+            view["rules"] = dict(group.rules)
+        else:
+            view["policies"] = [group.policy]
+            view["metadata"] = {}
+        if version >= (2, 13):
+            view["project_id"] = group.project_id
+            view["user_id"] = group.user_id
+        return view
+
+    def _flavors(
+        self,
+        path: str,
+        query: dict[str, list[str]],
+        version: tuple[int, int],
+        headers: dict[str, str],
+    ) -> tuple[int, dict[str, str], Any]:
+        """An admin's listing: ``is_public`` absent or true shows the public flavors, ``none``
+        every flavor, false the private ones; sorted by flavor id, as Nova sorts them."""
+        is_public = query.get("is_public", ["true"])[0].lower()
+        flavors = sorted(self.flavors.values(), key=lambda flavor: flavor.flavorid)
+        if is_public in {"true", "t", "1", "yes", "y"}:
+            flavors = [flavor for flavor in flavors if flavor.is_public]
+        elif is_public in {"false", "f", "0", "no", "n"}:
+            flavors = [flavor for flavor in flavors if not flavor.is_public]
+        elif is_public != "none":
+            message = f"Invalid is_public filter [{is_public}]"
+            return 400, headers, {"badRequest": {"code": 400, "message": message}}
+        return self._page(
+            path, "flavors", flavors, query, headers, lambda f: self._flavor_view(f, version)
+        )
+
+    def _flavor_view(self, flavor: Flavor, version: tuple[int, int]) -> dict[str, Any]:
+        links = [{"rel": "self", "href": f"{self.url}/compute/v2.1/flavors/{flavor.flavorid}"}]
+        view: dict[str, Any] = {
+            "id": flavor.flavorid,
+            "name": flavor.name,
+            "ram": flavor.ram,
+            "disk": flavor.disk,
+            # Before 2.75 Nova shows no swap as an empty string.
+            "swap": flavor.swap if flavor.swap or version >= (2, 75) else "",
+            "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral,
+            "OS-FLV-DISABLED:disabled": flavor.disabled,
+            "vcpus": flavor.vcpus,
+            "os-flavor-access:is_public": flavor.is_public,
+            "rxtx_factor": flavor.rxtx_factor,
+            "links": links,
+        }
+        if version >= (2, 55):
+            view["description"] = flavor.description
+        if version >= (2, 61) and self.extra_specs_in_detail:
+            view["extra_specs"] = dict(flavor.extra_specs)
+        return view
+
+    def _flavor_part(
+        self, flavorid: str, part: str, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
+        flavor = self.flavors.get(flavorid)
+        if flavor is None:
+            message = f"Flavor {flavorid} could not be found."
+            return 404, headers, {"itemNotFound": {"code": 404, "message": message}}
+        if part == "os-extra_specs":
+            return 200, headers, {"extra_specs": dict(flavor.extra_specs)}
+        if flavor.is_public:
+            message = "Access list not available for public flavors."
+            return 404, headers, {"itemNotFound": {"code": 404, "message": message}}
+        access = [{"flavor_id": flavorid, "tenant_id": project} for project in flavor.projects]
+        return 200, headers, {"flavor_access": access}
+
     def _page(
         self,
         path: str,
@@ -692,8 +881,12 @@ def served(monkeypatch: Any) -> Iterator[OpenStackEmulator]:
 
 
 def _identity(item: Any) -> Any:
-    """The id a listing's marker names: a server's uuid, a rendered item's id."""
-    return item.uuid if isinstance(item, Server) else item["id"]
+    """The id a listing's marker names: a server's uuid, a flavor's id, a rendered item's id."""
+    if isinstance(item, Server):
+        return item.uuid
+    if isinstance(item, Flavor):
+        return item.flavorid
+    return item["id"]
 
 
 def _requested_microversion(service: str, headers: Any) -> str | None:
