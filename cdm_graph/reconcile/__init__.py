@@ -11,7 +11,8 @@ At T itself a notification wins (a listing's stamp ranks below any notification'
 Capacity, which no notification carries, has its own guarded statement
 (``cypher/reconcile/upsert_capacity.cypher``, clock ``capacity_time``).
 
-Only a complete listing removes anything: an instance or compute node the graph holds, that
+Only a kind listed whole removes anything (a failure while listing flavors removes no
+flavor, and costs the other kinds nothing): an element of that kind the graph holds, that
 the listing does not show and that no event newer than T wrote, gets a deletion at T,
 leaving a tombstone like any deletion.
 
@@ -47,15 +48,23 @@ from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.gateway import run
 from cdm_graph.plan.clock import MICROSECOND, Stamp, older, to_us
-from cdm_graph.reconcile.listing import CLOUD_ERRORS, Listing, Progress, list_cloud, no_progress
+from cdm_graph.reconcile.listing import (
+    CLOUD_ERRORS,
+    COMPUTE_NODES,
+    INSTANCES,
+    KINDS,
+    Listing,
+    Progress,
+    errors_text,
+    list_cloud,
+    no_progress,
+)
 from cdm_graph.sync.duties import Duty, DutyFailed
 
 LOG = logging.getLogger(__name__)
 
 # The event type of what a reconcile writes: the last_event operators then see.
 RECONCILE = "reconcile"
-COMPUTE_NODES = "compute nodes"
-INSTANCES = "instances"
 # An instance's clocks, as batch/instance/read returns them (since: its HOSTS edge's).
 BROUGHT_BACK = ("event_time", "host_since", "authoritative_at", "hinted_at", "since")
 
@@ -72,11 +81,21 @@ class Summary:
     left_out: Counter[str] = field(default_factory=Counter)
     # Held a time ahead of this host's clock beyond the bound, brought back before the listing.
     ahead: Counter[str] = field(default_factory=Counter)
-    error: str | None = None
+    # Kind -> why its listing ended early (none of that kind was removed).
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def failed(cls, error: str) -> Summary:
+        """Nothing listed at all (the cloud could not even be reached)."""
+        return cls(errors=dict.fromkeys(KINDS, error))
 
     @property
     def complete(self) -> bool:
-        return self.error is None
+        return not self.errors
+
+    @property
+    def error(self) -> str | None:
+        return errors_text(self.errors)
 
     def count(self, kind: str, stored: Stamp | None, listing: Stamp) -> None:
         if stored is None:
@@ -89,9 +108,10 @@ class Summary:
     def text(self) -> str:
         lines = [
             f"{kind}: {self.created[kind]} created, {self.updated[kind]} updated, "
-            f"{self.removed[kind]} removed, {self.kept[kind]} kept (newer notification), "
-            f"{self.left_out[kind]} left out (ironic)"
-            for kind in (COMPUTE_NODES, INSTANCES)
+            f"{self.removed[kind]} removed, {self.kept[kind]} kept (newer notification)"
+            + (f", {self.left_out[kind]} left out (ironic)"
+               if kind in (COMPUTE_NODES, INSTANCES) else "")
+            for kind in KINDS
         ]
         lines += [
             f"{kind}: {self.ahead[kind]} held a time ahead of this host's clock by more than "
@@ -100,7 +120,7 @@ class Summary:
             if self.ahead[kind]
         ]
         if self.error is not None:
-            lines.append(f"listing incomplete, nothing removed: {self.error}")
+            lines.append(f"listing incomplete, nothing removed of {self.error}")
         return "\n".join(lines)
 
 
@@ -124,7 +144,7 @@ def apply_listing(
     listed_upsert = listed(listing.started_at, Action.UPSERT)
     listed_gone = listed(listing.started_at, Action.DELETE)
     stored_nodes, stored_instances = writer.gateway.read(_stored_stamps)
-    summary = Summary(error=listing.error)
+    summary = Summary(errors=dict(listing.errors))
     summary.ahead.update(
         bring_back(
             writer, (guard or Guard()).limit(), listing.started_at, stored_nodes, stored_instances
@@ -165,7 +185,7 @@ def apply_listing(
         )
 
     removals: list[Event] = []
-    if listing.complete:
+    if listing.complete_for(INSTANCES):
         shown = {server.uuid for server in listing.servers} | listing.left_out_servers
         for uuid, stored in sorted(stored_instances.items()):
             if uuid not in shown and older(stored, listed_gone):
@@ -173,6 +193,7 @@ def apply_listing(
                     InstanceEvent(RECONCILE, listed_gone, uuid, Action.DELETE, HostEvidence.STALE)
                 )
                 summary.removed[INSTANCES] += 1
+    if listing.complete_for(COMPUTE_NODES):
         hosts = {node.hostname for node in listing.compute_nodes} | listing.left_out_hosts
         for hostname, stored in sorted(stored_nodes.items()):
             if hostname not in hosts and older(stored, listed_gone):
@@ -351,7 +372,7 @@ def reconcile(
         connection = connect(cloud)
     except CLOUD_ERRORS as error:
         LOG.error("cannot connect to the cloud: %s", error)
-        return Summary(error=str(error))
+        return Summary.failed(str(error))
     try:
         listing = list_cloud(connection, page_size=page_size, progress=progress)
     finally:

@@ -7,29 +7,41 @@ properties notifications write, under the same names; a field these APIs do not 
 service version, the instance architecture, the flavor id once the flavor is embedded) is
 left out, so that the graph keeps what a notification said of it.
 
+Then the host aggregates (``/os-aggregates``), the server groups of every project
+(``/os-server-groups?all_projects=True``, paged by offset) and every flavor, public and
+private (``/flavors/detail?is_public=None``, paged by marker, with each flavor's extra specs
+and a private flavor's access list). These are kept as the API shows them: each family makes
+its own events of them (``families.<family>.listed_*``), reading the API fields its schema
+declares.
+
 Collections are read as the APIs show them, through openstacksdk's service proxies (its
 session, catalogue, microversion headers and error mapping), not as its ``Resource`` objects:
 building those costs ~5 ms a server, a quarter of an hour for a cloud of 200,000 servers,
 where parsing the JSON costs microseconds. Paging follows Nova's documented ``limit`` and
 ``marker``, not the ``next`` links' hosts, which a proxy in front of the API may get wrong.
 
-The listing never raises for the cloud's sake: an error from the APIs ends it early, and the
-``Listing`` says so (``complete`` is false). What was read before the error is still true
-at the start time; only removals need the whole picture.
+The listing never raises for the cloud's sake: an error from the APIs ends the listing of the
+kinds it was reading early, and the ``Listing`` says which (``errors``; ``complete_for`` a
+kind is then false). What was read before the error is still true at the start time; only
+removals need the whole picture, so only the kinds listed whole remove anything. The compute
+nodes and the instances are listed in one go (a failure ends both, as it always has); the
+aggregates, the server groups and the flavors each on their own, so that one API's failure
+costs the others nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from keystoneauth1.exceptions import ClientException
 from openstack.connection import Connection
-from openstack.exceptions import SDKException, raise_from_response
+from openstack.exceptions import NotFoundException, SDKException, raise_from_response
 from openstack.proxy import Proxy
 
 from cdm_graph.decode import key_value_pairs
@@ -44,6 +56,18 @@ LOG = logging.getLogger(__name__)
 SERVICES_MICROVERSION = "2.53"  # service uuids; forced_down since 2.11
 HYPERVISORS_MICROVERSION = "2.53"  # compute node uuids, still with vcpus/memory_mb/local_gb
 SERVERS_MICROVERSION = "2.73"  # embedded flavor (2.47), locked_reason (2.73)
+# As openstacksdk's own resources ask for them (Aggregate, ServerGroup, Flavor).
+AGGREGATES_MICROVERSION = "2.81"  # uuids since 2.41
+SERVER_GROUPS_MICROVERSION = "2.64"  # policy and rules (2.64), project and user (2.13)
+FLAVORS_MICROVERSION = "2.61"  # extra specs in the listing (2.61), description (2.55)
+
+# The kinds a listing reads, as a reconcile's summary names them.
+COMPUTE_NODES = "compute nodes"
+INSTANCES = "instances"
+AGGREGATES = "aggregates"
+SERVER_GROUPS = "server groups"
+FLAVORS = "flavors"
+KINDS = (COMPUTE_NODES, INSTANCES, AGGREGATES, SERVER_GROUPS, FLAVORS)
 
 NOVA_COMPUTE = "nova-compute"
 IRONIC = "ironic"
@@ -105,21 +129,63 @@ class ListedServer:
     properties: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ListedFlavor:
+    """A flavor of ``/flavors/detail``, with its extra specs (its own, shown from 2.61, else
+    ``/os-extra_specs``') and, for a private flavor, its ``/os-flavor-access`` list (None
+    for a public flavor, which has none to show)."""
+
+    flavor: Mapping[str, Any]
+    extra_specs: Mapping[str, str]
+    access: Sequence[Mapping[str, Any]] | None = None
+
+    @property
+    def flavorid(self) -> str:
+        return str(self.flavor["id"])
+
+
 @dataclass(slots=True)
 class Listing:
-    """What the cloud showed from ``started_at`` on (naive UTC, the events' clock)."""
+    """What the cloud showed from ``started_at`` on (naive UTC, the events' clock). The
+    aggregates and server groups are the APIs' documents, each with its ``uuid``/``id``."""
 
     started_at: datetime
     compute_nodes: list[ListedComputeNode] = field(default_factory=list)
     servers: list[ListedServer] = field(default_factory=list)
+    aggregates: list[Mapping[str, Any]] = field(default_factory=list)
+    server_groups: list[Mapping[str, Any]] = field(default_factory=list)
+    flavors: list[ListedFlavor] = field(default_factory=list)
     # Ironic's: present in Nova, not in the compute data model.
     left_out_hosts: set[str] = field(default_factory=set)
     left_out_servers: set[str] = field(default_factory=set)
-    error: str | None = None
+    # Listed, then gone before their details were read (a 404): neither written nor removed;
+    # their deletion notification, newer than the listing, tells.
+    vanished_flavors: set[str] = field(default_factory=set)
+    # Kind -> why its listing ended early.
+    errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
-        return self.error is None
+        return not self.errors
+
+    def complete_for(self, kind: str) -> bool:
+        return kind not in self.errors
+
+    @property
+    def error(self) -> str | None:
+        return errors_text(self.errors)
+
+
+def errors_text(errors: Mapping[str, str]) -> str | None:
+    """Why the listing of each kind ended early, in one line, kinds that share a reason
+    together (None when every kind was listed whole)."""
+    if not errors:
+        return None
+    reasons: dict[str, list[str]] = {}
+    for kind in KINDS:
+        if kind in errors:
+            reasons.setdefault(errors[kind], []).append(kind)
+    return "; ".join(f"{' and '.join(kinds)}: {reason}" for reason, kinds in reasons.items())
 
 
 # A bar for one stage: (description, total if known) -> a context giving advance(count).
@@ -139,17 +205,38 @@ def list_cloud(
 ) -> Listing:
     """Everything a reconcile needs; on an API error, what was read before it."""
     listing = Listing(started_at=now())
-    try:
+
+    def compute_nodes_and_servers() -> None:
         _list_compute_nodes(connection, listing, progress)
         _list_servers(connection, listing, page_size, progress)
+
+    parts: list[tuple[tuple[str, ...], Callable[[], None]]] = [
+        ((COMPUTE_NODES, INSTANCES), compute_nodes_and_servers),
+        ((AGGREGATES,), lambda: _list_aggregates(connection, listing)),
+        ((SERVER_GROUPS,), lambda: _list_server_groups(connection, listing, page_size)),
+        ((FLAVORS,), lambda: _list_flavors(connection, listing, page_size, progress)),
+    ]
+    for kinds, list_part in parts:
+        error = _attempt(list_part)
+        if error is not None:
+            listing.errors.update(dict.fromkeys(kinds, error))
+            LOG.error(
+                "listing the cloud's %s failed, none of them will be removed: %s",
+                " and ".join(kinds), error,
+            )
+    return listing
+
+
+def _attempt(list_part: Callable[[], None]) -> str | None:
+    """Run one part of the listing; why it ended early, if it did."""
+    try:
+        list_part()
     except CLOUD_ERRORS as error:
-        listing.error = str(error) or type(error).__name__
+        return str(error) or type(error).__name__
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         # An item without the fields every release shows: the API is not one we know.
-        listing.error = f"malformed response from the cloud: {type(error).__name__}: {error}"
-    if listing.error is not None:
-        LOG.error("listing the cloud failed, nothing will be removed: %s", listing.error)
-    return listing
+        return f"malformed response from the cloud: {type(error).__name__}: {error}"
+    return None
 
 
 def _get(proxy: Proxy, path: str, **request: Any) -> dict[str, Any]:
@@ -196,6 +283,51 @@ def _paged(
         if not items or not following:
             return
         params = {**params, "marker": items[-1]["id"]}
+
+
+def _offset_paged(
+    proxy: Proxy,
+    path: str,
+    key: str,
+    microversion: str,
+    page_size: int,
+    **query: Any,
+) -> Iterator[dict[str, Any]]:
+    """Every item of a collection Nova pages by ``limit`` and ``offset`` (the server groups),
+    in the database's order. Nova shows no next link there and caps ``limit`` at its
+    ``[api] max_limit``: the first page's length is what a full page holds, and a shorter
+    page is the last.
+
+    An offset counts items, so an item deleted before it while paging moves the rest one place
+    back, and one would be skipped without a word (then removed, the listing being complete).
+    Each page after the first therefore starts one item early, at the last item read: found
+    anywhere else, the collection moved under the listing, which raises (incomplete). A page
+    of one item has nothing to overlap: an API that pages one item at a time cannot be listed
+    this way, and says so."""
+
+    def page(offset: int) -> list[dict[str, Any]]:
+        params = {**query, "limit": page_size, "offset": offset}
+        return _collection(_get(proxy, path, params=params, microversion=microversion), path, key)
+
+    items = page(0)
+    yield from items
+    full = len(items)
+    if full == 1 and page(1):
+        raise SDKException(
+            f"GET {path}: the API shows one item a page, which cannot be checked for items "
+            "that moved while paging"
+        )
+    read = full
+    while full > 1 and len(items) == full:
+        last = items[-1]["id"]
+        items = page(read - 1)
+        if not items or items[0]["id"] != last:
+            raise SDKException(
+                f"GET {path}: the {key} changed while they were paged by offset "
+                f"({last} is no longer item {read})"
+            )
+        yield from items[1:]
+        read += len(items) - 1
 
 
 def _list_compute_nodes(connection: Connection, listing: Listing, progress: Progress) -> None:
@@ -305,6 +437,74 @@ def _list_servers(
                     properties=server_properties(server),
                 )
             )
+
+
+def _list_aggregates(connection: Connection, listing: Listing) -> None:
+    """Every aggregate (Nova does not page them), each with its uuid."""
+    aggregates = _listed(
+        connection.compute, "/os-aggregates", "aggregates", microversion=AGGREGATES_MICROVERSION
+    )
+    for aggregate in aggregates:
+        _text(aggregate, "uuid")
+    listing.aggregates.extend(aggregates)
+
+
+def _list_server_groups(connection: Connection, listing: Listing, page_size: int) -> None:
+    """The server groups of every project; their members are the servers not deleted."""
+    for group in _offset_paged(
+        connection.compute,
+        "/os-server-groups",
+        "server_groups",
+        SERVER_GROUPS_MICROVERSION,
+        page_size,
+        all_projects="True",
+    ):
+        _text(group, "id")
+        listing.server_groups.append(group)
+
+
+def _list_flavors(
+    connection: Connection, listing: Listing, page_size: int, progress: Progress
+) -> None:
+    """Every flavor, public and private (``is_public=None``: Nova's spelling of both, for an
+    admin), with its extra specs and, if private, the projects it is shared with."""
+    compute = connection.compute
+    flavors = _paged(
+        compute, "/flavors/detail", "flavors", FLAVORS_MICROVERSION, page_size, is_public="None"
+    )
+    with progress("flavors", None) as advance:
+        for flavor in flavors:
+            advance(1)
+            flavorid = _text(flavor, "id")
+            try:
+                listing.flavors.append(_flavor_details(compute, flavor, flavorid))
+            except NotFoundException:
+                # Deleted since the page was read: its deletion is newer than the listing.
+                listing.vanished_flavors.add(flavorid)
+
+
+def _flavor_details(compute: Proxy, flavor: dict[str, Any], flavorid: str) -> ListedFlavor:
+    """A flavor with its extra specs (asked for only where the listing does not show them:
+    Nova shows them from 2.61 to whom its policy lets read them) and, if private, its
+    access list (Nova has none to show for a public flavor: it answers 404)."""
+    base = f"/flavors/{quote(flavorid, safe='')}"
+    extra_specs = flavor.get("extra_specs")
+    if extra_specs is None:
+        extra_specs = _get(compute, f"{base}/os-extra_specs").get("extra_specs")
+    if not isinstance(extra_specs, dict):
+        raise SDKException(f"flavor {flavorid}: its extra specs are not a map")
+    access = None
+    if flavor["os-flavor-access:is_public"] is False:
+        access = _listed(compute, f"{base}/os-flavor-access", "flavor_access")
+    return ListedFlavor(flavor, extra_specs, access)
+
+
+def _text(item: Mapping[str, Any], name: str) -> str:
+    """The identifier an item must have: without it, the response is not one we know."""
+    value = item[name]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"an item's {name} is {value!r}, not a text")
+    return value
 
 
 def server_properties(server: Mapping[str, Any]) -> dict[str, Any]:

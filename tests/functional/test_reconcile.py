@@ -351,6 +351,9 @@ def test_the_summary_counts_what_was_created_updated_kept_and_removed(
         "0 left out (ironic)",
         "instances: 1 created, 1 updated, 1 removed, 0 kept (newer notification), "
         "0 left out (ironic)",
+        "aggregates: 0 created, 0 updated, 0 removed, 0 kept (newer notification)",
+        "server groups: 0 created, 0 updated, 0 removed, 0 kept (newer notification)",
+        "flavors: 0 created, 0 updated, 0 removed, 0 kept (newer notification)",
     ]
 
 

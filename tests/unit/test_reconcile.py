@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from oslo_config import cfg
@@ -22,26 +20,8 @@ from cdm_graph.reconcile import (
 )
 from cdm_graph.reconcile.listing import list_cloud, no_progress
 from cdm_graph.sync.duties import Duty, run_periodically
-from tests.openstack_emulator import OpenStackEmulator
 
 UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
-
-
-@pytest.fixture
-def cloud() -> Iterator[OpenStackEmulator]:
-    with OpenStackEmulator() as emulator:
-        emulator.add_compute("h1")
-        yield emulator
-
-
-@pytest.fixture
-def connection(cloud: OpenStackEmulator, tmp_path) -> Iterator[Any]:
-    clouds_yaml = cloud.write_clouds_yaml(tmp_path / "clouds.yaml", "emulated")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds_yaml))
-        connection = connect("emulated")
-    yield connection
-    connection.close()
 
 
 def test_a_listing_that_fails_midway_is_incomplete(cloud, connection):
