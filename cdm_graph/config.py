@@ -198,8 +198,8 @@ reconcile_opts = [
         "page_size",
         default=1000,
         min=1,
-        help="Servers asked for per page of /servers/detail (Nova caps it at its "
-        "[api] max_limit).",
+        help="Items asked for per page of /servers/detail, /os-server-groups and "
+        "/flavors/detail (Nova caps it at its [api] max_limit).",
     ),
     cfg.IntOpt(
         "batch_size",

@@ -305,8 +305,11 @@ def _offset_paged(
     of one item has nothing to overlap: an API that pages one item at a time cannot be listed
     this way, and says so."""
 
+    # Two items a page at least, so that pages can overlap.
+    limit = max(page_size, 2)
+
     def page(offset: int) -> list[dict[str, Any]]:
-        params = {**query, "limit": page_size, "offset": offset}
+        params = {**query, "limit": limit, "offset": offset}
         return _collection(_get(proxy, path, params=params, microversion=microversion), path, key)
 
     items = page(0)
