@@ -28,10 +28,11 @@ from __future__ import annotations
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import neo4j
@@ -45,12 +46,14 @@ from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.config import RECONCILE_BATCH_SIZE
 from cdm_graph.families.base import Action, Event, HostEvidence, listed
 from cdm_graph.families.compute_node import ComputeNodeEvent
+from cdm_graph.families.flavor import listed_flavor, listed_flavor_gone
 from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.gateway import run
 from cdm_graph.plan.clock import MICROSECOND, Stamp, older, to_us
 from cdm_graph.reconcile.listing import (
     CLOUD_ERRORS,
     COMPUTE_NODES,
+    FLAVORS,
     INSTANCES,
     KINDS,
     Listing,
@@ -60,6 +63,7 @@ from cdm_graph.reconcile.listing import (
     no_progress,
 )
 from cdm_graph.sync.duties import Duty, DutyFailed
+from cdm_graph.transport.envelope import Rejected
 
 LOG = logging.getLogger(__name__)
 
@@ -79,6 +83,9 @@ class Summary:
     kept: Counter[str] = field(default_factory=Counter)
     removed: Counter[str] = field(default_factory=Counter)
     left_out: Counter[str] = field(default_factory=Counter)
+    # Shown by the listing, refused by the family's rules (as a notification would be):
+    # neither written nor removed.
+    refused: Counter[str] = field(default_factory=Counter)
     # Held a time ahead of this host's clock beyond the bound, brought back before the listing.
     ahead: Counter[str] = field(default_factory=Counter)
     # Kind -> why its listing ended early (none of that kind was removed).
@@ -112,6 +119,11 @@ class Summary:
             + (f", {self.left_out[kind]} left out (ironic)"
                if kind in (COMPUTE_NODES, INSTANCES) else "")
             for kind in KINDS
+        ]
+        lines += [
+            f"{kind}: {self.refused[kind]} refused (see the log), kept as the graph held them"
+            for kind in KINDS
+            if self.refused[kind]
         ]
         lines += [
             f"{kind}: {self.ahead[kind]} held a time ahead of this host's clock by more than "
@@ -184,6 +196,9 @@ def apply_listing(
             )
         )
 
+    kinds = _swept_kinds(listing)
+    swept = {kind.name: _swept_events(writer, kind, listing, summary) for kind in kinds}
+
     removals: list[Event] = []
     if listing.complete_for(INSTANCES):
         shown = {server.uuid for server in listing.servers} | listing.left_out_servers
@@ -199,9 +214,15 @@ def apply_listing(
             if hostname not in hosts and older(stored, listed_gone):
                 removals.append(ComputeNodeEvent(RECONCILE, listed_gone, hostname, Action.DELETE))
                 summary.removed[COMPUTE_NODES] += 1
+    for _, gone in swept.values():
+        removals += gone
 
-    # Compute nodes first, so that their capacity finds them described.
-    total = len(node_events) + len(capacity) + len(instance_events) + len(removals)
+    # Compute nodes first, so that their capacity and the aggregates find them described;
+    # kinds that link to instances (server groups) after them, to link once both are written.
+    total = (
+        len(node_events) + len(capacity) + len(instance_events) + len(removals)
+        + sum(len(events) for events, _ in swept.values())
+    )
     with progress("writing", total) as advance:
 
         def write(events: Sequence[Event]) -> None:
@@ -213,7 +234,13 @@ def apply_listing(
         for chunk in _chunks(capacity, batch_size):
             writer.gateway.write(_write_capacity, chunk)
             advance(len(chunk))
+        for kind in kinds:
+            if not kind.links_instances:
+                write(swept[kind.name][0])
         write(instance_events)
+        for kind in kinds:
+            if kind.links_instances:
+                write(swept[kind.name][0])
         write(removals)
     return summary
 
@@ -229,6 +256,71 @@ def _stored_stamps(
     }
     [instances] = run(tx, "reconcile/listed_instances").single(strict=True)
     return nodes, {uuid: Stamp.stored(stamp) for uuid, stamp in instances}
+
+
+@dataclass(frozen=True, slots=True)
+class _Swept:
+    """A kind of the listing kept as the API shows it, which its family makes events of:
+    what the graph holds of it (``stored``: each key with its stamp), each element the listing
+    shows with the making of its event (a family refuses what it would refuse of a
+    notification, naming the field), the keys shown but not to be written (``unwritten``),
+    the deletion of an element a complete listing no longer shows, and whether its elements
+    link to instances (then written after them)."""
+
+    name: str
+    stored: str
+    shown: Sequence[tuple[str, Callable[[], Event]]]
+    unwritten: Set[str]
+    gone: Callable[[str], Event]
+    links_instances: bool = False
+
+
+def _swept_kinds(listing: Listing) -> list[_Swept]:
+    at = listing.started_at
+    return [
+        _Swept(
+            FLAVORS,
+            "reconcile/listed_flavors",
+            [(item.flavorid,
+              partial(listed_flavor, item.flavor, at, item.extra_specs, item.access))
+             for item in listing.flavors],
+            listing.vanished_flavors,
+            lambda key: listed_flavor_gone(key, at),
+        ),
+    ]
+
+
+def _swept_events(
+    writer: GraphWriter, kind: _Swept, listing: Listing, summary: Summary
+) -> tuple[list[Event], list[Event]]:
+    """The events of what the listing shows of ``kind``, and, if it showed it whole, the
+    deletions of what the graph holds of it that the listing no longer shows and that no
+    event newer than the listing wrote."""
+    listed_upsert = listed(listing.started_at, Action.UPSERT)
+    listed_gone = listed(listing.started_at, Action.DELETE)
+    stored = {
+        row["key"]: Stamp.stored(row["event_time"]) for row in writer.gateway.query(kind.stored)
+    }
+    events: list[Event] = []
+    shown = set(kind.unwritten)
+    for key, make in kind.shown:
+        shown.add(key)
+        try:
+            event = make()
+        except Rejected as refusal:
+            # Neither written nor removed: what the graph holds of it stays.
+            LOG.warning("reconcile: the listing's %s %s is refused: %s", kind.name, key, refusal)
+            summary.refused[kind.name] += 1
+            continue
+        summary.count(kind.name, stored.get(key), listed_upsert)
+        events.append(event)
+    removals: list[Event] = []
+    if listing.complete_for(kind.name):
+        for key, stamp in sorted(stored.items()):
+            if key not in shown and older(stamp, listed_gone):
+                removals.append(kind.gone(key))
+                summary.removed[kind.name] += 1
+    return events, removals
 
 
 def bring_back(

@@ -1,0 +1,215 @@
+"""Reconcile of aggregates, zones, server groups and flavors, from the API emulator into the
+real Neo4j: the listing fills each family; a listing of a kind that failed removes nothing of
+it; a notification newer than the listing wins, a deletion newer than it too.
+
+A listing begins at T (``at(10)``); notifications are placed before or after it on the same
+clock (``tests.nova``). The uuids are those of Nova's samples.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import neo4j
+import pytest
+
+from cdm_graph.reconcile import apply_listing, connect
+from cdm_graph.reconcile.listing import (
+    FLAVORS,
+    Listing,
+    list_cloud,
+)
+from tests.graphs import CYPHER, native
+from tests.nova import at, notification
+from tests.openstack_emulator import OpenStackEmulator
+
+pytestmark = pytest.mark.functional
+
+T = 10
+INSTANCE = "178b0921-8f85-4257-88b6-2e743b5a975c"  # instance.create.end's
+FLAVOR = "a22d5517-147c-4147-a0d1-e698df5cd4e3"  # flavor-*'s and the instance's flavor
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenStackEmulator]:
+    with OpenStackEmulator() as emulator:
+        for name in [name for name in os.environ if name.startswith("OS_")]:
+            monkeypatch.delenv(name)
+        for name, value in emulator.environment().items():
+            monkeypatch.setenv(name, value)
+        yield emulator
+
+
+@pytest.fixture
+def connection(cloud: OpenStackEmulator) -> Iterator[Any]:
+    connection = connect(None)
+    yield connection
+    connection.close()
+
+
+def listed_at(connection: Any, seconds: float = T) -> Listing:
+    return list_cloud(connection, page_size=1000, now=lambda: at(seconds))
+
+
+def read_families(driver: neo4j.Driver) -> dict[str, dict[str, dict[str, Any]]]:
+    """Label -> key -> properties, with ``linked``: the sorted keys of what it links to."""
+    families: dict[str, dict[str, dict[str, Any]]] = {
+        label: {}
+        for label in ("Aggregate", "AvailabilityZone", "ServerGroup", "Flavor",
+                      "AggregateTombstone", "ServerGroupTombstone", "FlavorTombstone")
+    }
+    records, _, _ = driver.execute_query(CYPHER.load("families"))
+    for record in records:
+        families[record["label"]][record["key"]] = {
+            **native(dict(record["props"])), "linked": sorted(record["linked"])
+        }
+    return families
+
+
+def test_a_reconcile_fills_the_flavors(cloud, connection, writer, graph, apply):
+    cloud.add_compute("h1")
+    cloud.add_flavor(FLAVOR, "m1.small", vcpus=2, ram=4096, disk=40,
+                     extra_specs={"hw:cpu_policy": "dedicated"}, description="small")
+    cloud.add_flavor("2", "secret", is_public=False, projects=["p2", "p1"])
+    cloud.add_server(INSTANCE, "h1")
+    # The API shows no flavor id of a server (2.47 on): the instance's comes from Nova's
+    # notification, and the listing describes the flavor it names.
+    apply(notification("instance.create.end", 1, host="h1"))
+
+    summary = apply_listing(writer, listed_at(connection))
+    after = read_families(graph)
+
+    assert summary.complete and summary.created[FLAVORS] == 2
+    flavor = after["Flavor"][FLAVOR]
+    assert (flavor["described"], flavor["name"], flavor["vcpus"], flavor["memory_mb"]) == (
+        True, "m1.small", 2, 4096
+    )
+    assert (flavor["extra_specs"], flavor["is_public"], flavor["projects"]) == (
+        ["hw:cpu_policy=dedicated"], True, []
+    )
+    assert (flavor["description"], flavor["last_event"]) == ("small", "reconcile")
+    assert flavor["linked"] == [INSTANCE]  # OF_FLAVOR
+    assert (after["Flavor"]["2"]["is_public"], after["Flavor"]["2"]["projects"]) == (
+        False, ["p1", "p2"]
+    )
+
+
+def test_a_second_reconcile_changes_no_flavor(cloud, connection, writer, graph):
+    cloud.add_flavor(FLAVOR, "m1.small")
+    cloud.add_flavor("2", "secret", is_public=False, projects=["p1"])
+    apply_listing(writer, listed_at(connection))
+    first = read_families(graph)
+    summary = apply_listing(writer, listed_at(connection))
+    assert read_families(graph) == first
+    assert summary.removed[FLAVORS] == 0
+
+
+def hold_flavor(cloud: OpenStackEmulator) -> tuple[Any, str]:
+    """A flavor the graph holds (a notification at 1), and a listing of flavors that fails on
+    its second page."""
+    cloud.max_limit = 2
+    for number in range(5):
+        cloud.add_flavor(str(number), f"f{number}")
+    cloud.fail("/flavors/detail", on_request=2)
+    return notification("flavor.create", 1), "Flavor"
+
+
+HELD: dict[str, tuple[Callable[[OpenStackEmulator], tuple[Any, str]], str]] = {
+    FLAVORS: (hold_flavor, FLAVOR),
+}
+
+
+@pytest.mark.parametrize("kind", list(HELD))
+def test_an_incomplete_listing_removes_nothing_of_its_kind(
+    kind, cloud, connection, writer, graph, apply
+):
+    hold, key = HELD[kind]
+    held, label = hold(cloud)
+    apply(held)
+    summary = apply_listing(writer, listed_at(connection))
+    after = read_families(graph)
+    assert set(summary.errors) == {kind}
+    assert summary.removed[kind] == 0
+    assert key in after[label]
+    assert after[f"{label}Tombstone"] == {}
+
+
+@pytest.mark.parametrize(
+    ("event_type", "label", "key"),
+    [("flavor.create", "Flavor", FLAVOR)],
+)
+def test_a_complete_listing_removes_what_it_no_longer_shows(
+    event_type, label, key, cloud, connection, writer, graph, apply
+):
+    apply(notification(event_type, 1))
+    apply_listing(writer, listed_at(connection))
+    after = read_families(graph)
+    assert key not in after[label]
+    assert after[f"{label}Tombstone"][key]["deleted_at"] == at(T)
+
+
+def test_a_notification_newer_than_the_listing_wins_for_a_flavor(
+    cloud, connection, writer, graph, apply
+):
+    cloud.add_flavor(FLAVOR, "listed-name", ram=4096)
+    listing = listed_at(connection)
+    apply(notification("flavor.update", T + 1))  # 1024 MB, private to one project
+    apply_listing(writer, listing)
+    flavor = read_families(graph)["Flavor"][FLAVOR]
+    assert (flavor["name"], flavor["memory_mb"], flavor["last_event"]) == (
+        "test_flavor", 1024, "flavor.update"
+    )
+    assert flavor["projects"] == ["6f70656e737461636b20342065766572"]
+
+
+@pytest.mark.parametrize(
+    ("add", "deletion", "label", "key"),
+    [
+        (lambda cloud: cloud.add_flavor(FLAVOR, "listed"),
+         "flavor.delete", "Flavor", FLAVOR),
+    ],
+)
+def test_a_deletion_newer_than_the_listing_holds(
+    add, deletion, label, key, cloud, connection, writer, graph, apply
+):
+    add(cloud)
+    listing = listed_at(connection)
+    apply(notification(deletion, T + 1))
+    apply_listing(writer, listing)
+    after = read_families(graph)
+    assert key not in after[label] or after[label][key].get("described") is False
+    assert after[f"{label}Tombstone"][key]["deleted_at"] == at(T + 1)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "kind", "label", "key"),
+    [("flavor.create", FLAVORS, "Flavor", FLAVOR)],
+)
+def test_an_element_created_after_the_listing_began_survives_it(
+    event_type, kind, label, key, cloud, connection, writer, graph, apply
+):
+    listing = listed_at(connection)
+    apply(notification(event_type, T + 1))
+    summary = apply_listing(writer, listing)
+    assert key in read_families(graph)[label]
+    assert summary.removed[kind] == 0
+
+
+def test_flavors_read_before_a_failure_are_still_written(cloud, connection, writer, graph):
+    hold_flavor(cloud)
+    apply_listing(writer, listed_at(connection))
+    assert sorted(read_families(graph)["Flavor"]) == ["0", "1"]
+
+
+def test_a_flavor_deleted_while_listed_is_neither_written_nor_removed(
+    cloud, connection, writer, graph, apply
+):
+    apply(notification("flavor.create", 1))
+    cloud.add_flavor(FLAVOR, "listed", is_public=False)
+    cloud.change_before("/os-flavor-access", 1, lambda: cloud.flavors.pop(FLAVOR))
+    summary = apply_listing(writer, listed_at(connection))
+    flavor = read_families(graph)["Flavor"][FLAVOR]
+    assert summary.complete and summary.removed[FLAVORS] == 0
+    assert (flavor["name"], flavor["last_event"]) == ("test_flavor", "flavor.create")
