@@ -1,11 +1,17 @@
-"""Fixtures for tests against the real Neo4j: a writer on a clean graph with the schema."""
+"""Fixtures for tests against the real Neo4j: a writer on a clean graph with the schema; the
+API emulator as the cloud of the OS_* variables, and an openstacksdk connection to it."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.reconcile import connect
+from tests.openstack_emulator import OpenStackEmulator, served
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +33,17 @@ def apply(writer):
         return process_batch(writer, list(envelopes))
 
     return apply_envelopes
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenStackEmulator]:
+    """The emulated cloud, empty, named by the OS_* variables as an openrc would."""
+    with served(monkeypatch) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def connection(cloud: OpenStackEmulator) -> Iterator[Any]:
+    connection = connect(None)
+    yield connection
+    connection.close()

@@ -8,7 +8,7 @@ arrive while the listing runs lists first, applies the notification, then the li
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,33 +27,19 @@ from cdm_graph.reconcile import (
     Summary,
     apply_listing,
     bring_back,
-    connect,
     periodic_duty,
 )
 from cdm_graph.reconcile.listing import Listing, list_cloud
 from cdm_graph.sync.duties import Scheduler
 from tests.graphs import hosts_of, read_graph
 from tests.nova import at, notification
-from tests.openstack_emulator import OpenStackEmulator, inventory, served
+from tests.openstack_emulator import inventory
 
 pytestmark = pytest.mark.functional
 
 UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"  # the instance of Nova's samples
 OTHER = "5a0a3b5e-2b8c-4e0b-9d44-3f7c1a2b9e01"
 T = 10
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenStackEmulator]:
-    with served(monkeypatch) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def connection(cloud: OpenStackEmulator) -> Iterator[Any]:
-    connection = connect(None)
-    yield connection
-    connection.close()
 
 
 def listed_at(connection: Any, seconds: float) -> Listing:

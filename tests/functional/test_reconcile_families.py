@@ -8,14 +8,13 @@ clock (``tests.nova``). The uuids are those of Nova's samples.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import neo4j
 import pytest
 
-from cdm_graph.reconcile import apply_listing, connect
+from cdm_graph.reconcile import apply_listing
 from cdm_graph.reconcile.listing import (
     FLAVORS,
     Listing,
@@ -30,23 +29,6 @@ pytestmark = pytest.mark.functional
 T = 10
 INSTANCE = "178b0921-8f85-4257-88b6-2e743b5a975c"  # instance.create.end's
 FLAVOR = "a22d5517-147c-4147-a0d1-e698df5cd4e3"  # flavor-*'s and the instance's flavor
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenStackEmulator]:
-    with OpenStackEmulator() as emulator:
-        for name in [name for name in os.environ if name.startswith("OS_")]:
-            monkeypatch.delenv(name)
-        for name, value in emulator.environment().items():
-            monkeypatch.setenv(name, value)
-        yield emulator
-
-
-@pytest.fixture
-def connection(cloud: OpenStackEmulator) -> Iterator[Any]:
-    connection = connect(None)
-    yield connection
-    connection.close()
 
 
 def listed_at(connection: Any, seconds: float = T) -> Listing:
