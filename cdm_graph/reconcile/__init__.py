@@ -48,6 +48,7 @@ from cdm_graph.families.base import Action, Event, HostEvidence, listed
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.flavor import listed_flavor, listed_flavor_gone
 from cdm_graph.families.instance import InstanceEvent
+from cdm_graph.families.server_group import listed_server_group, listed_server_group_gone
 from cdm_graph.gateway import run
 from cdm_graph.plan.clock import MICROSECOND, Stamp, older, to_us
 from cdm_graph.reconcile.listing import (
@@ -56,6 +57,7 @@ from cdm_graph.reconcile.listing import (
     FLAVORS,
     INSTANCES,
     KINDS,
+    SERVER_GROUPS,
     Listing,
     Progress,
     errors_text,
@@ -286,6 +288,15 @@ def _swept_kinds(listing: Listing) -> list[_Swept]:
              for item in listing.flavors],
             listing.vanished_flavors,
             lambda key: listed_flavor_gone(key, at),
+        ),
+        _Swept(
+            SERVER_GROUPS,
+            "reconcile/listed_server_groups",
+            [(str(item["id"]), partial(listed_server_group, item, at))
+             for item in listing.server_groups],
+            frozenset(),
+            lambda key: listed_server_group_gone(key, at),
+            links_instances=True,
         ),
     ]
 

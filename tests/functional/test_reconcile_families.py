@@ -17,6 +17,7 @@ import pytest
 from cdm_graph.reconcile import apply_listing
 from cdm_graph.reconcile.listing import (
     FLAVORS,
+    SERVER_GROUPS,
     Listing,
     list_cloud,
 )
@@ -29,6 +30,9 @@ pytestmark = pytest.mark.functional
 T = 10
 INSTANCE = "178b0921-8f85-4257-88b6-2e743b5a975c"  # instance.create.end's
 FLAVOR = "a22d5517-147c-4147-a0d1-e698df5cd4e3"  # flavor-*'s and the instance's flavor
+GROUP = "788608ec-ebdc-45c5-bc7f-e5f24ab92c80"  # server_group-*'s
+OTHER = "5a0a3b5e-2b8c-4e0b-9d44-3f7c1a2b9e01"
+GROUPS = [f"5a0a3b5e-0000-4000-8000-00000000000{number}" for number in range(5)]
 
 
 def listed_at(connection: Any, seconds: float = T) -> Listing:
@@ -88,6 +92,45 @@ def test_a_second_reconcile_changes_no_flavor(cloud, connection, writer, graph):
     assert summary.removed[FLAVORS] == 0
 
 
+def test_a_reconcile_fills_the_server_groups(cloud, connection, writer, graph):
+    cloud.add_compute("h1")
+    cloud.add_server(INSTANCE, "h1")
+    cloud.add_server(OTHER, "h1")
+    cloud.add_server_group(
+        GROUP, "spread", policy="anti-affinity", rules={"max_server_per_host": 1},
+        members=[OTHER, INSTANCE], project_id="another-project",
+    )
+    summary = apply_listing(writer, listed_at(connection))
+    group = read_families(graph)["ServerGroup"][GROUP]
+    assert summary.complete and summary.created[SERVER_GROUPS] == 1
+    assert (group["name"], group["policy"], group["rules"], group["project_id"]) == (
+        "spread", "anti-affinity", ["max_server_per_host=1"], "another-project"
+    )
+    assert group["linked"] == group["members"] == sorted([INSTANCE, OTHER])  # HAS_MEMBER
+    assert group["last_event"] == "reconcile"
+
+
+def test_a_second_reconcile_changes_no_server_group(cloud, connection, writer, graph):
+    cloud.add_compute("h1")
+    cloud.add_server(INSTANCE, "h1")
+    cloud.add_server_group(GROUP, "spread", members=[INSTANCE])
+    apply_listing(writer, listed_at(connection))
+    first = read_families(graph)
+    summary = apply_listing(writer, listed_at(connection))
+    assert read_families(graph) == first
+    assert summary.removed[SERVER_GROUPS] == 0
+
+
+def hold_server_group(cloud: OpenStackEmulator) -> tuple[Any, str]:
+    """A server group the graph holds (a notification at 1), and a listing of server groups
+    that fails on its second page."""
+    cloud.max_limit = 2
+    for number, uuid in enumerate(GROUPS):
+        cloud.add_server_group(uuid, f"group-{number}")
+    cloud.fail("/os-server-groups", on_request=2)
+    return notification("server_group.create", 1), "ServerGroup"
+
+
 def hold_flavor(cloud: OpenStackEmulator) -> tuple[Any, str]:
     """A flavor the graph holds (a notification at 1), and a listing of flavors that fails on
     its second page."""
@@ -99,6 +142,7 @@ def hold_flavor(cloud: OpenStackEmulator) -> tuple[Any, str]:
 
 
 HELD: dict[str, tuple[Callable[[OpenStackEmulator], tuple[Any, str]], str]] = {
+    SERVER_GROUPS: (hold_server_group, GROUP),
     FLAVORS: (hold_flavor, FLAVOR),
 }
 
@@ -120,7 +164,8 @@ def test_an_incomplete_listing_removes_nothing_of_its_kind(
 
 @pytest.mark.parametrize(
     ("event_type", "label", "key"),
-    [("flavor.create", "Flavor", FLAVOR)],
+    [("server_group.create", "ServerGroup", GROUP),
+     ("flavor.create", "Flavor", FLAVOR)],
 )
 def test_a_complete_listing_removes_what_it_no_longer_shows(
     event_type, label, key, cloud, connection, writer, graph, apply
@@ -130,6 +175,21 @@ def test_a_complete_listing_removes_what_it_no_longer_shows(
     after = read_families(graph)
     assert key not in after[label]
     assert after[f"{label}Tombstone"][key]["deleted_at"] == at(T)
+
+
+def test_a_notification_newer_than_the_listing_wins_for_a_server_group(
+    cloud, connection, writer, graph, apply
+):
+    cloud.add_compute("h1")
+    cloud.add_server(INSTANCE, "h1")
+    cloud.add_server_group(GROUP, "listed-name", policy="affinity", members=[INSTANCE])
+    listing = listed_at(connection)
+    apply(notification("server_group.create", T + 1))  # anti-affinity, no members
+    apply_listing(writer, listing)
+    group = read_families(graph)["ServerGroup"][GROUP]
+    assert (group["name"], group["policy"], group["members"], group["linked"]) == (
+        "test-server-group", "anti-affinity", [], []
+    )
 
 
 def test_a_notification_newer_than_the_listing_wins_for_a_flavor(
@@ -149,6 +209,8 @@ def test_a_notification_newer_than_the_listing_wins_for_a_flavor(
 @pytest.mark.parametrize(
     ("add", "deletion", "label", "key"),
     [
+        (lambda cloud: cloud.add_server_group(GROUP, "listed"),
+         "server_group.delete", "ServerGroup", GROUP),
         (lambda cloud: cloud.add_flavor(FLAVOR, "listed"),
          "flavor.delete", "Flavor", FLAVOR),
     ],
@@ -167,7 +229,8 @@ def test_a_deletion_newer_than_the_listing_holds(
 
 @pytest.mark.parametrize(
     ("event_type", "kind", "label", "key"),
-    [("flavor.create", FLAVORS, "Flavor", FLAVOR)],
+    [("server_group.create", SERVER_GROUPS, "ServerGroup", GROUP),
+     ("flavor.create", FLAVORS, "Flavor", FLAVOR)],
 )
 def test_an_element_created_after_the_listing_began_survives_it(
     event_type, kind, label, key, cloud, connection, writer, graph, apply
@@ -179,19 +242,35 @@ def test_an_element_created_after_the_listing_began_survives_it(
     assert summary.removed[kind] == 0
 
 
-def test_flavors_read_before_a_failure_are_still_written(cloud, connection, writer, graph):
+def test_what_was_read_before_a_failure_is_still_written(cloud, connection, writer, graph):
+    hold_server_group(cloud)
     hold_flavor(cloud)
     apply_listing(writer, listed_at(connection))
-    assert sorted(read_families(graph)["Flavor"]) == ["0", "1"]
+    after = read_families(graph)
+    assert sorted(after["ServerGroup"]) == GROUPS[:2]
+    assert sorted(after["Flavor"]) == ["0", "1"]
 
 
-def test_a_flavor_deleted_while_listed_is_neither_written_nor_removed(
+def test_a_failure_of_one_kind_removes_the_others_still(cloud, connection, writer, graph, apply):
+    apply(notification("server_group.create", 1))
+    apply(notification("flavor.create", 1))
+    cloud.fail("/os-server-groups")
+    summary = apply_listing(writer, listed_at(connection))
+    after = read_families(graph)
+    assert set(summary.errors) == {SERVER_GROUPS}
+    assert (summary.removed[SERVER_GROUPS], summary.removed[FLAVORS]) == (0, 1)
+    assert GROUP in after["ServerGroup"] and FLAVOR not in after["Flavor"]
+
+
+def test_a_member_whose_instance_the_listing_missed_is_linked_when_it_appears(
     cloud, connection, writer, graph, apply
 ):
-    apply(notification("flavor.create", 1))
-    cloud.add_flavor(FLAVOR, "listed", is_public=False)
-    cloud.change_before("/os-flavor-access", 1, lambda: cloud.flavors.pop(FLAVOR))
-    summary = apply_listing(writer, listed_at(connection))
-    flavor = read_families(graph)["Flavor"][FLAVOR]
-    assert summary.complete and summary.removed[FLAVORS] == 0
-    assert (flavor["name"], flavor["last_event"]) == ("test_flavor", "flavor.create")
+    cloud.add_compute("h1")
+    cloud.add_server(INSTANCE, "h1")
+    cloud.add_server_group(GROUP, "spread", members=[INSTANCE])
+    cloud.fail("/servers/detail")  # the groups are listed, the instances are not
+    apply_listing(writer, listed_at(connection))
+    group = read_families(graph)["ServerGroup"][GROUP]
+    assert (group["members"], group["linked"]) == ([INSTANCE], [])
+    apply(notification("instance.create.end", T + 1, host="h1"))
+    assert read_families(graph)["ServerGroup"][GROUP]["linked"] == [INSTANCE]
