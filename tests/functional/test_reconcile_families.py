@@ -274,3 +274,15 @@ def test_a_member_whose_instance_the_listing_missed_is_linked_when_it_appears(
     assert (group["members"], group["linked"]) == ([INSTANCE], [])
     apply(notification("instance.create.end", T + 1, host="h1"))
     assert read_families(graph)["ServerGroup"][GROUP]["linked"] == [INSTANCE]
+
+
+def test_a_group_its_family_refuses_is_neither_written_nor_removed(
+    cloud, connection, writer, graph, apply
+):
+    apply(notification("server_group.create", 1))
+    cloud.add_server_group(GROUP, "listed", policy="no-such-policy")
+    summary = apply_listing(writer, listed_at(connection))
+    group = read_families(graph)["ServerGroup"][GROUP]
+    assert (summary.refused[SERVER_GROUPS], summary.removed[SERVER_GROUPS]) == (1, 0)
+    assert (group["name"], group["last_event"]) == ("test-server-group", "server_group.create")
+    assert "server groups: 1 refused" in summary.text()
