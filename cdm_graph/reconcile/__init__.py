@@ -2,7 +2,9 @@
 
 A listing (``cdm_graph.listing``) that began at T becomes the events a notification would
 have been, all at time T: each nova-compute service a service event, each server an
-instance event whose host is authoritative. They go through the same batches as
+instance event whose host is authoritative, and each aggregate, flavor and server group the
+event its family makes of the API's document (``families.<family>.listed_*``, which refuses
+what it would refuse of a notification). They go through the same batches as
 notifications (``GraphWriter.apply_batch``), so Nova's clock still decides: what a
 notification wrote after T stays, and a tombstone newer than T keeps its element deleted.
 At T itself a notification wins (a listing's stamp ranks below any notification's:
@@ -44,6 +46,7 @@ from cdm_graph import __version__
 from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.config import RECONCILE_BATCH_SIZE
+from cdm_graph.families import aggregate
 from cdm_graph.families.base import Action, Event, HostEvidence, listed
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.flavor import listed_flavor, listed_flavor_gone
@@ -52,6 +55,7 @@ from cdm_graph.families.server_group import listed_server_group, listed_server_g
 from cdm_graph.gateway import run
 from cdm_graph.plan.clock import MICROSECOND, Stamp, older, to_us
 from cdm_graph.reconcile.listing import (
+    AGGREGATES,
     CLOUD_ERRORS,
     COMPUTE_NODES,
     FLAVORS,
@@ -281,6 +285,14 @@ def _swept_kinds(listing: Listing) -> list[_Swept]:
     at = listing.started_at
     return [
         _Swept(
+            AGGREGATES,
+            "reconcile/listed_aggregates",
+            [(str(item["uuid"]), partial(_listed_aggregate, item, at))
+             for item in listing.aggregates],
+            frozenset(),
+            lambda key: aggregate.listed_gone(key, at),
+        ),
+        _Swept(
             FLAVORS,
             "reconcile/listed_flavors",
             [(item.flavorid,
@@ -299,6 +311,12 @@ def _swept_kinds(listing: Listing) -> list[_Swept]:
             links_instances=True,
         ),
     ]
+
+
+def _listed_aggregate(item: Mapping[str, Any], at: datetime) -> Event:
+    """One aggregate's event: each is refused or written on its own."""
+    [event] = aggregate.listed_aggregates([item], at)
+    return event
 
 
 def _swept_events(

@@ -16,6 +16,7 @@ import pytest
 
 from cdm_graph.reconcile import apply_listing
 from cdm_graph.reconcile.listing import (
+    AGGREGATES,
     FLAVORS,
     SERVER_GROUPS,
     Listing,
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.functional
 
 T = 10
 INSTANCE = "178b0921-8f85-4257-88b6-2e743b5a975c"  # instance.create.end's
+AGGREGATE = "788608ec-ebdc-45c5-bc7f-e5f24ab92c80"  # aggregate-*'s
 FLAVOR = "a22d5517-147c-4147-a0d1-e698df5cd4e3"  # flavor-*'s and the instance's flavor
 GROUP = "788608ec-ebdc-45c5-bc7f-e5f24ab92c80"  # server_group-*'s
 OTHER = "5a0a3b5e-2b8c-4e0b-9d44-3f7c1a2b9e01"
@@ -52,6 +54,105 @@ def read_families(driver: neo4j.Driver) -> dict[str, dict[str, dict[str, Any]]]:
             **native(dict(record["props"])), "linked": sorted(record["linked"])
         }
     return families
+
+
+def test_a_reconcile_fills_every_family(cloud, connection, writer, graph, apply):
+    for host in ("h1", "h2", "h3"):
+        cloud.add_compute(host)
+    rack = cloud.add_aggregate(
+        "rack-1", hosts=["h1", "h2"], metadata={"ssd": "true"}, availability_zone="az1"
+    )
+    gpu = cloud.add_aggregate("gpu", hosts=["h2"])
+    cloud.add_flavor(FLAVOR, "m1.small", vcpus=2, ram=4096, disk=40,
+                     extra_specs={"hw:cpu_policy": "dedicated"}, description="small")
+    cloud.add_flavor("2", "secret", is_public=False, projects=["p2", "p1"])
+    cloud.add_server(INSTANCE, "h1")
+    cloud.add_server(OTHER, "h2")
+    cloud.add_server_group(
+        GROUP, "spread", policy="anti-affinity", rules={"max_server_per_host": 1},
+        members=[INSTANCE, OTHER],
+    )
+    # The API shows no flavor id of a server (2.47 on): the instance's comes from Nova's
+    # notification, and the listing describes the flavor it names.
+    apply(notification("instance.create.end", 1, host="h1"))
+
+    summary = apply_listing(writer, listed_at(connection))
+    after = read_families(graph)
+
+    assert summary.complete
+    assert (summary.created[AGGREGATES], summary.created[SERVER_GROUPS],
+            summary.created[FLAVORS]) == (2, 1, 2)
+    aggregate = after["Aggregate"][rack.uuid]
+    assert (aggregate["name"], aggregate["id"], aggregate["availability_zone"]) == (
+        "rack-1", 1, "az1"
+    )
+    assert aggregate["metadata"] == ["availability_zone=az1", "ssd=true"]
+    assert aggregate["linked"] == aggregate["hosts"] == ["h1", "h2"]
+    assert after["Aggregate"][gpu.uuid]["linked"] == ["h2"]
+    assert {name: zone["linked"] for name, zone in after["AvailabilityZone"].items()} == {
+        "az1": ["h1", "h2"], "nova": ["h3"]
+    }
+    group = after["ServerGroup"][GROUP]
+    assert (group["name"], group["policy"], group["rules"]) == (
+        "spread", "anti-affinity", ["max_server_per_host=1"]
+    )
+    assert group["linked"] == group["members"] == sorted([INSTANCE, OTHER])
+    flavor = after["Flavor"][FLAVOR]
+    assert (flavor["described"], flavor["name"], flavor["vcpus"], flavor["memory_mb"]) == (
+        True, "m1.small", 2, 4096
+    )
+    assert (flavor["extra_specs"], flavor["is_public"], flavor["projects"]) == (
+        ["hw:cpu_policy=dedicated"], True, []
+    )
+    assert flavor["linked"] == [INSTANCE]  # OF_FLAVOR
+    assert (after["Flavor"]["2"]["is_public"], after["Flavor"]["2"]["projects"]) == (
+        False, ["p1", "p2"]
+    )
+    assert flavor["last_event"] == group["last_event"] == aggregate["last_event"] == "reconcile"
+
+
+def test_a_second_reconcile_changes_no_family(cloud, connection, writer, graph):
+    cloud.add_compute("h1")
+    cloud.add_aggregate("rack-1", hosts=["h1"], availability_zone="az1")
+    cloud.add_flavor(FLAVOR, "m1.small")
+    cloud.add_server(INSTANCE, "h1")
+    cloud.add_server_group(GROUP, "spread", members=[INSTANCE])
+    apply_listing(writer, listed_at(connection))
+    first = read_families(graph)
+    summary = apply_listing(writer, listed_at(connection))
+    assert read_families(graph) == first
+    assert sum(summary.removed.values()) == 0
+
+
+def test_a_reconcile_fills_the_aggregates_and_zones(cloud, connection, writer, graph):
+    for host in ("h1", "h2", "h3"):
+        cloud.add_compute(host)
+    rack = cloud.add_aggregate(
+        "rack-1", hosts=["h1", "h2"], metadata={"ssd": "true"}, availability_zone="az1"
+    )
+    gpu = cloud.add_aggregate("gpu", hosts=["h2", "unknown"])
+    summary = apply_listing(writer, listed_at(connection))
+    after = read_families(graph)
+    assert summary.complete and summary.created[AGGREGATES] == 2
+    aggregate = after["Aggregate"][rack.uuid]
+    assert (aggregate["name"], aggregate["id"], aggregate["availability_zone"]) == (
+        "rack-1", 1, "az1"
+    )
+    assert aggregate["metadata"] == ["availability_zone=az1", "ssd=true"]
+    assert aggregate["linked"] == aggregate["hosts"] == ["h1", "h2"]  # CONTAINS
+    # A host no service describes is a stub, in the default zone like any host in no zone.
+    assert after["Aggregate"][gpu.uuid]["linked"] == ["h2", "unknown"]
+    assert {name: zone["linked"] for name, zone in after["AvailabilityZone"].items()} == {
+        "az1": ["h1", "h2"], "nova": ["h3", "unknown"]
+    }
+
+
+def hold_aggregate(cloud: OpenStackEmulator) -> tuple[Any, str]:
+    """An aggregate the graph holds (a notification at 1), and a listing of aggregates (one
+    request, not paged) that fails."""
+    cloud.add_aggregate("listed-1")
+    cloud.fail("/os-aggregates")
+    return notification("aggregate.create.end", 1), "Aggregate"
 
 
 def test_a_reconcile_fills_the_flavors(cloud, connection, writer, graph, apply):
@@ -82,16 +183,6 @@ def test_a_reconcile_fills_the_flavors(cloud, connection, writer, graph, apply):
     )
 
 
-def test_a_second_reconcile_changes_no_flavor(cloud, connection, writer, graph):
-    cloud.add_flavor(FLAVOR, "m1.small")
-    cloud.add_flavor("2", "secret", is_public=False, projects=["p1"])
-    apply_listing(writer, listed_at(connection))
-    first = read_families(graph)
-    summary = apply_listing(writer, listed_at(connection))
-    assert read_families(graph) == first
-    assert summary.removed[FLAVORS] == 0
-
-
 def test_a_reconcile_fills_the_server_groups(cloud, connection, writer, graph):
     cloud.add_compute("h1")
     cloud.add_server(INSTANCE, "h1")
@@ -108,17 +199,6 @@ def test_a_reconcile_fills_the_server_groups(cloud, connection, writer, graph):
     )
     assert group["linked"] == group["members"] == sorted([INSTANCE, OTHER])  # HAS_MEMBER
     assert group["last_event"] == "reconcile"
-
-
-def test_a_second_reconcile_changes_no_server_group(cloud, connection, writer, graph):
-    cloud.add_compute("h1")
-    cloud.add_server(INSTANCE, "h1")
-    cloud.add_server_group(GROUP, "spread", members=[INSTANCE])
-    apply_listing(writer, listed_at(connection))
-    first = read_families(graph)
-    summary = apply_listing(writer, listed_at(connection))
-    assert read_families(graph) == first
-    assert summary.removed[SERVER_GROUPS] == 0
 
 
 def hold_server_group(cloud: OpenStackEmulator) -> tuple[Any, str]:
@@ -142,6 +222,7 @@ def hold_flavor(cloud: OpenStackEmulator) -> tuple[Any, str]:
 
 
 HELD: dict[str, tuple[Callable[[OpenStackEmulator], tuple[Any, str]], str]] = {
+    AGGREGATES: (hold_aggregate, AGGREGATE),
     SERVER_GROUPS: (hold_server_group, GROUP),
     FLAVORS: (hold_flavor, FLAVOR),
 }
@@ -164,7 +245,8 @@ def test_an_incomplete_listing_removes_nothing_of_its_kind(
 
 @pytest.mark.parametrize(
     ("event_type", "label", "key"),
-    [("server_group.create", "ServerGroup", GROUP),
+    [("aggregate.create.end", "Aggregate", AGGREGATE),
+     ("server_group.create", "ServerGroup", GROUP),
      ("flavor.create", "Flavor", FLAVOR)],
 )
 def test_a_complete_listing_removes_what_it_no_longer_shows(
@@ -175,6 +257,23 @@ def test_a_complete_listing_removes_what_it_no_longer_shows(
     after = read_families(graph)
     assert key not in after[label]
     assert after[f"{label}Tombstone"][key]["deleted_at"] == at(T)
+
+
+def test_a_notification_newer_than_the_listing_wins_for_an_aggregate(
+    cloud, connection, writer, graph, apply
+):
+    cloud.add_compute("h1")
+    cloud.add_aggregate("my-aggregate", uuid=AGGREGATE, hosts=["h1"],
+                        availability_zone="listed-zone")
+    listing = listed_at(connection)
+    apply(notification("aggregate.update_metadata.end", T + 1))  # its zone becomes AZ-1
+    apply_listing(writer, listing)
+    after = read_families(graph)
+    aggregate = after["Aggregate"][AGGREGATE]
+    assert (aggregate["availability_zone"], aggregate["last_event"]) == (
+        "AZ-1", "aggregate.update_metadata.end"
+    )
+    assert "listed-zone" not in after["AvailabilityZone"]
 
 
 def test_a_notification_newer_than_the_listing_wins_for_a_server_group(
@@ -209,6 +308,8 @@ def test_a_notification_newer_than_the_listing_wins_for_a_flavor(
 @pytest.mark.parametrize(
     ("add", "deletion", "label", "key"),
     [
+        (lambda cloud: cloud.add_aggregate("listed", uuid=AGGREGATE),
+         "aggregate.delete.end", "Aggregate", AGGREGATE),
         (lambda cloud: cloud.add_server_group(GROUP, "listed"),
          "server_group.delete", "ServerGroup", GROUP),
         (lambda cloud: cloud.add_flavor(FLAVOR, "listed"),
@@ -229,7 +330,8 @@ def test_a_deletion_newer_than_the_listing_holds(
 
 @pytest.mark.parametrize(
     ("event_type", "kind", "label", "key"),
-    [("server_group.create", SERVER_GROUPS, "ServerGroup", GROUP),
+    [("aggregate.create.end", AGGREGATES, "Aggregate", AGGREGATE),
+     ("server_group.create", SERVER_GROUPS, "ServerGroup", GROUP),
      ("flavor.create", FLAVORS, "Flavor", FLAVOR)],
 )
 def test_an_element_created_after_the_listing_began_survives_it(
@@ -252,14 +354,17 @@ def test_what_was_read_before_a_failure_is_still_written(cloud, connection, writ
 
 
 def test_a_failure_of_one_kind_removes_the_others_still(cloud, connection, writer, graph, apply):
+    apply(notification("aggregate.create.end", 1))
     apply(notification("server_group.create", 1))
     apply(notification("flavor.create", 1))
     cloud.fail("/os-server-groups")
     summary = apply_listing(writer, listed_at(connection))
     after = read_families(graph)
     assert set(summary.errors) == {SERVER_GROUPS}
-    assert (summary.removed[SERVER_GROUPS], summary.removed[FLAVORS]) == (0, 1)
-    assert GROUP in after["ServerGroup"] and FLAVOR not in after["Flavor"]
+    assert (summary.removed[AGGREGATES], summary.removed[SERVER_GROUPS],
+            summary.removed[FLAVORS]) == (1, 0, 1)
+    assert GROUP in after["ServerGroup"]
+    assert AGGREGATE not in after["Aggregate"] and FLAVOR not in after["Flavor"]
 
 
 def test_a_member_whose_instance_the_listing_missed_is_linked_when_it_appears(
@@ -286,3 +391,15 @@ def test_a_group_its_family_refuses_is_neither_written_nor_removed(
     assert (summary.refused[SERVER_GROUPS], summary.removed[SERVER_GROUPS]) == (1, 0)
     assert (group["name"], group["last_event"]) == ("test-server-group", "server_group.create")
     assert "server groups: 1 refused" in summary.text()
+
+
+def test_an_aggregate_the_family_refuses_is_neither_written_nor_removed(
+    cloud, connection, writer, graph, apply
+):
+    apply(notification("aggregate.create.end", 1))
+    cloud.add_aggregate("x" * 300, uuid=AGGREGATE)  # longer than Nova's column
+    summary = apply_listing(writer, listed_at(connection))
+    after = read_families(graph)
+    assert summary.refused[AGGREGATES] == 1
+    assert after["Aggregate"][AGGREGATE]["name"] == "my-aggregate"
+    assert "1 refused" in summary.text()
