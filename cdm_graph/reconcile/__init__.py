@@ -157,8 +157,9 @@ def apply_listing(
     progress: Progress = no_progress,
     guard: Guard | None = None,
 ) -> Summary:
-    """Write the listing to the graph; remove what it lacks only if it is complete. Times
-    held beyond ``guard``'s bound (default: the default bound) are brought back first."""
+    """Write the listing to the graph; remove what it lacks only of the kinds it listed
+    whole. Times held beyond ``guard``'s bound (default: the default bound) are brought back
+    first."""
     listed_upsert = listed(listing.started_at, Action.UPSERT)
     listed_gone = listed(listing.started_at, Action.DELETE)
     stored_nodes, stored_instances = writer.gateway.read(_stored_stamps)
