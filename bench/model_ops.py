@@ -10,7 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cdm_graph.simulate import SimulatedHost, SimulatedInstance
+from cdm_graph.simulate import (
+    SimulatedAggregate,
+    SimulatedFlavor,
+    SimulatedHost,
+    SimulatedInstance,
+    SimulatedServerGroup,
+)
 
 # nova.compute.power_state's codes, which the API shows for the names notifications carry.
 POWER_STATES = {"pending": 0, "running": 1, "paused": 3, "shutdown": 4, "crashed": 6,
@@ -87,6 +93,28 @@ def _emulator(cloud: SimulatedCloud) -> Any:
                 "swap": flavor.swap,
                 "extra_specs": {"hw:cpu_policy": "shared"},
             },
+        )
+    # The simulator's aggregates, flavors and server groups (Nova-shaped streams have none).
+    aggregates: Mapping[str, SimulatedAggregate] = getattr(cloud, "aggregates", {})
+    flavors: Mapping[str, SimulatedFlavor] = getattr(cloud, "flavors", {})
+    server_groups: Mapping[str, SimulatedServerGroup] = getattr(cloud, "server_groups", {})
+    for aggregate in aggregates.values():
+        emulator.add_aggregate(
+            aggregate.name, hosts=aggregate.hosts, metadata=aggregate.metadata,
+            uuid=aggregate.uuid, id=aggregate.id,
+        )
+    for flavor in flavors.values():
+        figures = flavor.figures
+        emulator.add_flavor(
+            figures.flavorid, figures.name, vcpus=figures.vcpus, ram=figures.memory_mb,
+            disk=figures.root_gb, ephemeral=figures.ephemeral_gb, swap=figures.swap,
+            is_public=figures.is_public, description=flavor.description,
+            extra_specs=dict(flavor.extra_specs), projects=list(flavor.projects),
+        )
+    for group in server_groups.values():
+        emulator.add_server_group(
+            group.uuid, group.name, policy=group.policy, rules=dict(group.rules),
+            members=list(group.members), project_id=group.project_id, user_id=group.user_id,
         )
     return emulator
 

@@ -302,14 +302,15 @@ class OpenStackEmulator:
         metadata: dict[str, str] | None = None,
         availability_zone: str | None = None,
         uuid: str | None = None,
+        id: int | None = None,
     ) -> Aggregate:
-        """An aggregate (ids numbered as Nova's database does); ``availability_zone`` goes
-        into its metadata, where Nova keeps it."""
+        """An aggregate (ids numbered as Nova's database does, unless given);
+        ``availability_zone`` goes into its metadata, where Nova keeps it."""
         metadata = dict(metadata or {})
         if availability_zone is not None:
             metadata["availability_zone"] = availability_zone
         aggregate = Aggregate(
-            id=max((a.id for a in self.aggregates), default=0) + 1,
+            id=id if id is not None else max((a.id for a in self.aggregates), default=0) + 1,
             uuid=uuid or str(uuid_module.uuid4()),
             name=name,
             hosts=list(hosts),

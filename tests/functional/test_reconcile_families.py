@@ -14,6 +14,7 @@ from typing import Any
 import neo4j
 import pytest
 
+from bench.model_ops import reconcile_from_emulator
 from cdm_graph.reconcile import apply_listing
 from cdm_graph.reconcile.listing import (
     AGGREGATES,
@@ -22,7 +23,8 @@ from cdm_graph.reconcile.listing import (
     Listing,
     list_cloud,
 )
-from tests.graphs import CYPHER, native
+from cdm_graph.simulate import NovaSimulator
+from tests.graphs import CYPHER, native, read_truth_view, truth_differences
 from tests.nova import at, notification
 from tests.openstack_emulator import OpenStackEmulator
 
@@ -403,3 +405,29 @@ def test_an_aggregate_the_family_refuses_is_neither_written_nor_removed(
     assert summary.refused[AGGREGATES] == 1
     assert after["Aggregate"][AGGREGATE]["name"] == "my-aggregate"
     assert "1 refused" in summary.text()
+
+
+def test_the_simulated_cloud_reconciled_from_the_emulator_is_its_truth(writer, graph):
+    # The simulator's cloud served by the emulator, as the benchmark serves it: its
+    # aggregates, zones, described flavors and server groups' live members are Nova's truth.
+    simulator = NovaSimulator(hosts=8, instances=40, seed=3)
+    for unit in simulator.build():
+        for _ in unit:
+            pass
+    for _ in simulator.notifications(300):
+        pass
+    result = reconcile_from_emulator(simulator, writer)
+    truth, view = simulator.truth(), read_truth_view(graph)
+    assert "aggregates: 0 created" not in result.summary
+    for kind in ("aggregates", "zones"):
+        assert truth_differences({kind: truth[kind]}, {kind: view[kind]}) == []
+    # The API does not show a flavor's vcpu_weight (a listing leaves it to notifications).
+    described = {
+        key: {**flavor, "vcpu_weight": None}
+        for key, flavor in truth["flavors"].items() if flavor["described"]
+    }
+    assert truth_differences({"flavors": described}, {"flavors": view["flavors"]}, 50) == []
+    # The API shows a group's live members: what the graph links to.
+    assert {key: group["has_member"] for key, group in view["server_groups"].items()} == {
+        key: group["has_member"] for key, group in truth["server_groups"].items()
+    }
