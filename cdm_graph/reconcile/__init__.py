@@ -162,7 +162,10 @@ def apply_listing(
     first."""
     listed_upsert = listed(listing.started_at, Action.UPSERT)
     listed_gone = listed(listing.started_at, Action.DELETE)
-    stored_nodes, stored_instances = writer.gateway.read(_stored_stamps)
+    kinds = _swept_kinds(listing)
+    stored_nodes, stored_instances, stored_swept = writer.gateway.read(
+        _stored_stamps, [kind.stored for kind in kinds]
+    )
     summary = Summary(errors=dict(listing.errors))
     summary.ahead.update(
         bring_back(
@@ -203,8 +206,10 @@ def apply_listing(
             )
         )
 
-    kinds = _swept_kinds(listing)
-    swept = {kind.name: _swept_events(writer, kind, listing, summary) for kind in kinds}
+    swept = {
+        kind.name: _swept_events(kind, stored_swept[kind.stored], listing, summary)
+        for kind in kinds
+    }
 
     removals: list[Event] = []
     if listing.complete_for(INSTANCES):
@@ -252,17 +257,25 @@ def apply_listing(
     return summary
 
 
+_Stamps = dict[str, Stamp | None]
+
+
 def _stored_stamps(
-    tx: neo4j.ManagedTransaction,
-) -> tuple[dict[str, Stamp | None], dict[str, Stamp | None]]:
+    tx: neo4j.ManagedTransaction, swept: Sequence[str]
+) -> tuple[_Stamps, _Stamps, dict[str, _Stamps]]:
     """The stamp of every described compute node (by hostname) and instance (by uuid) the
-    graph holds, as of one moment."""
+    graph holds, and of every element of the ``swept`` kinds (statement -> key -> stamp), as
+    of one moment."""
     nodes = {
         hostname: Stamp.stored(stamp)
         for hostname, stamp in run(tx, "reconcile/listed_compute_nodes")
     }
     [instances] = run(tx, "reconcile/listed_instances").single(strict=True)
-    return nodes, {uuid: Stamp.stored(stamp) for uuid, stamp in instances}
+    elements = {
+        statement: {key: Stamp.stored(stamp) for key, stamp in run(tx, statement)}
+        for statement in swept
+    }
+    return nodes, {uuid: Stamp.stored(stamp) for uuid, stamp in instances}, elements
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,16 +334,13 @@ def _listed_aggregate(item: Mapping[str, Any], at: datetime) -> Event:
 
 
 def _swept_events(
-    writer: GraphWriter, kind: _Swept, listing: Listing, summary: Summary
+    kind: _Swept, stored: _Stamps, listing: Listing, summary: Summary
 ) -> tuple[list[Event], list[Event]]:
     """The events of what the listing shows of ``kind``, and, if it showed it whole, the
-    deletions of what the graph holds of it that the listing no longer shows and that no
-    event newer than the listing wrote."""
+    deletions of what the graph holds of it (``stored``) that the listing no longer shows
+    and that no event newer than the listing wrote."""
     listed_upsert = listed(listing.started_at, Action.UPSERT)
     listed_gone = listed(listing.started_at, Action.DELETE)
-    stored = {
-        row["key"]: Stamp.stored(row["event_time"]) for row in writer.gateway.query(kind.stored)
-    }
     events: list[Event] = []
     shown = set(kind.unwritten)
     for key, make in kind.shown:
