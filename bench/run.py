@@ -75,7 +75,7 @@ FULL = Plan(
     ),
     latency_rate=1000.0,
     latency_seconds=20.0,
-    latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.5),
+    latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.1, 0.5),
     profile_messages=20_000,
 )
 QUICK = Plan(
@@ -85,7 +85,7 @@ QUICK = Plan(
     ),
     latency_rate=1000.0,
     latency_seconds=3.0,
-    latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.5),
+    latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.1, 0.5),
     profile_messages=1_000,
 )
 

@@ -64,11 +64,13 @@ sync_opts = [
     ),
     cfg.FloatOpt(
         "batch_timeout",
-        default=0.1,
+        default=0.05,
         min=0.01,
         help="Seconds a partial batch waits for more notifications before it is applied. "
-        "It bounds how stale the graph is at low rates (p99 publish-to-commit at 1,000/s: "
-        "~0.23 s with 0.1, ~0.65 s with 0.5); at high rates batches fill before it ends.",
+        "It bounds how stale the graph is at low rates: a notification waits up to this "
+        "long, then for its batch's transaction (bench/RESULTS.md gives p99 publish-to-commit "
+        "at 1,000/s for 0.05, 0.1 and 0.5). At high rates batches fill before it ends; a "
+        "longer wait makes fewer, larger transactions at moderate rates (less CPU).",
     ),
     cfg.IntOpt(
         "workers",
