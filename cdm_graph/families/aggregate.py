@@ -38,10 +38,20 @@ import neo4j
 
 from cdm_graph import gateway
 from cdm_graph.decode import Fields, checked, described, element_key
-from cdm_graph.families.base import Action, Batch, Event, Rule, Stage, listed, notified
+from cdm_graph.families.base import (
+    Action,
+    Batch,
+    Event,
+    NewestFold,
+    Rule,
+    Stage,
+    fold_newest,
+    listed,
+    notified,
+)
 from cdm_graph.families.compute_node import NAME as COMPUTE_NODE
 from cdm_graph.families.compute_node import HostResolution, remove_empty_stubs
-from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
+from cdm_graph.plan.clock import Stamp, after, encoded, latest
 from cdm_graph.schema import ElementSchema, Kind
 from cdm_graph.schema.aggregate import AGGREGATE, DESCRIPTION_FIELDS, ZONE_KEY
 from cdm_graph.transport.envelope import Envelope, Rejected
@@ -101,16 +111,8 @@ class AggregateEvent:
         return hosts
 
 
-@dataclass(slots=True)
-class AggregateFold:
-    latest: AggregateEvent | None = None
-    deleted_at: Stamp | None = None
-
-    def add(self, event: AggregateEvent) -> None:
-        if event.action is Action.DELETE:
-            self.deleted_at = latest(self.deleted_at, event.stamp)
-        else:
-            self.latest = newer(self.latest, event)
+# The newest description and deletion of one aggregate in a batch.
+AggregateFold = NewestFold[AggregateEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,11 +205,7 @@ class AggregateFamily:
         return decode_aggregate(envelope, rule, data)
 
     def fold(self, events: Iterable[Event]) -> dict[str, AggregateFold]:
-        folds: dict[str, AggregateFold] = {}
-        for event in events:
-            assert isinstance(event, AggregateEvent)
-            folds.setdefault(event.uuid, AggregateFold()).add(event)
-        return folds
+        return fold_newest(events, AggregateEvent)
 
     def lock_keys(self, fold: dict[str, AggregateFold]) -> Mapping[str, Iterable[str]]:
         # The hosts of each aggregate's newest event: the one event that may draw edges.

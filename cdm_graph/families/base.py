@@ -34,10 +34,10 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from cdm_graph import gateway
-from cdm_graph.plan.clock import GuardSettings, Precedence, Stamp
+from cdm_graph.plan.clock import GuardSettings, Precedence, Stamp, latest, newer
 from cdm_graph.schema import ElementSchema
 
 if TYPE_CHECKING:
@@ -105,6 +105,33 @@ class Event(Protocol):
     def key(self) -> str: ...
     @property
     def action(self) -> Action: ...
+
+
+EventT = TypeVar("EventT", bound=Event)
+
+
+@dataclass(slots=True)
+class NewestFold(Generic[EventT]):
+    """What an order-free resolve needs of one element's events in a batch: its newest
+    description and its newest deletion, in Nova's total order (``plan.clock``)."""
+
+    latest: EventT | None = None
+    deleted_at: Stamp | None = None
+
+    def add(self, event: EventT) -> None:
+        if event.action is Action.DELETE:
+            self.deleted_at = latest(self.deleted_at, event.stamp)
+        else:
+            self.latest = newer(self.latest, event)
+
+
+def fold_newest(events: Iterable[Event], kind: type[EventT]) -> dict[str, NewestFold[EventT]]:
+    """A family's events of a batch folded per element key (``NewestFold``)."""
+    folds: dict[str, NewestFold[EventT]] = {}
+    for event in events:
+        assert isinstance(event, kind)
+        folds.setdefault(event.key, NewestFold()).add(event)
+    return folds
 
 
 class Stage(enum.IntEnum):

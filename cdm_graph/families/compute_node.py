@@ -31,13 +31,15 @@ from cdm_graph.families.base import (
     Action,
     Batch,
     Event,
+    NewestFold,
     Rule,
     Stage,
+    fold_newest,
     known_or_kept,
     notified,
     read_lacking,
 )
-from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
+from cdm_graph.plan.clock import Stamp, after, encoded, latest
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.compute_node import COMPUTE_NODE, DESCRIPTION_FIELDS, SERVICE_FIELDS
 from cdm_graph.transport.envelope import Envelope, Skipped
@@ -81,16 +83,8 @@ class ComputeNodeEvent:
         return self.stamp.time
 
 
-@dataclass(slots=True)
-class ComputeNodeFold:
-    latest: ComputeNodeEvent | None = None
-    deleted_at: Stamp | None = None
-
-    def add(self, event: ComputeNodeEvent) -> None:
-        if event.action is Action.DELETE:
-            self.deleted_at = latest(self.deleted_at, event.stamp)
-        else:
-            self.latest = newer(self.latest, event)
+# The newest description and deletion of one compute node in a batch.
+ComputeNodeFold = NewestFold[ComputeNodeEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +144,7 @@ class ComputeNodeFamily:
         )
 
     def fold(self, events: Iterable[Event]) -> dict[str, ComputeNodeFold]:
-        folds: dict[str, ComputeNodeFold] = {}
-        for event in events:
-            assert isinstance(event, ComputeNodeEvent)
-            folds.setdefault(event.hostname, ComputeNodeFold()).add(event)
-        return folds
+        return fold_newest(events, ComputeNodeEvent)
 
     def lock_keys(self, fold: dict[str, ComputeNodeFold]) -> Mapping[str, Iterable[str]]:
         return {NAME: fold.keys()}

@@ -28,14 +28,16 @@ from cdm_graph.families.base import (
     Action,
     Batch,
     Event,
+    NewestFold,
     Rule,
     Stage,
+    fold_newest,
     known_or_kept,
     listed,
     notified,
     read_lacking,
 )
-from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
+from cdm_graph.plan.clock import Stamp, after, encoded, latest
 from cdm_graph.schema import ElementSchema, Role
 from cdm_graph.schema.flavor import DESCRIPTION_FIELDS, FLAVOR
 from cdm_graph.transport.envelope import Envelope
@@ -82,16 +84,8 @@ class FlavorEvent:
         return self.stamp.time
 
 
-@dataclass(slots=True)
-class FlavorFold:
-    latest: FlavorEvent | None = None
-    deleted_at: Stamp | None = None
-
-    def add(self, event: FlavorEvent) -> None:
-        if event.action is Action.DELETE:
-            self.deleted_at = latest(self.deleted_at, event.stamp)
-        else:
-            self.latest = newer(self.latest, event)
+# The newest description and deletion of one flavor in a batch.
+FlavorFold = NewestFold[FlavorEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +123,7 @@ class FlavorFamily:
         )
 
     def fold(self, events: Iterable[Event]) -> dict[str, FlavorFold]:
-        folds: dict[str, FlavorFold] = {}
-        for event in events:
-            assert isinstance(event, FlavorEvent)
-            folds.setdefault(event.flavorid, FlavorFold()).add(event)
-        return folds
+        return fold_newest(events, FlavorEvent)
 
     def lock_keys(self, fold: dict[str, FlavorFold]) -> Mapping[str, Iterable[str]]:
         return {NAME: fold.keys()}

@@ -35,8 +35,10 @@ from cdm_graph.families.base import (
     Action,
     Batch,
     Event,
+    NewestFold,
     Rule,
     Stage,
+    fold_newest,
     known_or_kept,
     listed,
     notified,
@@ -44,7 +46,7 @@ from cdm_graph.families.base import (
 )
 from cdm_graph.families.instance import NAME as INSTANCE
 from cdm_graph.families.instance import InstanceFold
-from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
+from cdm_graph.plan.clock import Stamp, after, encoded, latest
 from cdm_graph.schema import ElementSchema, Form
 from cdm_graph.schema.server_group import (
     DESCRIPTION_FIELDS,
@@ -99,16 +101,8 @@ class ServerGroupEvent:
         return members
 
 
-@dataclass(slots=True)
-class ServerGroupFold:
-    latest: ServerGroupEvent | None = None
-    deleted_at: Stamp | None = None
-
-    def add(self, event: ServerGroupEvent) -> None:
-        if event.action is Action.DELETE:
-            self.deleted_at = latest(self.deleted_at, event.stamp)
-        else:
-            self.latest = newer(self.latest, event)
+# The newest description and deletion of one server group in a batch.
+ServerGroupFold = NewestFold[ServerGroupEvent]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,11 +233,7 @@ class ServerGroupFamily:
         return decode_server_group(envelope, rule, data)
 
     def fold(self, events: Iterable[Event]) -> dict[str, ServerGroupFold]:
-        folds: dict[str, ServerGroupFold] = {}
-        for event in events:
-            assert isinstance(event, ServerGroupEvent)
-            folds.setdefault(event.uuid, ServerGroupFold()).add(event)
-        return folds
+        return fold_newest(events, ServerGroupEvent)
 
     def lock_keys(self, fold: dict[str, ServerGroupFold]) -> Mapping[str, Iterable[str]]:
         # The members the newest event names: the batch may link them, and it writes the
