@@ -35,6 +35,8 @@ class LatencyResult:
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
+    if not values:
+        raise ValueError("no latency to take a percentile of (a run shorter than the warm-up)")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 

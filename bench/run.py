@@ -74,7 +74,8 @@ FULL = Plan(
         Size("10,000 hosts / 200,000 instances", 10_000, 200_000, 100_000, 2_000, 90.0),
     ),
     latency_rate=1000.0,
-    latency_seconds=20.0,
+    # Ten seconds at each batch timeout.
+    latency_seconds=30.0,
     latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.1, 0.5),
     profile_messages=20_000,
 )
@@ -84,7 +85,8 @@ QUICK = Plan(
         Size("quick: 60 hosts / 1,200 instances", 60, 1_200, 2_000, 100, 5.0),
     ),
     latency_rate=1000.0,
-    latency_seconds=3.0,
+    # Two seconds at each batch timeout: one past the warm-up the latencies leave out.
+    latency_seconds=6.0,
     latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.1, 0.5),
     profile_messages=1_000,
 )
