@@ -76,7 +76,7 @@ FULL = Plan(
     latency_rate=1000.0,
     # Ten seconds at each batch timeout.
     latency_seconds=30.0,
-    latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.1, 0.5),
+    latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.05, 0.5),
     profile_messages=20_000,
 )
 QUICK = Plan(
@@ -87,7 +87,7 @@ QUICK = Plan(
     latency_rate=1000.0,
     # Two seconds at each batch timeout: one past the warm-up the latencies leave out.
     latency_seconds=6.0,
-    latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.1, 0.5),
+    latency_timeouts=(float(SYNC_DEFAULTS["batch_timeout"]), 0.05, 0.5),
     profile_messages=1_000,
 )
 
