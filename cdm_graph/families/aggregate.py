@@ -21,9 +21,12 @@ default zone (``[graph] default_availability_zone``) when none has one; a zone n
 is removed. The zones are derived from the graph as the batch wrote it, in one step after
 every family's writes and cleanup (``settle_zones``), for the hosts whose membership or
 whose aggregates' zone changed, the compute nodes the batch's lock created and the stubs
-going away. Zones are locked there, last of all the batch's locks, in one statement sorted
-by name: whoever holds a compute node's lock holds its aggregates' zones steady, so that
-step reads them safely, and nothing takes a lock after it.
+going away. A batch locks only the hosts whose membership or zone its aggregates may change
+(``hosts_in_play``), which are all that step and ``resolve`` touch: whoever changes a host's
+aggregates or their zone holds the host's lock. Zones are locked there, last of all the
+batch's locks, in one statement sorted by name: whoever holds a compute node's lock holds
+its aggregates' zones steady, so that step reads them safely, and nothing takes a lock after
+it.
 """
 
 from __future__ import annotations
@@ -208,28 +211,22 @@ class AggregateFamily:
         return fold_newest(events, AggregateEvent)
 
     def lock_keys(self, fold: dict[str, AggregateFold]) -> Mapping[str, Iterable[str]]:
-        # The hosts of each aggregate's newest event: the one event that may draw edges.
-        hosts: set[str] = set()
-        for aggregate in fold.values():
-            if aggregate.latest is not None:
-                hosts.update(aggregate.latest.hosts)
-        return {COMPUTE_NODE: hosts, NAME: fold.keys()}
+        # The hosts come from named_keys: only those whose membership or zone may change.
+        return {NAME: fold.keys()}
 
     def named_keys(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
     ) -> Mapping[str, Iterable[str]]:
-        # The hosts the batch's own aggregates contain now: it may drop those edges, or
-        # change their zone. An aggregate locked only because a compute node of the batch
-        # goes changes nothing of its other hosts.
-        own = sorted(uuid for uuid in keys if uuid in folds.get(NAME, {}))
-        if not own:
+        # The hosts the batch's own aggregates may change, from their stored state read
+        # before any lock (read again under lock: a change in between is locked late). An
+        # aggregate locked only because a compute node of the batch goes changes nothing of
+        # its other hosts.
+        own: dict[str, AggregateFold] = folds.get(NAME, {})
+        mine = sorted(uuid for uuid in keys if uuid in own)
+        if not mine:
             return {}
-        return {
-            COMPUTE_NODE: [
-                record["hostname"]
-                for record in gateway.run(tx, f"{CYPHER}/named_hosts", keys=own)
-            ]
-        }
+        stored = read_stored(tx, mine)
+        return {COMPUTE_NODE: hosts_in_play(own, stored)}
 
     def waiting_keys(
         self,
@@ -244,24 +241,8 @@ class AggregateFamily:
     def read(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
     ) -> tuple[dict[str, StoredAggregate], Mapping[str, Iterable[str]]]:
-        own = batch.folds.get(NAME, {})
-        aggregates = {
-            record["uuid"]: StoredAggregate(
-                event_time=Stamp.stored(record["event_time"]),
-                availability_zone=record["availability_zone"],
-                hosts=tuple(record["hosts"] or ()),
-                contains=frozenset(record["contains"]),
-                deleted_at=Stamp.stored(record["deleted_at"]),
-            )
-            for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
-        }
-        named = {
-            hostname
-            for uuid, aggregate in aggregates.items()
-            if uuid in own
-            for hostname in aggregate.contains
-        }
-        return aggregates, {COMPUTE_NODE: named}
+        aggregates = read_stored(tx, keys)
+        return aggregates, {COMPUTE_NODE: hosts_in_play(batch.folds.get(NAME, {}), aggregates)}
 
     def resolve(self, batch: Batch) -> None:
         folds: dict[str, AggregateFold] = batch.folds.get(NAME, {})
@@ -314,6 +295,42 @@ class AggregateFamily:
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
         settle_zones(tx, batch)
+
+
+def read_stored(tx: neo4j.ManagedTransaction, keys: Sequence[str]) -> dict[str, StoredAggregate]:
+    """The stored state of the aggregates ``keys`` (those the graph does not hold: none)."""
+    return {
+        record["uuid"]: StoredAggregate(
+            event_time=Stamp.stored(record["event_time"]),
+            availability_zone=record["availability_zone"],
+            hosts=tuple(record["hosts"] or ()),
+            contains=frozenset(record["contains"]),
+            deleted_at=Stamp.stored(record["deleted_at"]),
+        )
+        for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
+    }
+
+
+def hosts_in_play(
+    folds: Mapping[str, AggregateFold], stored: Mapping[str, StoredAggregate]
+) -> set[str]:
+    """The compute nodes whose membership or zone the batch's aggregates (``folds``) may
+    change, given their ``stored`` state: the hosts joining or leaving each one, or all of
+    its hosts, old and new, when its zone changes or it goes. Only these need the batch to
+    hold their lock: a host staying in an aggregate whose zone stays keeps its edges, and
+    ``resolve`` changes nothing of a host it does not hold. A host move locks one host, not
+    the hundreds an aggregate holds."""
+    hosts: set[str] = set()
+    for uuid, fold in folds.items():
+        current = stored.get(uuid, StoredAggregate())
+        state = _aggregate_state(fold, current, latest(current.deleted_at, fold.deleted_at))
+        if state is None:
+            hosts.update(current.contains)
+        elif state.availability_zone != current.availability_zone:
+            hosts.update(state.hosts, current.contains)
+        else:
+            hosts.update(set(state.hosts) ^ current.contains)
+    return hosts
 
 
 def _aggregate_state(

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from cdm_graph.apply import writer as writer_module
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.families.aggregate import AggregateFamily
 from cdm_graph.plan.clock import GuardSettings
 from cdm_graph.transport.samples import load_sample
 from tests.functional.test_replay import _replay
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.functional
 AGGREGATE = "788608ec-ebdc-45c5-bc7f-e5f24ab92c80"
 OTHER = "00000000-0000-0000-0000-0000000000a2"
 INSTANCE = "178b0921-8f85-4257-88b6-2e743b5a975c"
+RUN_BATCH = writer_module.run_batch
 SAMPLES = sorted(path.name for path in samples_dir().glob("aggregate-*.json"))
 # The samples the table skips: .start events are not claimed, image caching changes nothing.
 SKIPPED = [name for name in SAMPLES if name.endswith("-start.json") or "cache_images" in name]
@@ -120,6 +123,26 @@ def test_deleting_an_aggregate_returns_its_hosts_to_the_default_zone(apply, grap
     # h2 was a stub only the aggregate held.
     assert set(after["ComputeNode"]) == {"h1"}
     assert zones(graph) == {"nova": ["h1"]}
+
+
+def test_a_batch_locks_late_the_hosts_a_change_before_its_locks_put_in_play(
+    apply, graph, monkeypatch
+):
+    """The hosts a batch locks are read before any lock: should another batch change the
+    aggregate in between (here: the look sees nothing), the batch starts again with them."""
+    apply(aggregate("aggregate.create.end", 1, hosts=["h1"], zone="AZ-1"))
+    monkeypatch.setattr(AggregateFamily, "named_keys", lambda self, tx, keys, folds: {})
+    runs = []
+
+    def counted_run_batch(*args):
+        runs.append(args)
+        return RUN_BATCH(*args)
+
+    monkeypatch.setattr(writer_module, "run_batch", counted_run_batch)
+    apply(aggregate("aggregate.add_host.end", 2, hosts=["h1", "h2"], zone="AZ-1"))
+    assert len(runs) == 2
+    assert read_graph(graph)["Aggregate"][AGGREGATE]["contains"] == ["h1", "h2"]
+    assert zones(graph) == {"AZ-1": ["h1", "h2"]}
 
 
 def test_an_event_older_than_the_deletion_does_not_bring_the_aggregate_back(apply, graph):

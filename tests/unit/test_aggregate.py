@@ -14,6 +14,7 @@ from cdm_graph.families import decode
 from cdm_graph.families.aggregate import (
     AggregateEvent,
     StoredAggregate,
+    hosts_in_play,
     listed_aggregates,
     listed_gone,
     zones_wanted,
@@ -243,3 +244,45 @@ def test_the_fold_and_resolve_do_not_depend_on_the_order_or_repetition_of_events
     shuffled = events + events[: len(events) // 2]
     random.shuffle(shuffled)
     assert _writes(events)[0] == _writes(shuffled)[0]
+
+
+# Which hosts a batch locks for its aggregates: only those whose membership or zone changes.
+def _in_play(event, stored=None):
+    fold = BatchFold.of([decode(event)]).folds["aggregate"]
+    return hosts_in_play(fold, {UUID: stored} if stored else {})
+
+
+def _zoned(event_type, time, hosts, zone="AZ-1"):
+    envelope = _aggregate(event_type, time, hosts=hosts, message_id="m1")
+    envelope.payload["nova_object.data"]["metadata"] = {"availability_zone": zone}
+    return envelope
+
+
+HOLDING_H1_H2 = StoredAggregate(STORED_AT, "AZ-1", ("h1", "h2"), frozenset({"h1", "h2"}))
+
+
+def test_a_host_added_to_an_aggregate_is_the_only_host_the_batch_locks():
+    assert _in_play(_zoned("aggregate.add_host.end", 3, ["h1", "h2", "h3"]), HOLDING_H1_H2) == {
+        "h3"
+    }
+
+
+def test_a_host_removed_from_an_aggregate_is_the_only_host_the_batch_locks():
+    assert _in_play(_zoned("aggregate.remove_host.end", 3, ["h1"]), HOLDING_H1_H2) == {"h2"}
+
+
+def test_a_zone_change_locks_every_host_of_the_aggregate_old_and_new():
+    event = _zoned("aggregate.update_metadata.end", 3, ["h1", "h3"], zone="AZ-2")
+    assert _in_play(event, HOLDING_H1_H2) == {"h1", "h2", "h3"}
+
+
+def test_a_deletion_locks_every_host_the_aggregate_contains():
+    assert _in_play(_zoned("aggregate.delete.end", 3, []), HOLDING_H1_H2) == {"h1", "h2"}
+
+
+def test_an_event_older_than_the_stored_aggregate_locks_no_host():
+    assert _in_play(_zoned("aggregate.add_host.end", 1, ["h3"]), HOLDING_H1_H2) == set()
+
+
+def test_a_new_aggregate_locks_every_host_it_names():
+    assert _in_play(_zoned("aggregate.create.end", 3, ["h1", "h2"])) == {"h1", "h2"}

@@ -1,6 +1,7 @@
-// What the guards need of the aggregates a batch touches (locked, so present: a placeholder
-// has no event_time_us): the stamp of their description, its zone and host list, the hosts
-// they have a CONTAINS edge to, and their tombstone. Each stamp comes as [<clock>_us,
+// What the guards need of the aggregates a batch touches, read before any lock (to learn which
+// hosts the batch must lock; an aggregate not stored yet has no row) and again under lock (a
+// placeholder the lock made has no event_time_us): the stamp of their description, its zone
+// and host list, the hosts they have a CONTAINS edge to, and their tombstone. Each stamp comes as [<clock>_us,
 // <clock>_rank, <clock>_id] (see batch/instance/read.cypher). An aggregate event carries the
 // whole aggregate, so no description is read back.
 // $keys: aggregate uuids
