@@ -102,7 +102,8 @@ class StoredFlavor:
 @dataclass(slots=True)
 class FlavorResolution:
     """The flavors that may be left as empty stubs once the writes have run: every flavor
-    the batch locked (the lock creates a missing one as a stub)."""
+    the batch locked (the lock creates a missing one as a stub), less those the instance
+    family proves kept (an edge drawn to it, or described and not changed by the batch)."""
 
     stub_candidates: set[str]
 
@@ -138,6 +139,11 @@ class FlavorFamily:
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
     ) -> tuple[dict[str, StoredFlavor], Mapping[str, Iterable[str]]]:
         fold: dict[str, FlavorFold] = batch.folds.get(NAME, {})
+        # Only the batch's own flavors are resolved: those an instance batch locks for its
+        # edges need no reading (the instance read says which of them are described).
+        own = [flavorid for flavorid in keys if flavorid in fold]
+        if not own:
+            return {}, {}
         lacking = read_lacking(
             tx, f"{CYPHER}/read_described", {
                 flavorid: flavor.latest.properties
@@ -152,7 +158,7 @@ class FlavorFamily:
                 deleted_at=Stamp.stored(record["deleted_at"]),
                 properties=lacking.get(record["flavorid"], {}),
             )
-            for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
+            for record in gateway.run(tx, f"{CYPHER}/read", keys=own)
         }, {}
 
     def waiting_keys(

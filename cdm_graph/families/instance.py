@@ -42,6 +42,7 @@ from cdm_graph.families.base import (
 from cdm_graph.families.compute_node import NAME as COMPUTE_NODE
 from cdm_graph.families.compute_node import HostResolution, StoredComputeNodes
 from cdm_graph.families.flavor import NAME as FLAVOR
+from cdm_graph.families.flavor import FlavorResolution
 from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.instance import (
@@ -172,8 +173,10 @@ class StoredInstance:
     deleted_at: Stamp | None = None
     hosted_by: str | None = None
     hosted_since: Stamp | None = None
-    # The flavor its OF_FLAVOR edge reaches (its stored flavor_id; None: no edge).
+    # The flavor its OF_FLAVOR edge reaches (its stored flavor_id; None: no edge), and
+    # whether a flavor event describes it (then it is no stub its cleanup could remove).
     flavor_id: str | None = None
+    flavor_described: bool = False
 
     @property
     def hostnames(self) -> set[str]:
@@ -353,6 +356,16 @@ class InstanceFamily:
                     live.add(uuid)
         # For the families after it (a server group links its members that are live).
         batch.resolved[NAME] = live
+        # The flavors the batch locked that its writes leave reached, or that a flavor event
+        # describes and the batch does not change, are no empty stubs: the flavor family's
+        # cleanup need not look at them (the hot path: no flavor statement after the writes).
+        flavors: FlavorResolution | None = batch.resolved.get(FLAVOR)
+        if flavors is not None:
+            kept = {row["flavorid"] for row in of_flavor} | {
+                current.flavor_id for current in stored.values()
+                if current.flavor_described and current.flavor_id is not None
+            }
+            flavors.stub_candidates -= kept - batch.folds.get(FLAVOR, {}).keys()
 
         # Instances outside the batch placed on a deleted compute node before its deletion.
         nodes: StoredComputeNodes | None = batch.stored.get(COMPUTE_NODE)
@@ -399,6 +412,7 @@ def _stored(record: Mapping[str, Any], described: Mapping[str, Any]) -> StoredIn
         hosted_by=record["hostname"],
         hosted_since=Stamp.stored(record["since"]),
         flavor_id=record["flavor_id"],
+        flavor_described=bool(record["flavor_described"]),
     )
 
 

@@ -141,9 +141,9 @@ def test_an_older_resize_does_not_move_the_edge(apply, graph):
     }})
 
 
-def test_an_update_of_the_same_flavor_runs_no_flavor_statement(apply, graph, monkeypatch):
-    # The instance hot path: the stored flavor_id comes with the reads it already makes.
-    apply(notification("instance.create.end", 1))
+@pytest.fixture
+def statements_run(monkeypatch):
+    """The names of the statements run from here on, in order."""
     ran: list[str] = []
     load = statements.load
 
@@ -152,9 +152,39 @@ def test_an_update_of_the_same_flavor_runs_no_flavor_statement(apply, graph, mon
         return load(name)
 
     monkeypatch.setattr(statements, "load", recorded)
+    return ran
+
+
+def test_an_update_of_the_same_flavor_runs_no_flavor_statement(apply, graph, statements_run):
+    # The instance hot path: the stored flavor_id comes with the reads it already makes.
+    apply(notification("instance.create.end", 1))
+    statements_run.clear()
     apply(notification("instance.update", 2), notification("instance.power_off.end", 3))
-    assert "batch/instance/upsert" in ran
-    assert [name for name in ran if "flavor" in name] == []
+    assert "batch/instance/upsert" in statements_run
+    assert [name for name in statements_run if "flavor" in name] == []
+
+
+def test_an_instance_batch_only_locks_the_flavors_it_links_or_unlinks(
+    apply, graph, statements_run
+):
+    # A flavor locked for an instance's edge is not read: no flavor event of the batch
+    # describes it. Drawing an edge to it leaves it reached: no cleanup either.
+    apply(notification("instance.create.end", 1))
+    assert [name for name in statements_run if name.startswith("batch/flavor/")] == [
+        "batch/flavor/lock"
+    ]
+
+
+def test_deleting_an_instance_of_a_described_flavor_looks_for_no_empty_stub(
+    apply, graph, statements_run
+):
+    apply(notification("flavor.create", 1), notification("instance.create.end", 1))
+    statements_run.clear()
+    apply(notification("instance.delete.end", 2))
+    assert [name for name in statements_run if name.startswith("batch/flavor/")] == [
+        "batch/flavor/lock"
+    ]
+    assert set(read_graph(graph)["Flavor"]) == {FLAVORID}
 
 
 def test_a_deleted_flavor_stays_a_stub_while_instances_are_of_it(apply, graph):
