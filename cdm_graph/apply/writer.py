@@ -69,9 +69,6 @@ def run_batch(
                 for name, named in family.named_keys(tx, new, fold.folds).items():
                     locked[name].update(named)
     for family in FAMILIES:
-        # Its elements that what is locked already names (server groups waiting for an
-        # instance of the batch), looked up under those locks: no retry can be needed.
-        locked[family.name].update(family.waiting_keys(tx, locked, fold.folds))
         if locked[family.name]:
             run(tx, f"batch/{family.name}/lock", keys=sorted(locked[family.name])).consume()
     reading = BatchState(fold.folds, locked, settings or GuardSettings())

@@ -228,16 +228,6 @@ class AggregateFamily:
         stored = read_stored(tx, mine)
         return {COMPUTE_NODE: hosts_in_play(own, stored)}
 
-    def waiting_keys(
-        self,
-        tx: neo4j.ManagedTransaction,
-        locked: Mapping[str, set[str]],
-        folds: Mapping[str, Any],
-    ) -> Iterable[str]:
-        """None: a compute node's deletion names the aggregates containing it before any
-        lock (``compute_node.named_keys``), as the aggregates' own events name their hosts."""
-        return ()
-
     def read(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
     ) -> tuple[dict[str, StoredAggregate], Mapping[str, Iterable[str]]]:

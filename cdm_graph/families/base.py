@@ -12,14 +12,12 @@ order locks are taken in (a family may lock elements of a family registered befo
 after, so no two batches wait for each other in a cycle):
 
 1. ``lock_keys``: what each family's fold needs locked, in its own or an earlier family, and
-   ``named_keys``: what the stored state of those elements names in other families (read
-   before any lock, so that it is locked in order too);
+   ``named_keys``: what the stored state of those elements names in any family (a compute
+   node's aggregates, the server groups waiting for an instance), read before any lock, so
+   that it is locked in the one order too;
 2. each family's ``lock`` statement, in registry order, keys sorted: every batch takes its
    locks in one global order, so no two batches (nor a periodic duty taking compute nodes in
-   hostname order) wait for each other in a cycle. Just before its own, a family may add
-   ``waiting_keys``: its elements that elements locked already name (the server groups
-   waiting for an instance that appears or goes), looked up under those locks, so that the
-   answer cannot change before the batch commits;
+   hostname order) wait for each other in a cycle;
 3. ``read``, in reverse registry order: should the stored state name an element not locked
    (another batch changed it after ``named_keys`` looked), the batch starts again with it
    locked too, rather than take a lock out of order;
@@ -240,17 +238,6 @@ class Family(Protocol):
     ) -> Mapping[str, Iterable[str]]:
         """Before any lock: the keys of other families the stored state of ``keys`` names
         (given the batch's ``folds``), so that they are locked in order with the batch's own."""
-        ...
-
-    def waiting_keys(
-        self,
-        tx: neo4j.ManagedTransaction,
-        locked: Mapping[str, set[str]],
-        folds: Mapping[str, Any],
-    ) -> Iterable[str]:
-        """In the lock step, once the families before it hold their locks (``locked``): keys
-        of its own that the batch's elements of those families name, read under their locks
-        (every batch that changes what they name holds those locks too); locked next."""
         ...
 
     def read(

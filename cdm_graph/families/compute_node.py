@@ -206,15 +206,6 @@ class ComputeNodeFamily:
             ],
         }
 
-    def waiting_keys(
-        self,
-        tx: neo4j.ManagedTransaction,
-        locked: Mapping[str, set[str]],
-        folds: Mapping[str, Any],
-    ) -> Iterable[str]:
-        """None: what it locks, its own fold and the stored state name."""
-        return ()
-
     def resolve(self, batch: Batch) -> None:
         fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})
         stored: StoredComputeNodes = batch.stored.get(NAME) or StoredComputeNodes()

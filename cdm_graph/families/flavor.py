@@ -161,15 +161,6 @@ class FlavorFamily:
             for record in gateway.run(tx, f"{CYPHER}/read", keys=own)
         }, {}
 
-    def waiting_keys(
-        self,
-        tx: neo4j.ManagedTransaction,
-        locked: Mapping[str, set[str]],
-        folds: Mapping[str, Any],
-    ) -> Iterable[str]:
-        """None: what it locks, the instances' folds and stored state name."""
-        return ()
-
     def resolve(self, batch: Batch) -> None:
         fold: dict[str, FlavorFold] = batch.folds.get(NAME, {})
         stored: dict[str, StoredFlavor] = batch.stored.get(NAME) or {}

@@ -55,6 +55,9 @@ from cdm_graph.transport.envelope import Envelope
 
 NAME = "instance"
 CYPHER = f"batch/{NAME}"
+# The server group family (``server_group.NAME``), registered after this one and importing
+# it: an instance batch locks the groups waiting for an instance that appears or goes.
+SERVER_GROUP = "server_group"
 
 AUTHORITATIVE, HINT, STALE = HostEvidence.AUTHORITATIVE, HostEvidence.HINT, HostEvidence.STALE
 
@@ -155,6 +158,12 @@ class InstanceFold:
         elif event.host_evidence is HostEvidence.HINT and event.host is not None:
             self.hint = newer(self.hint, placement)
 
+    def may_appear_or_go(self, exists: bool) -> bool:
+        """Whether the batch may make the instance appear (it does not exist and an event of
+        the batch describes it) or go (it exists and the batch deletes it): only then may its
+        HAS_MEMBER edges change, so only then are the server groups waiting for it locked."""
+        return self.deleted_at is not None if exists else self.latest is not None
+
     @property
     def hostnames(self) -> set[str]:
         """The hosts the batch may place it on."""
@@ -177,6 +186,8 @@ class StoredInstance:
     # whether a flavor event describes it (then it is no stub its cleanup could remove).
     flavor_id: str | None = None
     flavor_described: bool = False
+    # The server groups whose member lists name it (their ServerGroupMember pairs).
+    waiting: tuple[str, ...] = ()
 
     @property
     def hostnames(self) -> set[str]:
@@ -271,31 +282,30 @@ class InstanceFamily:
             flavor_keys(folds.get(uuid), instance.flavor_id)
             for uuid, instance in instances.items()
         ))
-        return instances, {COMPUTE_NODE: named, FLAVOR: flavors}
+        groups = {
+            group
+            for uuid, instance in instances.items()
+            if uuid in folds
+            and folds[uuid].may_appear_or_go(instance.properties.get("event_time") is not None)
+            for group in instance.waiting
+        }
+        return instances, {COMPUTE_NODE: named, FLAVOR: flavors, SERVER_GROUP: groups}
 
     def named_keys(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
     ) -> Mapping[str, Iterable[str]]:
         fold: dict[str, InstanceFold] = folds.get(NAME, {})
         hostnames: set[str] = set()
-        stored_flavors: dict[str, str | None] = {}
-        for record in gateway.run(tx, f"{CYPHER}/named_hosts", keys=list(keys)):
+        flavors: set[str] = set()
+        groups: set[str] = set()
+        for record in gateway.run(tx, f"{CYPHER}/named", keys=list(keys)):
+            uuid = record["uuid"]
             hostnames.update(record["hostnames"])
-            stored_flavors[record["uuid"]] = record["flavor_id"]
-        # An instance not in the graph yet has no flavor: the batch draws its first edge.
-        flavors: set[str] = set().union(*(
-            flavor_keys(fold.get(uuid), stored_flavors.get(uuid)) for uuid in keys
-        ))
-        return {COMPUTE_NODE: hostnames, FLAVOR: flavors}
-
-    def waiting_keys(
-        self,
-        tx: neo4j.ManagedTransaction,
-        locked: Mapping[str, set[str]],
-        folds: Mapping[str, Any],
-    ) -> Iterable[str]:
-        """None: what it locks, its own fold and the stored state name."""
-        return ()
+            # An instance not in the graph yet has no flavor: the batch draws its first edge.
+            flavors |= flavor_keys(fold.get(uuid), record["flavor_id"])
+            if uuid in fold and fold[uuid].may_appear_or_go(record["exists"]):
+                groups.update(record["waiting"])
+        return {COMPUTE_NODE: hostnames, FLAVOR: flavors, SERVER_GROUP: groups}
 
     def resolve(self, batch: Batch) -> None:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
@@ -413,6 +423,7 @@ def _stored(record: Mapping[str, Any], described: Mapping[str, Any]) -> StoredIn
         hosted_since=Stamp.stored(record["since"]),
         flavor_id=record["flavor_id"],
         flavor_described=bool(record["flavor_described"]),
+        waiting=tuple(record["waiting"]),
     )
 
 

@@ -13,10 +13,11 @@ How an instance finds the groups waiting for it: each (group, member) pair of a 
 list is a ``(:ServerGroupMember {group, instance})`` node, indexed by instance. A group batch
 locks every instance its groups name, before or after (``lock_keys``, ``named_keys``), so
 every batch that changes the pairs naming an instance holds that instance's lock. An
-instance batch looks the pairs of its instances up once, in the lock step, after its
-instance locks and before the group locks (``waiting_keys``): the answer cannot change
-under those locks, and it locks only the groups of an instance that may appear or go. A
-batch whose instances no group names pays that one index lookup and nothing else.
+instance batch reads the pairs of its instances with the rest of their stored state, before
+any lock and again under lock (``instance.named_keys``, ``instance.read``: an index seek per
+instance, in statements it runs anyway), and locks only the groups of an instance that may
+appear or go (``InstanceFold.may_appear_or_go``); a pair written in between starts it again
+with that group locked.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from cdm_graph.families.base import (
     read_lacking,
 )
 from cdm_graph.families.instance import NAME as INSTANCE
-from cdm_graph.families.instance import InstanceFold
 from cdm_graph.plan.clock import Stamp, after, encoded, latest
 from cdm_graph.schema import ElementSchema, Form
 from cdm_graph.schema.server_group import (
@@ -216,13 +216,6 @@ def listed_server_group_gone(uuid: str, started_at: datetime) -> ServerGroupEven
     )
 
 
-def may_appear_or_go(fold: InstanceFold, exists: bool) -> bool:
-    """Whether a batch may make an instance appear (it does not exist and an event of the
-    batch describes it) or go (it exists and the batch deletes it): only then may its HAS_MEMBER
-    edges change, so only then are its groups locked."""
-    return fold.deleted_at is not None if exists else fold.latest is not None
-
-
 class ServerGroupFamily:
     name: ClassVar[str] = NAME
     schema: ClassVar[ElementSchema] = SERVER_GROUP
@@ -252,21 +245,6 @@ class ServerGroupFamily:
                 record["member"]
                 for record in gateway.run(tx, f"{CYPHER}/named_members", keys=list(keys))
             ]
-        }
-
-    def waiting_keys(
-        self,
-        tx: neo4j.ManagedTransaction,
-        locked: Mapping[str, set[str]],
-        folds: Mapping[str, Any],
-    ) -> Iterable[str]:
-        instances: dict[str, InstanceFold] = folds.get(INSTANCE, {})
-        if not instances:
-            return ()
-        return {
-            record["group"]
-            for record in gateway.run(tx, f"{CYPHER}/waiting", keys=sorted(instances))
-            if may_appear_or_go(instances[record["uuid"]], record["exists"])
         }
 
     def read(

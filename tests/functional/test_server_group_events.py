@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import tenacity
 
+from cdm_graph.apply import writer as writer_module
 from cdm_graph.apply.pipeline import decode_batch
+from cdm_graph.families.instance import InstanceFamily
+from cdm_graph.families.server_group import ServerGroupFamily
 from cdm_graph.gateway import retrying
 from cdm_graph.replay import replay
 from cdm_graph.transport.samples import load_sample
@@ -18,6 +21,7 @@ from tests.nova import notification, sample_file
 
 pytestmark = pytest.mark.functional
 
+RUN_BATCH = writer_module.run_batch
 GROUP = "788608ec-ebdc-45c5-bc7f-e5f24ab92c80"
 # The member server_group-add_member.json names.
 MEMBER = "54238a20-f9be-47a7-897e-d7cb0e4c03d0"
@@ -63,6 +67,32 @@ def test_nova_s_server_group_samples_replay_into_the_group_its_members_and_its_t
 def test_a_member_named_before_its_instance_is_linked_when_the_instance_appears(apply, graph):
     apply(notification("server_group.add_member", 1, members=[MEMBER]))
     apply(notification("instance.create.end", 2, uuid=MEMBER))
+    assert _members(graph) == [MEMBER]
+
+
+def test_a_group_the_look_before_locking_missed_is_locked_when_the_batch_starts_again(
+    apply, graph, monkeypatch
+):
+    """The groups waiting for an instance are read before any lock and again under lock:
+    should a group name it in between (here: the look sees none), the batch starts again
+    with that group locked, and links it."""
+    apply(notification("server_group.add_member", 1, members=[MEMBER]))
+    named_keys = InstanceFamily.named_keys
+
+    def look_missing_groups(self, tx, keys, folds):
+        return {name: keys for name, keys in named_keys(self, tx, keys, folds).items()
+                if name != ServerGroupFamily.name}
+
+    monkeypatch.setattr(InstanceFamily, "named_keys", look_missing_groups)
+    runs = []
+
+    def counted_run_batch(*args):
+        runs.append(args)
+        return RUN_BATCH(*args)
+
+    monkeypatch.setattr(writer_module, "run_batch", counted_run_batch)
+    apply(notification("instance.create.end", 2, uuid=MEMBER))
+    assert len(runs) == 2
     assert _members(graph) == [MEMBER]
 
 

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 
 from cdm_graph.families import REGISTRY, decode
 from cdm_graph.families.base import Action, listed
-from cdm_graph.families.instance import InstanceFold
+from cdm_graph.families.instance import SERVER_GROUP, InstanceFold
 from cdm_graph.families.server_group import (
     ServerGroupEvent,
+    ServerGroupFamily,
     StoredServerGroup,
     listed_server_group,
     listed_server_group_gone,
-    may_appear_or_go,
 )
 from cdm_graph.plan.batch import BatchFold, resolve
 from cdm_graph.transport.envelope import Envelope, Rejected
@@ -188,10 +188,14 @@ def test_an_instance_batch_locks_a_group_only_for_an_instance_that_may_appear_or
     created.add(decode(notification("instance.create.end", 1, uuid=A)))
     deleted = InstanceFold()
     deleted.add(decode(notification("instance.delete.end", 1, uuid=A)))
-    assert may_appear_or_go(created, exists=False)
-    assert not may_appear_or_go(created, exists=True)
-    assert may_appear_or_go(deleted, exists=True)
-    assert not may_appear_or_go(deleted, exists=False)
+    assert created.may_appear_or_go(exists=False)
+    assert not created.may_appear_or_go(exists=True)
+    assert deleted.may_appear_or_go(exists=True)
+    assert not deleted.may_appear_or_go(exists=False)
+
+
+def test_the_instance_family_names_the_server_groups_by_their_family_s_name():
+    assert ServerGroupFamily.name == SERVER_GROUP
 
 
 def test_server_groups_are_registered_last():

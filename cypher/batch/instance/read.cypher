@@ -1,10 +1,11 @@
 // What the guards need of the instances a batch touches (locked, so present: a placeholder
 // has no event_time_us): the stamp of their description, their placements, their tombstone,
 // their HOSTS edge, the flavor_id their OF_FLAVOR edge follows and whether that flavor is
-// described (a flavor event's, so no stub to clean up). Each stamp comes as
-// [<clock>_us, <clock>_rank, <clock>_id], integers and a string
-// (cdm_graph.plan.clock.Stamp): no temporal value crosses the driver. The
-// description itself is read only where an event lacks some of it (read_described.cypher).
+// described (a flavor event's, so no stub to clean up), and the server groups whose member
+// lists name them (see named.cypher: every batch that changes those pairs holds the
+// instance's lock). Each stamp comes as [<clock>_us, <clock>_rank, <clock>_id], integers and
+// a string (cdm_graph.plan.clock.Stamp): no temporal value crosses the driver. The description
+// itself is read only where an event lacks some of it (read_described.cypher).
 // $keys: instance uuids
 UNWIND $keys AS uuid
 MATCH (i:Instance {uuid: uuid})
@@ -19,4 +20,5 @@ RETURN uuid, [i.event_time_us, i.event_time_rank, i.event_time_id] AS event_time
        i.hinted_host AS hinted_host, i.hinted_node AS hinted_node, i.flavor_id AS flavor_id,
        [t.deleted_at_us, t.deleted_at_rank, t.deleted_at_id] AS deleted_at,
        c.hostname AS hostname, [r.since_us, r.since_rank, r.since_id] AS since,
-       coalesce(head([(i)-[:OF_FLAVOR]->(f:Flavor) | f.described]), false) AS flavor_described
+       coalesce(head([(i)-[:OF_FLAVOR]->(f:Flavor) | f.described]), false) AS flavor_described,
+       COLLECT { MATCH (m:ServerGroupMember {instance: uuid}) RETURN m.group } AS waiting
