@@ -26,7 +26,8 @@ kind is then false). What was read before the error is still true at the start t
 removals need the whole picture, so only the kinds listed whole remove anything. The compute
 nodes and the instances are listed in one go (a failure ends both, as it always has); the
 aggregates, the server groups and the flavors each on their own, so that one API's failure
-costs the others nothing.
+costs the others nothing. An aggregate, server group or flavor without its identifier is
+left out and makes its kind incomplete; the others are still listed.
 """
 
 from __future__ import annotations
@@ -447,9 +448,9 @@ def _list_aggregates(connection: Connection, listing: Listing) -> None:
     aggregates = _listed(
         connection.compute, "/os-aggregates", "aggregates", microversion=AGGREGATES_MICROVERSION
     )
-    for aggregate in aggregates:
-        _text(aggregate, "uuid")
-    listing.aggregates.extend(aggregates)
+    listing.aggregates.extend(
+        aggregate for aggregate in aggregates if _identified(listing, AGGREGATES, aggregate, "uuid")
+    )
 
 
 def _list_server_groups(connection: Connection, listing: Listing, page_size: int) -> None:
@@ -462,8 +463,8 @@ def _list_server_groups(connection: Connection, listing: Listing, page_size: int
         page_size,
         all_projects="True",
     ):
-        _text(group, "id")
-        listing.server_groups.append(group)
+        if _identified(listing, SERVER_GROUPS, group, "id"):
+            listing.server_groups.append(group)
 
 
 def _list_flavors(
@@ -478,7 +479,9 @@ def _list_flavors(
     with progress("flavors", None) as advance:
         for flavor in flavors:
             advance(1)
-            flavorid = _text(flavor, "id")
+            flavorid = _identified(listing, FLAVORS, flavor, "id")
+            if flavorid is None:
+                continue
             try:
                 listing.flavors.append(_flavor_details(compute, flavor, flavorid))
             except NotFoundException:
@@ -502,12 +505,17 @@ def _flavor_details(compute: Proxy, flavor: dict[str, Any], flavorid: str) -> Li
     return ListedFlavor(flavor, extra_specs, access)
 
 
-def _text(item: Mapping[str, Any], name: str) -> str:
-    """The identifier an item must have: without it, the response is not one we know."""
-    value = item[name]
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"an item's {name} is {value!r}, not a text")
-    return value
+def _identified(listing: Listing, kind: str, item: Mapping[str, Any], name: str) -> str | None:
+    """The identifier an item of ``kind`` must have. Without one the item is left out and the
+    kind is incomplete (nothing of it is removed), but the listing goes on: one item the API
+    got wrong costs the others nothing."""
+    value = item.get(name)
+    if isinstance(value, str) and value:
+        return value
+    reason = f"malformed response from the cloud: an item's {name} is {value!r}, not a text"
+    listing.errors.setdefault(kind, reason)
+    LOG.error("listing the cloud's %s: %s; that item is left out", kind, reason)
+    return None
 
 
 def server_properties(server: Mapping[str, Any]) -> dict[str, Any]:

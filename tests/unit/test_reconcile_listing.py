@@ -206,7 +206,30 @@ def test_an_aggregate_without_uuid_leaves_only_the_aggregates_incomplete(cloud, 
     listing = list_cloud(connection)
     assert set(listing.errors) == {AGGREGATES}
     assert "malformed response" in listing.errors[AGGREGATES]
+    assert "uuid" in listing.errors[AGGREGATES]
     assert group_ids(listing) == [GROUPS[0]]
+
+
+def test_an_aggregate_without_uuid_is_left_out_and_the_others_are_still_listed(
+    cloud, connection
+):
+    good = {"id": 2, "uuid": UUID, "name": "new", "hosts": ["compute-1"]}
+    cloud.answer("/os-aggregates", {"aggregates": [{"id": 1, "name": "old"}, good]})
+    listing = list_cloud(connection)
+    assert [aggregate["uuid"] for aggregate in listing.aggregates] == [UUID]
+    assert not listing.complete_for(AGGREGATES)
+
+
+def test_a_server_group_without_id_is_left_out_and_the_others_are_still_listed(
+    cloud, connection
+):
+    good = {"id": GROUPS[1], "name": "spread", "policy": "anti-affinity", "members": []}
+    body = {"server_groups": [{"name": "broken", "policy": "affinity"}, good]}
+    cloud.answer("/os-server-groups", body)
+    listing = list_cloud(connection)
+    assert group_ids(listing) == [GROUPS[1]]
+    assert not listing.complete_for(SERVER_GROUPS)
+    assert "id" in listing.errors[SERVER_GROUPS]
 
 
 def test_the_new_kinds_are_read_at_openstacksdks_microversions(cloud, connection):
