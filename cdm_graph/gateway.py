@@ -16,7 +16,7 @@ the client's reads) goes through a ``Gateway``:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -102,6 +102,17 @@ NO_WAIT = tenacity.Retrying(stop=tenacity.stop_after_attempt(1), reraise=True)
 def run(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> neo4j.Result:
     """Run the statement ``cypher/<name>.cypher`` inside a transaction of the gateway."""
     return tx.run(statements.load(name), parameters)
+
+
+def run_in_sequence(
+    tx: neo4j.ManagedTransaction, parts: Sequence[tuple[str, Mapping[str, Any]]]
+) -> None:
+    """Run statements that return nothing, ``(name, parameters)`` each, in this order, as
+    one statement (``statements.in_sequence``): one round trip for all of them."""
+    if not parts:
+        return
+    query = statements.in_sequence(tuple(statements.load(name) for name, _ in parts))
+    tx.run(query, statements.in_sequence_parameters([values for _, values in parts])).consume()
 
 
 def plain_rows(result: neo4j.Result) -> Iterator[dict[str, Any]]:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 # A statement that changes the graph (not a schema statement): it is EXPLAIN-checked.
 _WRITING = re.compile(r"^\s*(MERGE|CREATE|SET|DELETE|DETACH DELETE|REMOVE)\b", re.M)
+# A parameter of a statement (the files use ``$`` for nothing else).
+_PARAMETER = re.compile(r"\$(\w+)")
 
 
 class CypherFolder:
@@ -48,6 +52,30 @@ class CypherFolder:
             line for line in self.load(name).splitlines() if not line.lstrip().startswith("//")
         )
         return not is_schema(name) and _WRITING.search(body) is not None
+
+
+@functools.cache
+def in_sequence(bodies: tuple[str, ...]) -> str:
+    """Statements that return nothing, as one: each a unit subquery (``CALL () { … }``) of a
+    single row, so each runs whole before the next starts, in this order. The parameters of
+    the statement at position ``n`` are renamed ``$s<n>_<name>`` (``in_sequence_parameters``).
+    One round trip instead of one each; the text depends only on which statements it holds,
+    so Neo4j plans each combination once."""
+    parts = []
+    for position, body in enumerate(bodies):
+        code = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("//"))
+        renamed = _PARAMETER.sub(rf"$s{position}_\1", code)
+        parts.append(f"CALL () {{\n{renamed}\n}}")
+    return "\n".join(parts)
+
+
+def in_sequence_parameters(parameters: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters of the statements of ``in_sequence``, renamed as it renames them."""
+    return {
+        f"s{position}_{name}": value
+        for position, values in enumerate(parameters)
+        for name, value in values.items()
+    }
 
 
 def is_schema(name: str) -> bool:

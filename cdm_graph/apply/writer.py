@@ -18,8 +18,8 @@ import tenacity
 from cdm_graph import statements
 from cdm_graph.families import FAMILIES
 from cdm_graph.families.base import Event
-from cdm_graph.gateway import Gateway, run
-from cdm_graph.plan.batch import BatchFold, BatchState, resolve
+from cdm_graph.gateway import Gateway, run, run_in_sequence
+from cdm_graph.plan.batch import BatchFold, BatchState, lock_statements, resolve
 from cdm_graph.plan.clock import GuardSettings, to_us
 
 LOG = logging.getLogger(__name__)
@@ -68,9 +68,8 @@ def run_batch(
             if new:
                 for name, named in family.named_keys(tx, new, fold.folds).items():
                     locked[name].update(named)
-    for family in FAMILIES:
-        if locked[family.name]:
-            run(tx, f"batch/{family.name}/lock", keys=sorted(locked[family.name])).consume()
+    # Every family's lock in one round trip, still in the registry's order.
+    run_in_sequence(tx, [(lock.name, lock.parameters) for lock in lock_statements(locked)])
     reading = BatchState(fold.folds, locked, settings or GuardSettings())
     for family in reversed(FAMILIES):
         keys = sorted(locked[family.name])

@@ -48,15 +48,19 @@ class BatchFold:
         return keys
 
     def locks(self) -> list[Statement]:
-        """The lock statements, in the registry's order, each family's keys sorted: two
-        synchronizers working on overlapping batches queue behind each other rather than
-        deadlock."""
-        keys = self.lock_keys()
-        return [
-            Statement(f"batch/{family.name}/lock", {"keys": sorted(keys[family.name])})
-            for family in FAMILIES
-            if keys[family.name]
-        ]
+        """The lock statements of the batch's own keys (see ``lock_statements``)."""
+        return lock_statements(self.lock_keys())
+
+
+def lock_statements(keys: Mapping[str, set[str]]) -> list[Statement]:
+    """The lock statements of ``keys`` (family name -> keys), in the registry's order, each
+    family's keys sorted: two synchronizers working on overlapping batches queue behind each
+    other rather than deadlock."""
+    return [
+        Statement(f"batch/{family.name}/lock", {"keys": sorted(keys[family.name])})
+        for family in FAMILIES
+        if keys.get(family.name)
+    ]
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 
 from cdm_graph import statements
+from cdm_graph.families import FAMILIES
 from cdm_graph.plan.clock import Stamp
 from cdm_graph.schema.aggregate import AGGREGATE
 from cdm_graph.schema.compute_node import COMPUTE_NODE, HYPERVISOR_FIELDS
@@ -130,3 +131,16 @@ def test_write_statement_uses_index_seeks_and_no_eager(graph, schema_applied, na
     operators = set(_operators(summary.plan))
     forbidden = EAGER | SCANS
     assert not operators & forbidden, f"{name} plans {sorted(operators & forbidden)}"
+
+
+def test_the_lock_step_of_every_family_in_one_statement_plans_no_eager_and_no_scan(
+    graph, schema_applied
+):
+    # The writer takes every family's locks in one round trip (statements.in_sequence).
+    names = [f"batch/{family.name}/lock" for family in FAMILIES]
+    query = statements.in_sequence(tuple(statements.load(name) for name in names))
+    parameters = statements.in_sequence_parameters([KEYS] * len(names))
+    with graph.session() as session:
+        summary = session.run("EXPLAIN " + query, parameters).consume()
+    operators = set(_operators(summary.plan))
+    assert not operators & (EAGER | SCANS), sorted(operators & (EAGER | SCANS))
