@@ -239,11 +239,16 @@ class ServerGroupFamily:
     def named_keys(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
     ) -> Mapping[str, Iterable[str]]:
-        # The members the stored groups name: the batch may unlink them and forget their pairs.
+        # The members the stored groups the batch rewrites name: it may unlink them and forget
+        # their pairs. A group locked only because an instance of the batch appears or goes
+        # touches that instance's edge alone (as ``read`` checks under lock).
+        rewritten = [key for key in keys if key in folds.get(NAME, {})]
+        if not rewritten:
+            return {}
         return {
             INSTANCE: [
                 record["member"]
-                for record in gateway.run(tx, f"{CYPHER}/named_members", keys=list(keys))
+                for record in gateway.run(tx, f"{CYPHER}/named_members", keys=rewritten)
             ]
         }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cdm_graph import statements
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.reconcile import connect
@@ -47,3 +48,17 @@ def connection(cloud: OpenStackEmulator) -> Iterator[Any]:
     connection = connect(None)
     yield connection
     connection.close()
+
+
+@pytest.fixture
+def statements_run(monkeypatch):
+    """The names of the statements run from here on, in order."""
+    ran: list[str] = []
+    load = statements.load
+
+    def recorded(name: str) -> str:
+        ran.append(name)
+        return load(name)
+
+    monkeypatch.setattr(statements, "load", recorded)
+    return ran

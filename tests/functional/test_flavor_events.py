@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from cdm_graph import statements
 from cdm_graph.replay import STEP, replay
 from cdm_graph.transport.samples import load_sample
 from tests.graphs import read_graph
@@ -139,20 +138,6 @@ def test_an_older_resize_does_not_move_the_edge(apply, graph):
     assert _linked(graph) == ([RESIZED_TO], {RESIZED_TO: {
         "flavorid": RESIZED_TO, "described": False
     }})
-
-
-@pytest.fixture
-def statements_run(monkeypatch):
-    """The names of the statements run from here on, in order."""
-    ran: list[str] = []
-    load = statements.load
-
-    def recorded(name: str) -> str:
-        ran.append(name)
-        return load(name)
-
-    monkeypatch.setattr(statements, "load", recorded)
-    return ran
 
 
 def test_an_update_of_the_same_flavor_runs_no_flavor_statement(apply, graph, statements_run):

@@ -122,6 +122,20 @@ def test_a_deleted_instance_leaves_its_groups_and_a_newer_event_brings_it_back(a
     assert _members(graph) == [MEMBER]
 
 
+def test_deleting_a_member_reads_no_other_member_of_its_groups_before_locking(
+    apply, graph, statements_run
+):
+    # The group is locked for the deleted instance's edge alone: its other members are
+    # neither read nor locked.
+    apply(notification("instance.create.end", 1, uuid=MEMBER))
+    apply(notification("instance.create.end", 1, uuid=OTHER))
+    apply(notification("server_group.add_member", 2, members=[MEMBER, OTHER]))
+    statements_run.clear()
+    apply(notification("instance.delete.end", 3, uuid=MEMBER))
+    assert "batch/server_group/named_members" not in statements_run
+    assert _members(graph) == [OTHER]
+
+
 def test_a_deleted_group_takes_its_edges_and_leaves_its_instances(apply, graph):
     apply(notification("instance.create.end", 1, uuid=MEMBER))
     apply(notification("server_group.add_member", 2, members=[MEMBER]))
