@@ -102,8 +102,9 @@ class StoredFlavor:
 @dataclass(slots=True)
 class FlavorResolution:
     """The flavors that may be left as empty stubs once the writes have run: every flavor
-    the batch locked (the lock creates a missing one as a stub), less those the instance
-    family proves kept (an edge drawn to it, or described and not changed by the batch)."""
+    the batch locked (the lock creates a missing one as a stub), less those its flavor events
+    leave described and those the instance family proves kept (an edge drawn to it, or
+    described and not changed by the batch)."""
 
     stub_candidates: set[str]
 
@@ -165,6 +166,8 @@ class FlavorFamily:
         fold: dict[str, FlavorFold] = batch.folds.get(NAME, {})
         stored: dict[str, StoredFlavor] = batch.stored.get(NAME) or {}
         tombstones, upserts, undescribed = [], [], []
+        # The batch's own flavors described once it is written: no empty stub among them.
+        described_after: set[str] = set()
         for flavorid, flavor_fold in sorted(fold.items()):
             flavor = stored.get(flavorid, StoredFlavor())
             floor = latest(flavor.deleted_at, flavor_fold.deleted_at)
@@ -182,9 +185,12 @@ class FlavorFamily:
                 )
                 properties.update(event_time=newest.stamp, last_event=newest.event_type)
                 upserts.append({"flavorid": flavorid, "properties": encoded(FLAVOR, properties)})
+                described_after.add(flavorid)
             elif flavor.described and not alive:
                 undescribed.append(flavorid)
-        batch.resolved[NAME] = FlavorResolution(set(batch.keys.get(NAME, ())))
+            elif flavor.described:
+                described_after.add(flavorid)
+        batch.resolved[NAME] = FlavorResolution(set(batch.keys.get(NAME, ())) - described_after)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/tombstone", rows=tombstones)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/undescribe", keys=undescribed)

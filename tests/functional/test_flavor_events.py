@@ -172,6 +172,14 @@ def test_deleting_an_instance_of_a_described_flavor_looks_for_no_empty_stub(
     assert set(read_graph(graph)["Flavor"]) == {FLAVORID}
 
 
+def test_updating_a_described_flavor_looks_for_no_empty_stub(apply, graph, statements_run):
+    apply(notification("flavor.create", 1))
+    statements_run.clear()
+    apply(notification("flavor.update", 2, name="renamed"))
+    assert "batch/flavor/empty_stubs" not in statements_run
+    assert read_graph(graph)["Flavor"][FLAVORID]["name"] == "renamed"
+
+
 def test_a_deleted_flavor_stays_a_stub_while_instances_are_of_it(apply, graph):
     apply(notification("flavor.create", 1), notification("instance.create.end", 1))
     apply(notification("flavor.delete", 2))

@@ -179,9 +179,24 @@ def test_an_event_older_than_a_stored_deletion_does_not_bring_the_flavor_back():
     assert [row["flavorid"] for row in newer["flavor/upsert"]["rows"]] == [FLAVORID]
 
 
-def test_every_flavor_a_batch_locks_may_be_left_as_an_empty_stub():
+def test_a_flavor_the_batch_leaves_undescribed_may_be_left_as_an_empty_stub():
+    # FLAVORID is created again after its deletion; "other" is deleted last.
     batch = resolve(BatchFold.of(EVENTS), {})
-    assert batch.resolved[FLAVOR].stub_candidates == {FLAVORID, "other"}
+    assert batch.resolved[FLAVOR].stub_candidates == {"other"}
+
+
+def test_a_described_flavor_the_batch_only_updates_is_no_empty_stub():
+    stored = stored_graph({}, {})
+    stored[FLAVOR] = {FLAVORID: StoredFlavor(described=True, event_time=_stamp(1))}
+    batch = resolve(BatchFold.of([decode(notification("flavor.update", 2))]), stored)
+    assert batch.resolved[FLAVOR].stub_candidates == set()
+
+
+def test_a_described_flavor_a_stale_event_leaves_alone_is_no_empty_stub():
+    stored = stored_graph({}, {})
+    stored[FLAVOR] = {FLAVORID: StoredFlavor(described=True, event_time=_stamp(5))}
+    batch = resolve(BatchFold.of([decode(notification("flavor.update", 2))]), stored)
+    assert batch.resolved[FLAVOR].stub_candidates == set()
 
 
 # The flavors an instance batch locks.
