@@ -111,11 +111,13 @@ class HostResolution:
     """What later families resolve against: each locked host's deletion (None: not
     deleted), the hosts that may be left as empty stubs once the writes have run, and the
     hosts whose availability zones the zone step recomputes (created by the batch's lock,
-    or whose aggregates changed); after the cleanup, the empty stubs found."""
+    or whose aggregates changed); after the cleanup, the empty stubs found. ``described``:
+    the locked hosts still described once the writes have run, which no stub can be."""
 
     floor: dict[str, Stamp | None]
     stub_candidates: set[str]
     rezone: set[str] = field(default_factory=set)
+    described: set[str] = field(default_factory=set)
     empty: list[str] = field(default_factory=list)
 
 
@@ -218,6 +220,11 @@ class ComputeNodeFamily:
             for hostname in hostnames
         }
         tombstones, upserts, undescribed = [], [], []
+        # A described host no event of the batch names stays described.
+        described = {
+            hostname for hostname, node in stored.nodes.items()
+            if node.described and hostname not in fold
+        }
         for hostname, node_fold in sorted(fold.items()):
             node = stored.nodes.get(hostname, StoredComputeNode())
             deleted_at = floor[hostname]
@@ -237,10 +244,13 @@ class ComputeNodeFamily:
                 upserts.append(
                     {"hostname": hostname, "properties": encoded(COMPUTE_NODE, properties)}
                 )
+                described.add(hostname)
             elif node.described and not alive:
                 undescribed.append(hostname)
+            elif node.described:
+                described.add(hostname)
         unzoned = {hostname for hostname, node in stored.nodes.items() if not node.zoned}
-        batch.resolved[NAME] = HostResolution(floor, set(hostnames), unzoned)
+        batch.resolved[NAME] = HostResolution(floor, set(hostnames), unzoned, described)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/tombstone", rows=tombstones)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
         batch.writes.add(Stage.WRITE, f"{CYPHER}/undescribe", keys=undescribed)
@@ -249,11 +259,13 @@ class ComputeNodeFamily:
         """Finds the stubs nothing holds any more; the zone step removes them
         (``remove_empty_stubs``) once it has unlinked them from their zones."""
         resolution: HostResolution = batch.resolved[NAME]
+        candidates = resolution.stub_candidates - resolution.described
+        if not candidates:
+            # The instance hot path: the hosts an instance leaves are described.
+            return
         resolution.empty = [
             row["hostname"]
-            for row in gateway.rows(
-                tx, f"{CYPHER}/empty_stubs", keys=sorted(resolution.stub_candidates)
-            )
+            for row in gateway.rows(tx, f"{CYPHER}/empty_stubs", keys=sorted(candidates))
         ]
 
 

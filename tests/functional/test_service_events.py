@@ -70,3 +70,21 @@ def test_other_nova_services_do_not_touch_the_graph(apply, graph, binary):
     outcome = apply(notification("service.create", 1, binary=binary, host="ctl"))
     assert outcome.skipped == {"service.create": 1}
     assert read_graph(graph)["ComputeNode"] == {}
+
+
+def test_an_instance_leaving_a_described_host_looks_for_no_empty_stub(
+    apply, graph, statements_run
+):
+    apply(notification("service.create", 1, host="h1"))
+    apply(notification("instance.create.end", 2, host="h1"))
+    statements_run.clear()
+    apply(notification("instance.delete.end", 3, host="h1"))
+    assert "batch/compute_node/empty_stubs" not in statements_run
+    assert set(read_graph(graph)["ComputeNode"]) == {"h1"}
+
+
+def test_a_host_known_only_from_its_instance_goes_with_it(apply, graph):
+    apply(notification("instance.create.end", 1, host="h1"))
+    assert read_graph(graph)["ComputeNode"]["h1"]["described"] is False
+    apply(notification("instance.delete.end", 2, host="h1"))
+    assert read_graph(graph)["ComputeNode"] == {}
