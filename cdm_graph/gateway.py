@@ -3,7 +3,8 @@
 Every statement cdm-graph runs (batches, reconcile, the dead-letter store, the Browser labels,
 the client's reads) goes through a ``Gateway``:
 
-* statements are named by their file under ``cypher/`` and take parameters only;
+* statements are named by their file under ``cypher/`` and take parameters only; several
+  that return nothing may run as one, in one round trip (``run_in_sequence``);
 * writes and reads are the driver's managed transactions (``execute_write`` /
   ``execute_read``, ``database_`` always given), which retry what Neo4j says may succeed
   again (deadlocks, leader switches) for ``[neo4j] max_transaction_retry_time``;
