@@ -123,7 +123,8 @@ METHOD_NOTES = (
     "`cdm-graph sync` sets it up, with an endpoint that returns at once. Measured at the "
     "first size; the ratios at other sizes use those figures.",
     "(2): the same messages as envelopes through `process_batch` (decode, plan, one managed "
-    "transaction a batch), no broker. Neo4j's own ceiling (`bench/ceiling.py`, "
+    "transaction a batch), no broker; each envelope carries its own message id, as the "
+    "listener hands Nova's messages over. Neo4j's own ceiling (`bench/ceiling.py`, "
     "`bench/cypher/ceiling_rows.cypher`): rows made inside Cypher in the shape of cdm-graph's "
     "instance rows, written by cdm-graph's own lock, read, unhost, upsert and host statements "
     "in one statement and transaction a batch, on a keyspace of its own the size of the "
