@@ -47,10 +47,6 @@ class BatchFold:
                     keys[name].update(wanted)
         return keys
 
-    def locks(self) -> list[Statement]:
-        """The lock statements of the batch's own keys (see ``lock_statements``)."""
-        return lock_statements(self.lock_keys())
-
 
 def lock_statements(keys: Mapping[str, set[str]]) -> list[Statement]:
     """The lock statements of ``keys`` (family name -> keys), in the registry's order, each

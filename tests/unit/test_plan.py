@@ -11,7 +11,7 @@ from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.families import decode
 from cdm_graph.families.base import Action, HostEvidence, listed
 from cdm_graph.families.instance import InstanceEvent, StoredInstance
-from cdm_graph.plan.batch import BatchFold, resolve
+from cdm_graph.plan.batch import BatchFold, lock_statements, resolve
 from cdm_graph.plan.clock import GuardSettings, Precedence, Stamp
 from cdm_graph.schema.instance import INSTANCE
 from cdm_graph.schema.instance import STATE_FIELDS as INSTANCE_STATE
@@ -111,7 +111,7 @@ def test_a_deleted_compute_node_releases_the_instances_placed_before_its_deletio
 
 
 def test_locks_take_hosts_then_instances_in_sorted_order():
-    locks = BatchFold.of(EVENTS).locks()
+    locks = lock_statements(BatchFold.of(EVENTS).lock_keys())
     assert [s.name for s in locks] == ["batch/compute_node/lock", "batch/instance/lock"]
     assert locks[0].parameters["keys"] == ["h1", "h2", "h3"]
 
