@@ -2,7 +2,7 @@
 cdm-graph's batches.
 
 - **Neo4j's own.** The rows are made inside Neo4j (``bench/cypher/ceiling_rows.cypher``) and
-  written by cdm-graph's own batch statements (lock, read, unhost, upsert, host: the same
+  written by cdm-graph's own batch statements (lock, read, unhost, write: the same
   MERGEs and SETs), all of one batch in one statement and one transaction of the batch size.
   No row crosses the driver; what is left is Neo4j's work and one round trip a batch. It is
   timed by the clock and, server-side, by the result summaries' times.
@@ -52,13 +52,12 @@ BATCH_STATEMENTS: tuple[tuple[str, str], ...] = (
     ("batch/instance/read", "uuids"),
     ("batch/compute_node/read", "hostnames"),
     ("batch/instance/unhost", "uuids"),
-    ("batch/instance/upsert", "rows"),
-    ("batch/instance/host", "links"),
+    ("batch/instance/write", "rows"),
 )
 _PARAMETER = re.compile(r"\$(rows|keys)\b")
 _RETURNS = re.compile(r"^\s*RETURN\b", re.M)
-# The properties batch/instance/upsert writes, each read as p.<name>.
-UPSERT_KEYS = frozenset(re.findall(r"\bp\.(\w+)", statements.load("batch/instance/upsert")))
+# The properties batch/instance/write writes, each read as p.<name>.
+UPSERT_KEYS = frozenset(re.findall(r"\bp\.(\w+)", statements.load("batch/instance/write")))
 # Rows of one batch are instances (first + k * stride) % instances: distinct when the stride
 # and the cloud's size are coprime.
 _STRIDE = 7919
@@ -113,7 +112,7 @@ def ceiling_statement() -> str:
     """The rows of one batch made in Neo4j, then every batch statement on them, each in a
     CALL subquery; a read's rows are counted there, not sent."""
     parts = [CYPHER.load("ceiling_rows")]
-    scope = "CALL (rows, links, uuids, hostnames) {"
+    scope = "CALL (rows, uuids, hostnames) {"
     for number, (name, variable) in enumerate(BATCH_STATEMENTS):
         body = _PARAMETER.sub(variable, _body(name))
         if _RETURNS.search(body):
@@ -124,7 +123,7 @@ def ceiling_statement() -> str:
 
 
 def instance_template(envelope: Envelope) -> dict[str, Any]:
-    """One instance's properties as cdm-graph's upsert takes them, from a real event."""
+    """One instance's properties as cdm-graph's write takes them, from a real event."""
     event = decode(envelope)
     if not isinstance(event, InstanceEvent):
         raise ValueError(f"{envelope.event_type} is not an instance event")
@@ -145,7 +144,7 @@ def instance_template(envelope: Envelope) -> dict[str, Any]:
     row = encoded(INSTANCE, state)
     missing = UPSERT_KEYS - row.keys()
     if missing:
-        raise ValueError(f"the ceiling's rows lack what upsert writes: {sorted(missing)}")
+        raise ValueError(f"the ceiling's rows lack what write writes: {sorted(missing)}")
     return row
 
 
@@ -275,6 +274,8 @@ class Ceiling:
                 "since_us": now + n,
                 "since_rank": template["host_since_rank"],
                 "since_id": template["host_since_id"],
+                "describe": True,
+                "flavorid": None,
                 "properties": {
                     **template, "name": f"vm-{n}", "host": hostname, "node": hostname,
                     "event_time_us": now + n, "host_since_us": now + n,
@@ -283,9 +284,5 @@ class Ceiling:
                 },
             })  # fmt: skip
         yield "rows", rows
-        yield "links", [
-            {key: row[key] for key in ("uuid", "hostname", "since_us", "since_rank", "since_id")}
-            for row in rows
-        ]
         yield "uuids", sorted(row["uuid"] for row in rows)
         yield "hostnames", sorted({row["hostname"] for row in rows})

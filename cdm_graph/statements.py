@@ -28,7 +28,7 @@ class CypherFolder:
 
     @functools.cache  # noqa: B019 - the folders live as long as the process
     def load(self, name: str) -> str:
-        """The statement in ``<root>/<name>.cypher``, e.g. ``load("batch/instance/upsert")``."""
+        """The statement in ``<root>/<name>.cypher``, e.g. ``load("batch/instance/write")``."""
         return self._root.joinpath(f"{name}.cypher").read_text().strip()
 
     def names(self, folder: str = "") -> list[str]:

@@ -15,6 +15,7 @@ from cdm_graph.plan.batch import BatchFold, resolve
 from cdm_graph.plan.clock import GuardSettings, Stamp
 from cdm_graph.schema import STAMP_SUFFIXES
 from cdm_graph.schema.instance import INSTANCE as INSTANCE_SCHEMA
+from cdm_graph.schema.instance import PLACEMENT_FIELDS
 
 
 def stored_graph(
@@ -58,24 +59,22 @@ class InstanceStore:
         for statement in resolve(fold, stored, settings=self.settings).writes.statements:
             name = statement.name.removeprefix(f"batch/{INSTANCE}/")
             parameters = statement.parameters
-            if name == "tombstone":
-                for row in parameters["rows"]:
-                    self.tombstones[row["uuid"]] = _stamp(row, "deleted_at")
-            elif name in ("unhost", "remove"):
+            if name in ("unhost", "remove"):
                 for uuid in parameters["keys"]:
                     self.hosts.pop(uuid, None)
                     if name == "remove":
                         self.instances.pop(uuid, None)
-            elif name in ("upsert", "place"):
+                for row in parameters.get("rows", ()):
+                    self.tombstones[row["uuid"]] = _stamp(row, "deleted_at")
+            elif name == "write":
                 for row in parameters["rows"]:
-                    instance = self.instances.setdefault(row["uuid"], {})
-                    instance.update(self._decoded(row["properties"]))
-            elif name == "host":
-                for row in parameters["rows"]:
-                    self.hosts[row["uuid"]] = (row["hostname"], _stamp(row, "since"))
-            elif name == "restamp_host":
-                for row in parameters["rows"]:
-                    self.hosts[row["uuid"]] = (self.hosts[row["uuid"]][0], _stamp(row, "since"))
+                    if row["properties"] is not None:
+                        written = self._decoded(row["properties"])
+                        if not row["describe"]:
+                            written = {key: written[key] for key in PLACEMENT_FIELDS}
+                        self.instances.setdefault(row["uuid"], {}).update(written)
+                    if row["hostname"] is not None:
+                        self.hosts[row["uuid"]] = (row["hostname"], _stamp(row, "since"))
 
     def _decoded(self, properties: Mapping[str, Any]) -> dict[str, Any]:
         """A row's properties as the guards read them: each clock's columns as its stamp."""

@@ -1,11 +1,11 @@
 // Neo4j's own ceiling: one batch's rows made inside Neo4j, nothing per row crossing the
 // driver, in the shape cdm-graph's batch statements take. bench/ceiling.py follows this with
-// those statements themselves (lock, read, unhost, upsert, host), each in a CALL subquery
-// reading `rows`, `links`, `uuids` or `hostnames` where the statement reads $rows or $keys:
+// those statements themselves (lock, read, unhost, write), each in a CALL subquery
+// reading `rows`, `uuids` or `hostnames` where the statement reads $rows or $keys:
 // the same MERGEs and SETs, the same transaction size.
 // Row n is instance 'ceiling-instance-<n>' on host 'ceiling-compute-<(n + $round) % $hosts>':
 // a new $round moves every row to another host, as most of Nova's events re-place an instance.
-// $template: map, one instance's properties as cdm-graph's upsert takes them (every key)
+// $template: map, one instance's properties as cdm-graph's write takes them (every key)
 // $first, $stride: int, the batch is instances ($first + k * $stride) % $instances, k < $size
 // $size: int, rows in the batch; $instances, $hosts: int, the ceiling's cloud
 // $round: int; $event_time_us: int, microseconds since the epoch
@@ -22,6 +22,8 @@ WITH [h IN host_numbers | 'ceiling-compute-' + toString(h)] AS hostnames,
        since_us: $event_time_us + n,
        since_rank: template.host_since_rank,
        since_id: template.host_since_id,
+       describe: true,
+       flavorid: null,
        properties: template {
          .*,
          name: 'vm-' + toString(n),
@@ -34,5 +36,4 @@ WITH [h IN host_numbers | 'ceiling-compute-' + toString(h)] AS hostnames,
          authoritative_node: 'ceiling-compute-' + toString((n + $round) % $hosts)
        }
      }] AS rows
-WITH rows, hostnames, [row IN rows | row.uuid] AS uuids,
-     [row IN rows | row {.uuid, .hostname, .since_us, .since_rank, .since_id}] AS links
+WITH rows, hostnames, [row IN rows | row.uuid] AS uuids

@@ -43,7 +43,7 @@ from cdm_graph.families.compute_node import NAME as COMPUTE_NODE
 from cdm_graph.families.compute_node import HostResolution, StoredComputeNodes
 from cdm_graph.families.flavor import NAME as FLAVOR
 from cdm_graph.families.flavor import FlavorResolution
-from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer
+from cdm_graph.plan.clock import Stamp, after, encoded, latest, newer, stamp_columns
 from cdm_graph.schema import ElementSchema
 from cdm_graph.schema.instance import (
     DESCRIPTION_FIELDS,
@@ -312,8 +312,9 @@ class InstanceFamily:
         stored: dict[str, StoredInstance] = batch.stored.get(NAME) or {}
         hosts: HostResolution = batch.resolved[COMPUTE_NODE]
         margin_us = batch.settings.hint_margin_us
-        tombstones, upserts, moves, removals, unhost, host, restamp = [], [], [], [], set(), [], []
-        unflavor, of_flavor = [], []
+        tombstones, removals, unhost, unflavor = [], [], set(), []
+        # One row of batch/instance/write per instance it writes, in uuid order.
+        written: dict[str, dict[str, Any]] = {}
         # The locked instances that exist after the batch.
         live: set[str] = set()
         for uuid, fold in sorted(folds.items()):
@@ -328,33 +329,32 @@ class InstanceFamily:
                     hosts.stub_candidates.add(current.hosted_by)
                 continue
             live.add(uuid)
+            row = _write_row(uuid)
             if "event_time" in state:
-                upserts.append({"uuid": uuid, "properties": encoded(INSTANCE, state)})
+                row.update(describe=True, properties=encoded(INSTANCE, state))
                 # Its edge follows its newest description (flavor_keys locked both ends).
                 if state["flavor_id"] != current.flavor_id:
                     if current.flavor_id is not None:
                         unflavor.append(uuid)
-                    if state["flavor_id"] is not None:
-                        of_flavor.append({"uuid": uuid, "flavorid": state["flavor_id"]})
+                    row["flavorid"] = state["flavor_id"]
             elif any(state[key] != current.properties.get(key) for key in PLACEMENT_FIELDS):
-                moves.append({"uuid": uuid, "properties": encoded(INSTANCE, state)})
+                row["properties"] = encoded(INSTANCE, state)
             edge = None
             if state["host"] is not None and after(
                 state["host_since"], hosts.floor.get(state["host"])
             ):
                 edge = (state["host"], state["host_since"])
             if edge != (current.hosted_by, current.hosted_since):
-                if edge is not None and edge[0] == current.hosted_by:
-                    # Placed anew on the host it rests on: the edge stays, with the newer stamp.
-                    restamp.append({"uuid": uuid, **edge[1].columns("since")})
-                else:
-                    if current.hosted_by is not None:
-                        unhost.add(uuid)
-                        hosts.stub_candidates.add(current.hosted_by)
-                    if edge is not None:
-                        host.append(
-                            {"uuid": uuid, "hostname": edge[0], **edge[1].columns("since")}
-                        )
+                # Placed anew on the host it rests on, the edge stays with the newer stamp;
+                # on another host, the old edge goes first.
+                moved = edge is None or edge[0] != current.hosted_by
+                if current.hosted_by is not None and moved:
+                    unhost.add(uuid)
+                    hosts.stub_candidates.add(current.hosted_by)
+                if edge is not None:
+                    row.update(hostname=edge[0], **edge[1].columns("since"))
+            if row["describe"] or row["properties"] is not None or row["hostname"] is not None:
+                written[uuid] = row
 
         # Instances locked for the batch that no event of it names and that do not exist
         # (deleted since they were looked up): the lock made them placeholders.
@@ -371,7 +371,8 @@ class InstanceFamily:
         # cleanup need not look at them (the hot path: no flavor statement after the writes).
         flavors: FlavorResolution | None = batch.resolved.get(FLAVOR)
         if flavors is not None:
-            kept = {row["flavorid"] for row in of_flavor} | {
+            drawn = {row["flavorid"] for row in written.values() if row["flavorid"] is not None}
+            kept = drawn | {
                 current.flavor_id for current in stored.values()
                 if current.flavor_described and current.flavor_id is not None
             }
@@ -384,19 +385,24 @@ class InstanceFamily:
                 if uuid not in folds and not after(since, hosts.floor[hostname]):
                     unhost.add(uuid)
 
-        batch.writes.add(Stage.FORGET, f"{CYPHER}/tombstone", rows=tombstones)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/unhost", keys=sorted(unhost))
         batch.writes.add(Stage.FORGET, f"{CYPHER}/unflavor", keys=unflavor)
-        batch.writes.add(Stage.FORGET, f"{CYPHER}/remove", keys=removals)
-        batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
-        batch.writes.add(Stage.WRITE, f"{CYPHER}/place", rows=moves)
-        batch.writes.add(Stage.LINK, f"{CYPHER}/host", rows=host)
-        batch.writes.add(Stage.LINK, f"{CYPHER}/restamp_host", rows=restamp)
-        batch.writes.add(Stage.LINK, f"{CYPHER}/of_flavor", rows=of_flavor)
+        batch.writes.add(Stage.FORGET, f"{CYPHER}/remove", keys=removals, rows=tombstones)
+        # Its description and its edges at once, where the edges are drawn: after the compute
+        # nodes and flavors they reach are written, before the server groups that link it.
+        batch.writes.add(Stage.LINK, f"{CYPHER}/write", rows=list(written.values()))
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
         """Nothing: removals and placeholders are resolved in the batch (the flavors they
         leave are the flavor family's cleanup)."""
+
+
+def _write_row(uuid: str) -> dict[str, Any]:
+    """A row of batch/instance/write that writes nothing yet: every key it reads, null."""
+    return {
+        "uuid": uuid, "describe": False, "properties": None, "hostname": None,
+        **stamp_columns("since", None), "flavorid": None,
+    }
 
 
 def _stored(record: Mapping[str, Any], described: Mapping[str, Any]) -> StoredInstance:

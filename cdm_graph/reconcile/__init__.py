@@ -450,7 +450,7 @@ def _bring_back(
         if hosted:
             run(tx, "reconcile/bring_back_hosts", rows=hosted).consume()
         if placeholders:
-            run(tx, "batch/instance/remove", keys=placeholders).consume()
+            run(tx, "batch/instance/remove", keys=placeholders, rows=[]).consume()
     return brought
 
 

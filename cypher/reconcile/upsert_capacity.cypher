@@ -1,6 +1,6 @@
 // Writes what the compute API and Placement say of each compute node's hypervisor: its uuid,
 // its name and its capacity, with capacity_time, the stamp of the listing (the time it began,
-// see batch/instance/upsert.cypher for clocks). No notification carries these, so they have
+// see batch/instance/write.cypher for clocks). No notification carries these, so they have
 // their own clock; the reconcile (cdm_graph.reconcile) has already chosen, under lock, the
 // rows newer than what each node holds.
 // $rows: [{hostname, time_us, time_rank, time_id, properties: {...every key below...}}] (the

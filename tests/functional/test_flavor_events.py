@@ -145,7 +145,7 @@ def test_an_update_of_the_same_flavor_runs_no_flavor_statement(apply, graph, sta
     apply(notification("instance.create.end", 1))
     statements_run.clear()
     apply(notification("instance.update", 2), notification("instance.power_off.end", 3))
-    assert "batch/instance/upsert" in statements_run
+    assert "batch/instance/write" in statements_run
     assert [name for name in statements_run if "flavor" in name] == []
 
 

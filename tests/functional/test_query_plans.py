@@ -32,17 +32,13 @@ PARAMETERS = {
     "batch/compute_node/lock": KEYS,
     "batch/instance/lock": KEYS,
     "batch/compute_node/tombstone": {"rows": [{"hostname": "a", **STAMP.columns("deleted_at")}]},
-    "batch/instance/tombstone": {"rows": [{"uuid": "a", **STAMP.columns("deleted_at")}]},
     "batch/instance/unhost": KEYS,
-    "batch/instance/remove": KEYS,
-    "batch/instance/upsert": {
-        "rows": [{"uuid": "a", "properties": dict.fromkeys(INSTANCE.stored_names)}]
+    "batch/instance/remove": {**KEYS, "rows": [{"uuid": "a", **STAMP.columns("deleted_at")}]},
+    "batch/instance/write": {
+        "rows": [{"uuid": "a", "describe": True,
+                  "properties": dict.fromkeys(INSTANCE.stored_names),
+                  "hostname": "h", **STAMP.columns("since"), "flavorid": "f"}]
     },
-    "batch/instance/place": {
-        "rows": [{"uuid": "a", "properties": dict.fromkeys(INSTANCE.stored_names)}]
-    },
-    "batch/instance/host": {"rows": [{"uuid": "a", "hostname": "h", **STAMP.columns("since")}]},
-    "batch/instance/restamp_host": {"rows": [{"uuid": "a", **STAMP.columns("since")}]},
     "batch/compute_node/upsert": {
         "rows": [{"hostname": "a", "properties": dict.fromkeys(COMPUTE_NODE.stored_names)}]
     },
@@ -67,7 +63,6 @@ PARAMETERS = {
     },
     "batch/flavor/undescribe": KEYS,
     "batch/flavor/remove": KEYS,
-    "batch/instance/of_flavor": {"rows": [{"uuid": "a", "flavorid": "f"}]},
     "batch/instance/unflavor": KEYS,
     "batch/server_group/lock": KEYS,
     "batch/server_group/tombstone": {"rows": [{"uuid": "a", **STAMP.columns("deleted_at")}]},

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.functional
 
 
 def test_an_instance_cannot_have_two_hosts_edges(graph: Any, schema_applied: Any) -> None:
-    # Every statement that draws a HOSTS edge names its instance on it (batch/instance/host).
+    # Every statement that draws a HOSTS edge names its instance on it (batch/instance/write).
     graph.execute_query(
         "CREATE (:ComputeNode {hostname: 'h1'})-[:HOSTS {instance: 'u1'}]->(:Instance {uuid: 'u1'})"
     )

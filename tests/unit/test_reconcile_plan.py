@@ -46,14 +46,14 @@ def _stored_instance(time: float, **properties) -> StoredInstance:
 def test_an_instance_event_lacking_a_field_keeps_the_stored_value():
     stored = stored_graph({UUID: _stored_instance(1, architecture="aarch64")}, {})
     writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored)
-    [row] = _rows(writes, "instance/upsert")
+    [row] = _rows(writes, "instance/write")
     assert row["properties"]["architecture"] == "aarch64"
     assert row["properties"]["last_event"] == "reconcile"
 
 
 def test_an_instance_event_lacking_a_field_leaves_it_null_on_a_new_instance():
     writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored_graph({}, {}))
-    [row] = _rows(writes, "instance/upsert")
+    [row] = _rows(writes, "instance/write")
     assert row["properties"]["architecture"] is None
 
 
@@ -64,7 +64,7 @@ def test_a_deleted_instance_keeps_nothing_for_a_later_event_lacking_a_field():
         {},
     )
     writes = resolve(BatchFold.of([_reconciled_instance(10)]), stored)
-    [row] = _rows(writes, "instance/upsert")
+    [row] = _rows(writes, "instance/write")
     assert row["properties"]["architecture"] is None
 
 

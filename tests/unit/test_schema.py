@@ -37,7 +37,7 @@ def _set(name: str, variable: str) -> set[str]:
 
 def test_upsert_instances_sets_every_property_of_the_instance_schema():
     assert set(INSTANCE.names) == set(STATE_FIELDS)
-    assert _set("batch/instance/upsert", "i") == set(INSTANCE.stored_names)
+    assert _set("batch/instance/write", "i") == set(INSTANCE.stored_names)
 
 
 def _clock(name: str) -> set[str]:
@@ -45,10 +45,14 @@ def _clock(name: str) -> set[str]:
     return {name, *(f"{name}{suffix}" for suffix in STAMP_SUFFIXES)}
 
 
-def test_placing_an_instance_sets_its_placement_properties():
+def test_placing_an_instance_sets_its_placement_properties_and_only_them():
     placement = {name for name, prop in INSTANCE.stored_as().items()
                  if prop.role is Role.PLACEMENT}
-    assert _set("batch/instance/place", "i") == placement
+    # The write statement's second FOREACH runs for every instance it places, described or
+    # only moved.
+    [moving] = [part for part in statements.load("batch/instance/write").split("FOREACH")
+                if "row.properties IS NULL" in part]
+    assert set(re.findall(r"\bi\.(\w+)\s*=", moving)) == placement
 
 
 def test_upsert_compute_nodes_sets_what_service_events_describe():
@@ -95,12 +99,13 @@ def test_an_aggregate_event_carries_exactly_the_descriptive_properties():
 
 
 def test_tombstones_and_hosts_edges_keep_the_stamp_of_what_made_them():
-    for family in ("instance", "compute_node", "aggregate", "flavor", "server_group"):
-
+    for family in ("compute_node", "aggregate", "flavor", "server_group"):
         assert _set(f"batch/{family}/tombstone", "t") == _clock("deleted_at")
-    text = statements.load("batch/instance/host")
-    assert {f"since{suffix}: row.since{suffix}" for suffix in STAMP_SUFFIXES} <= {
-        line.strip().rstrip(",") for line in text.splitlines()
+    # An instance's tombstone is written by the statement that removes it.
+    assert _set("batch/instance/remove", "t") == _clock("deleted_at")
+    text = statements.load("batch/instance/write")
+    assert {f"r.since{suffix} = row.since{suffix}" for suffix in STAMP_SUFFIXES} <= {
+        line.strip().removeprefix("SET ").rstrip(",") for line in text.splitlines()
     }
 
 

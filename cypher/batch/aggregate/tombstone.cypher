@@ -1,6 +1,6 @@
 // Remembers when an aggregate was deleted: older events cannot bring it back, newer ones can.
 // $rows: [{uuid, deleted_at_us, deleted_at_rank, deleted_at_id}], the stamp of the latest
-// known deletion (see batch/instance/upsert.cypher for clocks), kept beside deleted_at, a
+// known deletion (see batch/instance/write.cypher for clocks), kept beside deleted_at, a
 // LocalDateTime for analysts
 UNWIND $rows AS row
 MERGE (t:AggregateTombstone {uuid: row.uuid})

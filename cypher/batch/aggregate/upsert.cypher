@@ -1,5 +1,5 @@
 // Writes the whole state of each aggregate, as Nova's newest event describes it (see
-// batch/instance/upsert.cypher for how clocks are kept). metadata is a sorted list of
+// batch/instance/write.cypher for how clocks are kept). metadata is a sorted list of
 // "key=value" strings and hosts the sorted host list of that event, both filterable:
 //   MATCH (a:Aggregate) WHERE 'ssd=true' IN a.metadata
 // The CONTAINS edges are drawn by link.cypher.

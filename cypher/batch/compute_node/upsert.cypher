@@ -1,5 +1,5 @@
 // Describes each compute node as its newest nova-compute service event says (see
-// batch/instance/upsert.cypher for how clocks are kept).
+// batch/instance/write.cypher for how clocks are kept).
 // $rows: [{hostname, properties: {...every key below...}}]
 UNWIND $rows AS row
 MATCH (c:ComputeNode {hostname: row.hostname})

@@ -1,6 +1,6 @@
 // Remembers when a flavor was deleted: older events cannot describe it again, newer ones can.
 // $rows: [{flavorid, deleted_at_us, deleted_at_rank, deleted_at_id}], the stamp of the latest
-// known deletion (see batch/instance/upsert.cypher for clocks), kept beside deleted_at, a
+// known deletion (see batch/instance/write.cypher for clocks), kept beside deleted_at, a
 // LocalDateTime for analysts
 UNWIND $rows AS row
 MERGE (t:FlavorTombstone {flavorid: row.flavorid})

@@ -1,4 +1,4 @@
-// Describes each flavor as its newest flavor event says (see batch/instance/upsert.cypher for
+// Describes each flavor as its newest flavor event says (see batch/instance/write.cypher for
 // how clocks are kept). extra_specs is a list of "key=value" and projects a sorted list of
 // project ids, both filterable in Cypher:
 //   MATCH (f:Flavor) WHERE 'hw:numa_nodes=2' IN f.extra_specs

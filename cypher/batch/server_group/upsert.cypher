@@ -2,7 +2,7 @@
 // property is named: a property set to null is removed. rules is a list of "key=value" and
 // members a sorted list of instance uuids, both filterable in Cypher:
 //   MATCH (g:ServerGroup) WHERE 'max_server_per_host=3' IN g.rules
-// The clock comes as its stamp (see batch/instance/upsert.cypher) and is kept as a
+// The clock comes as its stamp (see batch/instance/write.cypher) and is kept as a
 // LocalDateTime for analysts.
 // $rows: [{uuid, properties: {...every key below...}}]
 UNWIND $rows AS row
