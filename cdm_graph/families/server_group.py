@@ -286,10 +286,10 @@ class ServerGroupFamily:
         stored: dict[str, StoredServerGroup] = batch.stored.get(NAME) or {}
         # The locked instances that exist after the batch (the instance family's resolve).
         live: set[str] = batch.resolved.get(INSTANCE, set())
-        tombstones, upserts, removals, rewritten = [], [], [], []
-        # (group, instance) rows: the pairs the batch names anew, the edges it draws.
-        pairs: list[dict[str, str]] = []
-        links: list[dict[str, str]] = []
+        tombstones, removals, rewritten = [], [], []
+        # One row of batch/server_group/write per group it writes: its description (or
+        # None), the members it names anew, those it links.
+        written: list[dict[str, Any]] = []
         for uuid in sorted(set(fold) | set(stored)):
             current = stored.get(uuid, StoredServerGroup())
             group = fold.get(uuid, ServerGroupFold())
@@ -305,9 +305,10 @@ class ServerGroupFamily:
                     newest.properties, current.properties if alive else {}, DESCRIPTION_FIELDS
                 )
                 state.update(event_time=newest.stamp, last_event=newest.event_type)
-                upserts.append({"uuid": uuid, "properties": encoded(SERVER_GROUP, state)})
+                properties = encoded(SERVER_GROUP, state)
                 members = tuple(state["members"] or ())
             elif alive:
+                properties = None
                 members = current.members
             else:
                 # Deleted, or a placeholder its lock made: its edges go with it.
@@ -318,25 +319,26 @@ class ServerGroupFamily:
             if members != current.members or not alive:
                 # A new list (all its members locked): its pairs and edges drawn anew.
                 rewritten.append(uuid)
-                pairs.extend({"group": uuid, "instance": member} for member in members)
-                links.extend(
-                    {"group": uuid, "instance": member} for member in members if member in live
-                )
+                named = list(members)
+                linked = [member for member in members if member in live]
             else:
                 # The same list: link the members of the batch that are live and not linked
                 # (an instance that goes takes its edges with it).
-                links.extend(
-                    {"group": uuid, "instance": member}
-                    for member in members
+                named = []
+                linked = [
+                    member for member in members
                     if member in live and member not in current.linked
+                ]
+            if properties is not None or named or linked:
+                written.append(
+                    {"uuid": uuid, "properties": properties, "named": named, "linked": linked}
                 )
         batch.writes.add(Stage.FORGET, f"{CYPHER}/tombstone", rows=tombstones)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/unlink", keys=rewritten)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/forget_members", keys=rewritten)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/remove", keys=removals)
-        batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
-        batch.writes.add(Stage.WRITE, f"{CYPHER}/name_members", rows=pairs)
-        batch.writes.add(Stage.LINK, f"{CYPHER}/link", rows=links)
+        # Where its edges are drawn: after the instances they reach are written.
+        batch.writes.add(Stage.LINK, f"{CYPHER}/write", rows=written)
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
         """Nothing: removals and placeholders are resolved in the batch."""

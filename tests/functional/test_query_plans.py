@@ -66,14 +66,13 @@ PARAMETERS = {
     "batch/instance/unflavor": KEYS,
     "batch/server_group/lock": KEYS,
     "batch/server_group/tombstone": {"rows": [{"uuid": "a", **STAMP.columns("deleted_at")}]},
-    "batch/server_group/upsert": {
-        "rows": [{"uuid": "a", "properties": dict.fromkeys(SERVER_GROUP.stored_names)}]
+    "batch/server_group/write": {
+        "rows": [{"uuid": "a", "properties": dict.fromkeys(SERVER_GROUP.stored_names),
+                  "named": ["i"], "linked": ["i"]}]
     },
     "batch/server_group/remove": KEYS,
     "batch/server_group/unlink": KEYS,
     "batch/server_group/forget_members": KEYS,
-    "batch/server_group/name_members": {"rows": [{"group": "a", "instance": "i"}]},
-    "batch/server_group/link": {"rows": [{"group": "a", "instance": "i"}]},
     "reconcile/lock_capacity": KEYS,
     "reconcile/upsert_capacity": {
         "rows": [{"hostname": "a", **STAMP.columns("time"),

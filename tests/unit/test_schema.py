@@ -80,7 +80,7 @@ def test_a_flavor_event_carries_exactly_the_descriptive_properties():
 
 def test_upsert_server_groups_sets_every_property_of_the_server_group_schema():
     written = {*SERVER_GROUP_WRITTEN, *_clock("event_time")}
-    assert _set("batch/server_group/upsert", "g") == written == set(SERVER_GROUP.stored_names)
+    assert _set("batch/server_group/write", "g") == written == set(SERVER_GROUP.stored_names)
 
 
 def test_a_server_group_event_carries_exactly_the_descriptive_properties():

@@ -154,15 +154,12 @@ def test_order_and_repetition_do_not_change_the_writes(events, repeats):
 
 def test_the_newest_event_after_the_deletion_names_the_members():
     writes = _writes(EVENTS)
-    [row] = writes["upsert"]["rows"]
+    [row] = writes["write"]["rows"]
     assert row["properties"]["members"] == [A, B]
     assert row["properties"]["last_event"] == "server_group.add_member"
     assert writes["tombstone"]["rows"][0]["deleted_at_us"] < row["properties"]["event_time_us"]
     # Every member gets its pair; none is an instance of the graph, so none is linked.
-    assert writes["name_members"]["rows"] == [
-        {"group": GROUP, "instance": A}, {"group": GROUP, "instance": B}
-    ]
-    assert "link" not in writes
+    assert (row["named"], row["linked"]) == ([A, B], [])
 
 
 def test_a_group_batch_locks_the_members_its_newest_event_names():
