@@ -173,17 +173,7 @@ class ComputeNodeFamily:
             for record in gateway.plain_rows(gateway.run(tx, f"{CYPHER}/read", keys=list(keys)))
         }
         deleted = sorted(h for h, node in fold.items() if node.deleted_at is not None)
-        hosted: dict[str, list[tuple[str, Stamp]]] = {}
-        if deleted:
-            for record in gateway.run(tx, f"{CYPHER}/read_hosted", keys=deleted):
-                since = Stamp.stored(record["since"])
-                assert since is not None
-                hosted.setdefault(record["hostname"], []).append((record["uuid"], since))
-        containing = [
-            record["uuid"]
-            for record in (gateway.run(tx, f"{CYPHER}/read_containing", keys=deleted)
-                           if deleted else [])
-        ]
+        hosted, containing = read_deleted(tx, deleted)
         return StoredComputeNodes(nodes, hosted), {
             INSTANCE: {uuid for on_host in hosted.values() for uuid, _ in on_host},
             AGGREGATE: containing,
@@ -198,14 +188,10 @@ class ComputeNodeFamily:
         deleted = [h for h in keys if h in fold and fold[h].deleted_at is not None]
         if not deleted:
             return {}
+        hosted, containing = read_deleted(tx, deleted)
         return {
-            INSTANCE: [
-                record["uuid"] for record in gateway.run(tx, f"{CYPHER}/read_hosted", keys=deleted)
-            ],
-            AGGREGATE: [
-                record["uuid"]
-                for record in gateway.run(tx, f"{CYPHER}/read_containing", keys=deleted)
-            ],
+            INSTANCE: [uuid for on_host in hosted.values() for uuid, _ in on_host],
+            AGGREGATE: containing,
         }
 
     def resolve(self, batch: Batch) -> None:
@@ -267,6 +253,25 @@ class ComputeNodeFamily:
             row["hostname"]
             for row in gateway.rows(tx, f"{CYPHER}/empty_stubs", keys=sorted(candidates))
         ]
+
+
+def read_deleted(
+    tx: neo4j.ManagedTransaction, deleted: Sequence[str]
+) -> tuple[dict[str, list[tuple[str, Stamp]]], set[str]]:
+    """What the compute nodes ``deleted`` hold, in one statement: hostname -> the instances
+    on it with the stamp of each one's placement, and the aggregates containing any of them.
+    Nothing is read for no compute node."""
+    hosted: dict[str, list[tuple[str, Stamp]]] = {}
+    containing: set[str] = set()
+    if not deleted:
+        return hosted, containing
+    for record in gateway.run(tx, f"{CYPHER}/read_deleted", keys=list(deleted)):
+        for uuid, columns in record["hosted"]:
+            since = Stamp.stored(columns)
+            assert since is not None
+            hosted.setdefault(record["hostname"], []).append((uuid, since))
+        containing.update(record["containing"])
+    return hosted, containing
 
 
 def remove_empty_stubs(tx: neo4j.ManagedTransaction, resolution: HostResolution) -> None:
