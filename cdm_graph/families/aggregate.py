@@ -239,8 +239,9 @@ class AggregateFamily:
         stored: dict[str, StoredAggregate] = batch.stored.get(NAME) or {}
         hosts: HostResolution = batch.resolved[COMPUTE_NODE]
         locked_hosts = batch.keys.get(COMPUTE_NODE, set())
-        tombstones, upserts, removals = [], [], []
-        link: list[dict[str, str]] = []
+        tombstones, removals = [], []
+        # One row of batch/aggregate/write per aggregate it describes or links.
+        written: list[dict[str, Any]] = []
         unlink: list[str] = []
         for uuid in sorted(folds.keys() | stored.keys()):
             fold = folds.get(uuid, AggregateFold())
@@ -255,22 +256,22 @@ class AggregateFamily:
                 hosts.rezone.update(current.contains)
                 hosts.stub_candidates.update(current.contains)
                 continue
+            properties = None
             if fold.latest is not None and state.stamp == fold.latest.stamp:
-                upserts.append({"uuid": uuid, "properties": encoded(AGGREGATE, {
+                properties = encoded(AGGREGATE, {
                     **fold.latest.properties,
                     "event_time": state.stamp,
                     "last_event": fold.latest.event_type,
-                })})
+                })
             # Only the locked hosts can change: the batch decides nothing of the others.
             wanted = {
                 hostname for hostname in state.hosts
                 if hostname in locked_hosts and after(state.stamp, hosts.floor.get(hostname))
             }
             held = current.contains & locked_hosts
-            link.extend(
-                {"uuid": uuid, "hostname": h, "key": edge_key(uuid, h)}
-                for h in sorted(wanted - held)
-            )
+            links = [{"hostname": h, "key": edge_key(uuid, h)} for h in sorted(wanted - held)]
+            if properties is not None or links:
+                written.append({"uuid": uuid, "properties": properties, "links": links})
             unlink.extend(edge_key(uuid, h) for h in sorted(held - wanted))
             hosts.stub_candidates.update(held - wanted)
             if state.availability_zone != current.availability_zone:
@@ -280,8 +281,7 @@ class AggregateFamily:
         batch.writes.add(Stage.FORGET, f"{CYPHER}/tombstone", rows=tombstones)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/unlink", keys=unlink)
         batch.writes.add(Stage.FORGET, f"{CYPHER}/remove", keys=removals)
-        batch.writes.add(Stage.WRITE, f"{CYPHER}/upsert", rows=upserts)
-        batch.writes.add(Stage.LINK, f"{CYPHER}/link", rows=link)
+        batch.writes.add(Stage.LINK, f"{CYPHER}/write", rows=written)
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
         settle_zones(tx, batch)
@@ -387,11 +387,10 @@ def settle_zones(tx: neo4j.ManagedTransaction, batch: Batch) -> None:
             for name in sorted(want - have)
         )
     if unzone or zone:
-        gateway.run(tx, f"{CYPHER}/lock_zones", keys=sorted(names)).consume()
+        # The zones' locks, then the edges drawn; then those that go (other edges).
+        gateway.run(tx, f"{CYPHER}/zone", keys=sorted(names), rows=zone).consume()
         if unzone:
             gateway.run(tx, f"{CYPHER}/unzone", keys=unzone).consume()
-        if zone:
-            gateway.run(tx, f"{CYPHER}/zone", rows=zone).consume()
     remove_empty_stubs(tx, hosts)
     if left:
         empty = [

@@ -44,7 +44,7 @@ AGGREGATE = ElementSchema(
 
 # What an aggregate event says of its aggregate (availability_zone derived from metadata).
 DESCRIPTION_FIELDS: tuple[str, ...] = AGGREGATE.names_of(Role.DESCRIPTION)
-# What cypher/batch/aggregate/upsert.cypher writes.
+# What cypher/batch/aggregate/write.cypher writes.
 WRITTEN_FIELDS: tuple[str, ...] = AGGREGATE.names
 
 AVAILABILITY_ZONE = ElementSchema(

@@ -46,14 +46,13 @@ PARAMETERS = {
     "batch/compute_node/remove": KEYS,
     "batch/aggregate/lock": KEYS,
     "batch/aggregate/tombstone": {"rows": [{"uuid": "a", **STAMP.columns("deleted_at")}]},
-    "batch/aggregate/upsert": {
-        "rows": [{"uuid": "a", "properties": dict.fromkeys(AGGREGATE.stored_names)}]
+    "batch/aggregate/write": {
+        "rows": [{"uuid": "a", "properties": dict.fromkeys(AGGREGATE.stored_names),
+                  "links": [{"hostname": "h", "key": "a:h"}]}]
     },
     "batch/aggregate/remove": KEYS,
-    "batch/aggregate/link": {"rows": [{"uuid": "a", "hostname": "h", "key": "a:h"}]},
     "batch/aggregate/unlink": KEYS,
-    "batch/aggregate/lock_zones": KEYS,
-    "batch/aggregate/zone": {"rows": [{"hostname": "h", "zone": "z", "key": "z:h"}]},
+    "batch/aggregate/zone": {**KEYS, "rows": [{"hostname": "h", "zone": "z", "key": "z:h"}]},
     "batch/aggregate/unzone": KEYS,
     "batch/aggregate/remove_zones": KEYS,
     "batch/flavor/lock": KEYS,

@@ -194,9 +194,8 @@ def _writes(events):
 
 def test_a_newer_event_draws_its_hosts_not_deleted_since_and_drops_the_others():
     writes, hosts = _writes([decode(_aggregate(time=3, hosts=["h2", "h3"], message_id="m1"))])
-    assert writes["link"]["rows"] == [
-        {"uuid": UUID, "hostname": "h3", "key": f"{UUID}:h3"}
-    ]
+    [row] = writes["write"]["rows"]
+    assert row["links"] == [{"hostname": "h3", "key": f"{UUID}:h3"}]
     # h1 leaves the aggregate; h2 was deleted after the event (and before the stored one).
     assert writes["unlink"]["keys"] == [f"{UUID}:h1", f"{UUID}:h2"]
     # The zone changes from AZ-1 to the sample's nova: every host concerned is rezoned.
@@ -205,7 +204,7 @@ def test_a_newer_event_draws_its_hosts_not_deleted_since_and_drops_the_others():
 
 def test_an_event_older_than_the_stored_one_changes_nothing_but_the_edges_a_deletion_took():
     writes, _ = _writes([decode(_aggregate(time=1, hosts=["h3"], message_id="m1"))])
-    assert "upsert" not in writes and "link" not in writes
+    assert "write" not in writes
     # The stored edge to h2 predates h2's deletion.
     assert writes["unlink"]["keys"] == [f"{UUID}:h2"]
 

@@ -90,7 +90,7 @@ def test_a_server_group_event_carries_exactly_the_descriptive_properties():
 
 def test_upsert_aggregates_sets_every_property_of_the_aggregate_schema():
     assert set(AGGREGATE_WRITTEN) == set(AGGREGATE.names)
-    assert _set("batch/aggregate/upsert", "a") == set(AGGREGATE.stored_names)
+    assert _set("batch/aggregate/write", "a") == set(AGGREGATE.stored_names)
 
 
 def test_an_aggregate_event_carries_exactly_the_descriptive_properties():
