@@ -186,6 +186,9 @@ class StoredInstance:
     # whether a flavor event describes it (then it is no stub its cleanup could remove).
     flavor_id: str | None = None
     flavor_described: bool = False
+    # How many instances are of that flavor, itself included (exact where the batch holds the
+    # flavor's lock, as it does wherever the edge may change).
+    flavor_instances: int = 0
     # The server groups whose member lists name it (their ServerGroupMember pairs).
     waiting: tuple[str, ...] = ()
 
@@ -375,7 +378,7 @@ class InstanceFamily:
             kept = drawn | {
                 current.flavor_id for current in stored.values()
                 if current.flavor_described and current.flavor_id is not None
-            }
+            } | still_reached(stored, set(unflavor) | set(removals))
             flavors.stub_candidates -= kept - batch.folds.get(FLAVOR, {}).keys()
 
         # Instances outside the batch placed on a deleted compute node before its deletion.
@@ -395,6 +398,21 @@ class InstanceFamily:
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
         """Nothing: removals and placeholders are resolved in the batch (the flavors they
         leave are the flavor family's cleanup)."""
+
+
+def still_reached(stored: Mapping[str, StoredInstance], leaving: set[str]) -> set[str]:
+    """The stored flavors some instance is still of once the instances ``leaving`` (their
+    edge removed, or themselves) are gone: the edges read under the flavor's lock, less those
+    that go."""
+    instances: dict[str, int] = {}
+    left: dict[str, int] = {}
+    for uuid, current in stored.items():
+        if current.flavor_id is None:
+            continue
+        instances[current.flavor_id] = current.flavor_instances
+        if uuid in leaving:
+            left[current.flavor_id] = left.get(current.flavor_id, 0) + 1
+    return {flavor for flavor, count in instances.items() if count > left.get(flavor, 0)}
 
 
 def _write_row(uuid: str) -> dict[str, Any]:
@@ -429,6 +447,7 @@ def _stored(record: Mapping[str, Any], described: Mapping[str, Any]) -> StoredIn
         hosted_since=Stamp.stored(record["since"]),
         flavor_id=record["flavor_id"],
         flavor_described=bool(record["flavor_described"]),
+        flavor_instances=int(record["flavor_instances"]),
         waiting=tuple(record["waiting"]),
     )
 

@@ -20,6 +20,8 @@ FLAVORID = "a22d5517-147c-4147-a0d1-e698df5cd4e3"
 RESIZED_TO = "d5a8bb54-365a-45ae-abdb-38d249df7845"
 UUID = "178b0921-8f85-4257-88b6-2e743b5a975c"
 FLAVOR_SAMPLES = ["flavor.create", "flavor.update", "flavor.delete"]
+# A second instance of the samples' flavor.
+SECOND = "00000000-0000-0000-0000-00000000000b"
 
 
 def _replayed(writer, *event_types):
@@ -200,10 +202,32 @@ def test_a_flavor_created_again_after_its_deletion_is_described_again(apply, gra
 
 def test_the_stub_goes_with_the_last_instance_of_it(apply, graph):
     apply(notification("instance.create.end", 1))
-    apply(notification("instance.create.end", 1, uuid="00000000-0000-0000-0000-00000000000b"))
+    apply(notification("instance.create.end", 1, uuid=SECOND))
     apply(notification("instance.delete.end", 2))
     assert set(read_graph(graph)["Flavor"]) == {FLAVORID}
-    apply(notification("instance.delete.end", 2, uuid="00000000-0000-0000-0000-00000000000b"))
+    apply(notification("instance.delete.end", 2, uuid=SECOND))
+    assert read_graph(graph)["Flavor"] == {}
+
+
+def test_deleting_one_of_two_instances_of_a_stub_looks_for_no_empty_stub(
+    apply, graph, statements_run
+):
+    # The instance read counts the stub's instances under its lock: one is left.
+    apply(notification("instance.create.end", 1))
+    apply(notification("instance.create.end", 1, uuid=SECOND))
+    statements_run.clear()
+    apply(notification("instance.delete.end", 2))
+    assert "batch/flavor/empty_stubs" not in statements_run
+    assert read_graph(graph)["Flavor"][FLAVORID]["described"] is False
+
+
+def test_the_stub_goes_with_its_last_instances_deleted_in_one_batch(apply, graph):
+    apply(notification("instance.create.end", 1))
+    apply(notification("instance.create.end", 1, uuid=SECOND))
+    apply(
+        notification("instance.delete.end", 2),
+        notification("instance.delete.end", 2, uuid=SECOND),
+    )
     assert read_graph(graph)["Flavor"] == {}
 
 

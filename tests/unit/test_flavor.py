@@ -22,7 +22,7 @@ from cdm_graph.families.flavor import (
     listed_flavor,
     listed_flavor_gone,
 )
-from cdm_graph.families.instance import InstanceFold, StoredInstance, flavor_keys
+from cdm_graph.families.instance import InstanceFold, StoredInstance, flavor_keys, still_reached
 from cdm_graph.plan.batch import BatchFold, resolve
 from cdm_graph.plan.clock import Precedence, Stamp
 from cdm_graph.schema.flavor import DESCRIPTION_FIELDS
@@ -258,6 +258,16 @@ def test_only_a_changed_flavor_writes_edges():
         {"keys": [uuid]}, ["f2"]
     )
     assert edges(_instance("instance.create.end", 1), stored_flavor=None) == (None, ["f1"])
+
+
+def test_a_flavor_is_still_reached_while_more_instances_are_of_it_than_leave_it():
+    def of(flavor, count):
+        return StoredInstance({}, flavor_id=flavor, flavor_instances=count)
+
+    stored = {"a": of("f1", 2), "b": of("f1", 2), "c": of("f2", 3), "d": StoredInstance({})}
+    assert still_reached(stored, leaving={"a"}) == {"f1", "f2"}
+    assert still_reached(stored, leaving={"a", "b", "c", "d"}) == {"f2"}
+    assert still_reached({"a": of("f1", 1)}, leaving={"a"}) == set()
 
 
 # Flavors as the API shows them, for a reconcile.

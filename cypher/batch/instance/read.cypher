@@ -1,7 +1,9 @@
 // What the guards need of the instances a batch touches (locked, so present: a placeholder
 // has no event_time_us): the stamp of their description, their placements, their tombstone,
 // their HOSTS edge, the flavor_id their OF_FLAVOR edge follows and whether that flavor is
-// described (a flavor event's, so no stub to clean up), and the server groups whose member
+// described (a flavor event's, so no stub to clean up) and how many instances are of it (a
+// degree, exact where the batch holds the flavor's lock: then no stub still reached is looked
+// at again after the writes), and the server groups whose member
 // lists name them (see named.cypher: every batch that changes those pairs holds the
 // instance's lock). Each stamp comes as [<clock>_us, <clock>_rank, <clock>_id], integers and
 // a string (cdm_graph.plan.clock.Stamp): no temporal value crosses the driver. The description
@@ -21,4 +23,6 @@ RETURN uuid, [i.event_time_us, i.event_time_rank, i.event_time_id] AS event_time
        [t.deleted_at_us, t.deleted_at_rank, t.deleted_at_id] AS deleted_at,
        c.hostname AS hostname, [r.since_us, r.since_rank, r.since_id] AS since,
        coalesce(head([(i)-[:OF_FLAVOR]->(f:Flavor) | f.described]), false) AS flavor_described,
+       coalesce(head([(i)-[:OF_FLAVOR]->(f:Flavor) | COUNT { (f)<-[:OF_FLAVOR]-() }]), 0)
+         AS flavor_instances,
        COLLECT { MATCH (m:ServerGroupMember {instance: uuid}) RETURN m.group } AS waiting
