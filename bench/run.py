@@ -126,7 +126,7 @@ METHOD_NOTES = (
     "transaction a batch), no broker; each envelope carries its own message id, as the "
     "listener hands Nova's messages over. Neo4j's own ceiling (`bench/ceiling.py`, "
     "`bench/cypher/ceiling_rows.cypher`): rows made inside Cypher in the shape of cdm-graph's "
-    "instance rows, written by cdm-graph's own lock, read, unhost, upsert and host statements "
+    "instance rows, written by cdm-graph's own lock, read, unhost and write statements "
     "in one statement and transaction a batch, on a keyspace of its own the size of the "
     "cloud: first every instance once (a row a notification, as the build-up), then random "
     "instances each moved to another host, as many a transaction as a batch of 500 of (1b)'s "
@@ -514,7 +514,7 @@ class Bench:
         assert figures.build is not None and figures.apply is not None and figures.e2e
         self.report.add(
             "2. Neo4j's own ceiling, build-up: rows made in Cypher, written by cdm-graph's "
-            "lock, read, unhost, upsert and host statements, every instance of a keyspace the "
+            "lock, read, unhost and write statements, every instance of a keyspace the "
             f"cloud's size once, {BATCH_SIZE} rows (notifications) a transaction",
             size.name, figure(build),
             f"{server(build)}; ours end to end (1a): "
