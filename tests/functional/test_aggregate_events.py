@@ -111,6 +111,28 @@ def test_a_zone_change_moves_the_hosts_and_removes_the_zone_left_empty(apply, gr
     assert read_graph(graph)["Aggregate"][AGGREGATE].get("availability_zone") is None
 
 
+def test_a_zone_stays_while_a_host_is_in_it_and_goes_with_its_last(apply, graph):
+    apply(
+        notification("service.create", 1, host="h1"),
+        notification("service.create", 1, host="h2"),
+        aggregate("aggregate.create.end", 2, hosts=["h1", "h2"], zone="AZ-1"),
+    )
+    apply(aggregate("aggregate.remove_host.end", 3, hosts=["h1"], zone="AZ-1"))
+    assert zones(graph) == {"AZ-1": ["h1"], "nova": ["h2"]}
+    apply(aggregate("aggregate.remove_host.end", 4, hosts=[], zone="AZ-1"))
+    assert zones(graph) == {"nova": ["h1", "h2"]}
+
+
+def test_a_zone_losing_a_host_and_gaining_another_in_one_batch_stays(apply, graph):
+    apply(
+        notification("service.create", 1, host="h1"),
+        notification("service.create", 1, host="h2"),
+        aggregate("aggregate.create.end", 2, hosts=["h1"], zone="AZ-1"),
+    )
+    apply(aggregate("aggregate.add_host.end", 3, hosts=["h2"], zone="AZ-1"))
+    assert zones(graph) == {"AZ-1": ["h2"], "nova": ["h1"]}
+
+
 def test_deleting_an_aggregate_returns_its_hosts_to_the_default_zone(apply, graph):
     apply(
         notification("service.create", 1, host="h1"),
