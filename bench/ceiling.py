@@ -103,9 +103,7 @@ def rows_per_batch(notifications: Sequence[Notification], batch_size: int) -> fl
 
 
 def _body(name: str) -> str:
-    return "\n".join(
-        line for line in statements.load(name).splitlines() if not line.lstrip().startswith("//")
-    )
+    return statements.without_comments(statements.load(name))
 
 
 def ceiling_statement() -> str:

@@ -66,10 +66,14 @@ def in_sequence(bodies: tuple[str, ...]) -> str:
     long sequence."""
     parts = []
     for position, body in enumerate(bodies):
-        code = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("//"))
-        renamed = _PARAMETER.sub(rf"$s{position}_\1", code)
+        renamed = _PARAMETER.sub(rf"$s{position}_\1", without_comments(body))
         parts.append(f"CALL () {{\n{renamed}\n}}")
     return "\n".join(parts)
+
+
+def without_comments(text: str) -> str:
+    """A statement without its ``//`` lines (its header): what can be nested in another."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
 
 
 def in_sequence_parameters(parameters: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

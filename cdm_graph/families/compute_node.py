@@ -173,11 +173,8 @@ class ComputeNodeFamily:
             for record in gateway.plain_rows(gateway.run(tx, f"{CYPHER}/read", keys=list(keys)))
         }
         deleted = sorted(h for h, node in fold.items() if node.deleted_at is not None)
-        hosted, containing = read_deleted(tx, deleted)
-        return StoredComputeNodes(nodes, hosted), {
-            INSTANCE: {uuid for on_host in hosted.values() for uuid, _ in on_host},
-            AGGREGATE: containing,
-        }
+        hosted, named = read_deleted(tx, deleted)
+        return StoredComputeNodes(nodes, hosted), named
 
     def named_keys(
         self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
@@ -188,11 +185,7 @@ class ComputeNodeFamily:
         deleted = [h for h in keys if h in fold and fold[h].deleted_at is not None]
         if not deleted:
             return {}
-        hosted, containing = read_deleted(tx, deleted)
-        return {
-            INSTANCE: [uuid for on_host in hosted.values() for uuid, _ in on_host],
-            AGGREGATE: containing,
-        }
+        return read_deleted(tx, deleted)[1]
 
     def resolve(self, batch: Batch) -> None:
         fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})
@@ -257,21 +250,23 @@ class ComputeNodeFamily:
 
 def read_deleted(
     tx: neo4j.ManagedTransaction, deleted: Sequence[str]
-) -> tuple[dict[str, list[tuple[str, Stamp]]], set[str]]:
+) -> tuple[dict[str, list[tuple[str, Stamp]]], dict[str, set[str]]]:
     """What the compute nodes ``deleted`` hold, in one statement: hostname -> the instances
-    on it with the stamp of each one's placement, and the aggregates containing any of them.
-    Nothing is read for no compute node."""
+    on it with the stamp of each one's placement; and the keys they name (family name ->
+    keys): those instances, and the aggregates containing any of the nodes. Nothing is read
+    for no compute node."""
     hosted: dict[str, list[tuple[str, Stamp]]] = {}
-    containing: set[str] = set()
+    named: dict[str, set[str]] = {INSTANCE: set(), AGGREGATE: set()}
     if not deleted:
-        return hosted, containing
+        return hosted, named
     for record in gateway.run(tx, f"{CYPHER}/read_deleted", keys=list(deleted)):
         for uuid, columns in record["hosted"]:
             since = Stamp.stored(columns)
             assert since is not None
             hosted.setdefault(record["hostname"], []).append((uuid, since))
-        containing.update(record["containing"])
-    return hosted, containing
+            named[INSTANCE].add(uuid)
+        named[AGGREGATE].update(record["containing"])
+    return hosted, named
 
 
 def remove_empty_stubs(tx: neo4j.ManagedTransaction, resolution: HostResolution) -> None:

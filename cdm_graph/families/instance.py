@@ -317,7 +317,7 @@ class InstanceFamily:
         margin_us = batch.settings.hint_margin_us
         tombstones, removals, unhost, unflavor = [], [], set(), []
         # One row of batch/instance/write per instance it writes, in uuid order.
-        written: dict[str, dict[str, Any]] = {}
+        written: list[dict[str, Any]] = []
         # The locked instances that exist after the batch.
         live: set[str] = set()
         for uuid, fold in sorted(folds.items()):
@@ -357,7 +357,7 @@ class InstanceFamily:
                 if edge is not None:
                     row.update(hostname=edge[0], **edge[1].columns("since"))
             if row["describe"] or row["properties"] is not None or row["hostname"] is not None:
-                written[uuid] = row
+                written.append(row)
 
         # Instances locked for the batch that no event of it names and that do not exist
         # (deleted since they were looked up): the lock made them placeholders.
@@ -374,7 +374,7 @@ class InstanceFamily:
         # cleanup need not look at them (the hot path: no flavor statement after the writes).
         flavors: FlavorResolution | None = batch.resolved.get(FLAVOR)
         if flavors is not None:
-            drawn = {row["flavorid"] for row in written.values() if row["flavorid"] is not None}
+            drawn = {row["flavorid"] for row in written if row["flavorid"] is not None}
             kept = drawn | {
                 current.flavor_id for current in stored.values()
                 if current.flavor_described and current.flavor_id is not None
@@ -393,7 +393,7 @@ class InstanceFamily:
         batch.writes.add(Stage.FORGET, f"{CYPHER}/remove", keys=removals, rows=tombstones)
         # Its description and its edges at once, where the edges are drawn: after the compute
         # nodes and flavors they reach are written, before the server groups that link it.
-        batch.writes.add(Stage.LINK, f"{CYPHER}/write", rows=list(written.values()))
+        batch.writes.add(Stage.LINK, f"{CYPHER}/write", rows=written)
 
     def cleanup(self, tx: neo4j.ManagedTransaction, batch: Batch) -> None:
         """Nothing: removals and placeholders are resolved in the batch (the flavors they

@@ -56,5 +56,5 @@ SERVER_GROUP = ElementSchema(
 
 # What a server group event says of its group: the newest description wins whole.
 DESCRIPTION_FIELDS: tuple[str, ...] = SERVER_GROUP.names_of(Role.DESCRIPTION)
-# What upsert writes (cypher/batch/server_group/write.cypher).
+# What cypher/batch/server_group/write.cypher writes of a group's description.
 WRITTEN_FIELDS: tuple[str, ...] = (*DESCRIPTION_FIELDS, "event_time", "last_event")
