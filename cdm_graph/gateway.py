@@ -4,7 +4,7 @@ Every statement cdm-graph runs (batches, reconcile, the dead-letter store, the B
 the client's reads) goes through a ``Gateway``:
 
 * statements are named by their file under ``cypher/`` and take parameters only; several
-  that return nothing may run as one, in one round trip (``run_in_sequence``);
+  may run as one, in one round trip (``run_in_sequence``);
 * writes and reads are the driver's managed transactions (``execute_write`` /
   ``execute_read``, ``database_`` always given), which retry what Neo4j says may succeed
   again (deadlocks, leader switches) for ``[neo4j] max_transaction_retry_time``;
@@ -106,14 +106,34 @@ def run(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> neo4j.Res
 
 
 def run_in_sequence(
-    tx: neo4j.ManagedTransaction, parts: Sequence[tuple[str, Mapping[str, Any]]]
-) -> None:
-    """Run statements that return nothing, ``(name, parameters)`` each, in this order, as
-    one statement (``statements.in_sequence``): one round trip for all of them."""
-    if not parts:
-        return
-    query = statements.in_sequence(tuple(statements.load(name) for name, _ in parts))
-    tx.run(query, statements.in_sequence_parameters([values for _, values in parts])).consume()
+    tx: neo4j.ManagedTransaction,
+    parts: Sequence[tuple[str, Mapping[str, Any]]],
+    reading: Sequence[tuple[str, Mapping[str, Any]]] = (),
+) -> list[list[dict[str, Any]]]:
+    """Run statements, ``(name, parameters)`` each, in this order, as one statement
+    (``statements.in_sequence``): first ``parts``, that return nothing, then ``reading``.
+    One round trip for all of them. Returns the rows of each reading statement, as dicts of
+    the driver's values (see ``native``)."""
+    if not parts and not reading:
+        return []
+    query = statements.in_sequence(
+        tuple(statements.load(name) for name, _ in parts),
+        tuple(statements.load(name) for name, _ in reading),
+    )
+    parameters = statements.in_sequence_parameters(
+        [values for _, values in parts] + [values for _, values in reading]
+    )
+    result = tx.run(query, parameters)
+    if not reading:
+        result.consume()
+        return []
+    returned = result.single(strict=True)
+    return [
+        [dict(zip(columns, row, strict=True)) for row in returned[position]]
+        for position, columns in enumerate(
+            statements.columns(statements.load(name)) for name, _ in reading
+        )
+    ]
 
 
 def plain_rows(result: neo4j.Result) -> Iterator[dict[str, Any]]:

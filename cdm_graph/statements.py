@@ -18,6 +18,12 @@ from typing import Any
 _WRITING = re.compile(r"^\s*(MERGE|CREATE|SET|DELETE|DETACH DELETE|REMOVE)\b", re.M)
 # A parameter of a statement (the files use ``$`` for nothing else).
 _PARAMETER = re.compile(r"\$(\w+)")
+# What ``columns`` reads a statement's result from.
+_RETURN_OR_BRACKET = re.compile(r"[()\[\]{}]|\bRETURN\b", re.I)
+_RETURN_TAIL = re.compile(r"\b(?:ORDER\s+BY|SKIP|LIMIT|OFFSET)\b", re.I)
+_DISTINCT = re.compile(r"^DISTINCT\s+", re.I)
+_ALIAS = re.compile(r"\bAS\s+(\w+)$", re.I | re.S)
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
 class CypherFolder:
@@ -55,20 +61,80 @@ class CypherFolder:
 
 
 @functools.cache
-def in_sequence(bodies: tuple[str, ...]) -> str:
-    """Statements that return nothing, as one: each a unit subquery (``CALL () { … }``) of a
-    single row, so each runs whole before the next starts, in this order. The parameters of
-    the statement at position ``n`` are renamed ``$s<n>_<name>`` (``in_sequence_parameters``).
-    One round trip instead of one each. Neo4j caches a plan by its text and its parameters'
-    types, an empty list and a list of maps being different types: give every statement
-    lists that are never empty (as the locks', whose families without keys are left out),
-    or each mix of empty and full lists is planned again, at hundreds of milliseconds for a
-    long sequence."""
-    parts = []
+def in_sequence(bodies: tuple[str, ...], reading: tuple[str, ...] = ()) -> str:
+    """Statements as one: first ``bodies``, that return nothing, then ``reading``, that
+    return rows, each a unit subquery (``CALL () { … }``) of a single row, so each runs whole
+    before the next starts, in this order. The parameters of the statement at position ``n``
+    (``bodies`` first) are renamed ``$s<n>_<name>`` (``in_sequence_parameters``). The rows of
+    a reading statement come back as one column, ``s<n>_rows``: a list of its rows, each the
+    list of its ``columns``. One round trip instead of one each.
+
+    Planning one costs about the sum of its statements' (a read of every family: ~0.2 s), and
+    each mix of statements is a plan of its own. So Neo4j keeps the plan it made first
+    (``replan=skip``) rather than plan every mix again each time its statistics drift (every
+    10 s at first, while a graph grows): the statements seek their elements by key whatever
+    the statistics. And Neo4j caches a plan by its text and its parameters' types, an empty
+    list and a list of maps being different types: give every statement lists that are never
+    empty (as the locks', whose families without keys are left out)."""
+    parts = ["CYPHER replan=skip"]
     for position, body in enumerate(bodies):
-        renamed = _PARAMETER.sub(rf"$s{position}_\1", without_comments(body))
-        parts.append(f"CALL () {{\n{renamed}\n}}")
+        parts.append(f"CALL () {{\n{_renamed(body, position)}\n}}")
+    returned = []
+    for position, body in enumerate(reading, start=len(bodies)):
+        # Aggregated in a subquery of its own: one row, an empty list, when it finds nothing
+        # (a subquery returning no row would end the statement there).
+        rows = f"s{position}_rows"
+        parts.append(
+            f"CALL () {{\nCALL () {{\n{_renamed(body, position)}\n}}\n"
+            f"RETURN collect([{', '.join(columns(body))}]) AS {rows}\n}}"
+        )
+        returned.append(rows)
+    if returned:
+        parts.append(f"RETURN {', '.join(returned)}")
     return "\n".join(parts)
+
+
+def _renamed(body: str, position: int) -> str:
+    return _PARAMETER.sub(rf"$s{position}_\1", without_comments(body))
+
+
+@functools.cache
+def columns(body: str) -> tuple[str, ...]:
+    """The names of the columns a statement returns, in order: the items of its last
+    ``RETURN`` outside brackets (a ``COLLECT { … RETURN … }`` inside is not it), each a
+    variable or ``… AS name``."""
+    text = without_comments(body)
+    depth, start = 0, None
+    for token in _RETURN_OR_BRACKET.finditer(text):
+        value = token.group()
+        if value in "([{":
+            depth += 1
+        elif value in ")]}":
+            depth -= 1
+        elif depth == 0:
+            start = token.end()
+    if start is None:
+        raise ValueError(f"the statement returns nothing: {text[:80]!r}")
+    tail = _RETURN_TAIL.split(text[start:], maxsplit=1)[0]
+    items, depth, item_start = [], 0, 0
+    for position, character in enumerate(tail):
+        if character in "([{":
+            depth += 1
+        elif character in ")]}":
+            depth -= 1
+        elif character == "," and depth == 0:
+            items.append(tail[item_start:position])
+            item_start = position + 1
+    items.append(tail[item_start:])
+    names = []
+    for item in items:
+        item = _DISTINCT.sub("", item.strip())
+        alias = _ALIAS.search(item)
+        name = alias.group(1) if alias else item
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"a returned item needs a name (`… AS name`): {item!r}")
+        names.append(name)
+    return tuple(names)
 
 
 def without_comments(text: str) -> str:

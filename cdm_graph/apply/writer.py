@@ -17,7 +17,7 @@ import tenacity
 
 from cdm_graph import statements
 from cdm_graph.families import FAMILIES
-from cdm_graph.families.base import Event
+from cdm_graph.families.base import Event, read_together
 from cdm_graph.gateway import Gateway, run, run_in_sequence
 from cdm_graph.plan.batch import BatchFold, BatchState, lock_statements, resolve
 from cdm_graph.plan.clock import GuardSettings, to_us
@@ -58,24 +58,29 @@ def run_batch(
     for name, grown_keys in grown.items():
         locked[name] |= grown_keys
     # What the stored state names (an instance's former host, the instances on a compute node
-    # being deleted) is locked with the batch's own keys: read before any lock, until it
-    # names nothing new.
+    # being deleted) is locked with the batch's own keys: read before any lock, every
+    # family's in one round trip, until it names nothing new.
     looked: dict[str, set[str]] = {family.name: set() for family in FAMILIES}
     while any(locked[name] - looked[name] for name in locked):
+        readings = []
         for family in reversed(FAMILIES):
             new = sorted(locked[family.name] - looked[family.name])
             looked[family.name] |= set(new)
             if new:
-                for name, named in family.named_keys(tx, new, fold.folds).items():
-                    locked[name].update(named)
-    # Every family's lock in one round trip, still in the registry's order.
+                readings.append(family.named_keys(new, fold.folds))
+        for names in read_together(tx, readings):
+            for name, named in names.items():
+                locked[name].update(named)
+    # Every family's lock in one round trip, still in the registry's order; then every
+    # family's read under them in another. (Apart: in a statement that writes, Neo4j seeks
+    # a uniqueness constraint's index with a lock on the entry, which the reads need not.)
     run_in_sequence(tx, [(lock.name, lock.parameters) for lock in lock_statements(locked)])
     reading = BatchState(fold.folds, locked, settings or GuardSettings())
-    for family in reversed(FAMILIES):
-        keys = sorted(locked[family.name])
-        if not keys:
-            continue
-        stored, named = family.read(tx, keys, reading)
+    reading_families = [family for family in reversed(FAMILIES) if locked[family.name]]
+    read = read_together(
+        tx, [family.read(sorted(locked[family.name]), reading) for family in reading_families]
+    )
+    for family, (stored, named) in zip(reading_families, read, strict=True):
         reading.stored[family.name] = stored
         unlocked = {name: set(wanted) - locked[name] for name, wanted in named.items()}
         if any(unlocked.values()):

@@ -46,6 +46,8 @@ from cdm_graph.families.base import (
     Batch,
     Event,
     NewestFold,
+    Reading,
+    Rows,
     Rule,
     Stage,
     fold_newest,
@@ -215,8 +217,8 @@ class AggregateFamily:
         return {NAME: fold.keys()}
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
-    ) -> Mapping[str, Iterable[str]]:
+        self, keys: Sequence[str], folds: Mapping[str, Any]
+    ) -> Reading[Mapping[str, Iterable[str]]]:
         # The hosts the batch's own aggregates may change, from their stored state read
         # before any lock (read again under lock: a change in between is locked late). An
         # aggregate locked only because a compute node of the batch goes changes nothing of
@@ -224,15 +226,23 @@ class AggregateFamily:
         own: dict[str, AggregateFold] = folds.get(NAME, {})
         mine = sorted(uuid for uuid in keys if uuid in own)
         if not mine:
-            return {}
-        stored = read_stored(tx, mine)
-        return {COMPUTE_NODE: hosts_in_play(own, stored)}
+            return Reading.nothing({})
+        return Reading.rows(
+            f"{CYPHER}/read",
+            lambda rows: {COMPUTE_NODE: hosts_in_play(own, stored_aggregates(rows))},
+            keys=mine,
+        )
 
     def read(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
-    ) -> tuple[dict[str, StoredAggregate], Mapping[str, Iterable[str]]]:
-        aggregates = read_stored(tx, keys)
-        return aggregates, {COMPUTE_NODE: hosts_in_play(batch.folds.get(NAME, {}), aggregates)}
+        self, keys: Sequence[str], batch: Batch
+    ) -> Reading[tuple[dict[str, StoredAggregate], Mapping[str, Iterable[str]]]]:
+        own: dict[str, AggregateFold] = batch.folds.get(NAME, {})
+
+        def made(rows: Rows) -> tuple[dict[str, StoredAggregate], Mapping[str, Iterable[str]]]:
+            aggregates = stored_aggregates(rows)
+            return aggregates, {COMPUTE_NODE: hosts_in_play(own, aggregates)}
+
+        return Reading.rows(f"{CYPHER}/read", made, keys=list(keys))
 
     def resolve(self, batch: Batch) -> None:
         folds: dict[str, AggregateFold] = batch.folds.get(NAME, {})
@@ -287,17 +297,18 @@ class AggregateFamily:
         settle_zones(tx, batch)
 
 
-def read_stored(tx: neo4j.ManagedTransaction, keys: Sequence[str]) -> dict[str, StoredAggregate]:
-    """The stored state of the aggregates ``keys`` (those the graph does not hold: none)."""
+def stored_aggregates(rows: Rows) -> dict[str, StoredAggregate]:
+    """The stored state of aggregates, from the rows of ``read`` (those the graph does not
+    hold: none)."""
     return {
-        record["uuid"]: StoredAggregate(
-            event_time=Stamp.stored(record["event_time"]),
-            availability_zone=record["availability_zone"],
-            hosts=tuple(record["hosts"] or ()),
-            contains=frozenset(record["contains"]),
-            deleted_at=Stamp.stored(record["deleted_at"]),
+        row["uuid"]: StoredAggregate(
+            event_time=Stamp.stored(row["event_time"]),
+            availability_zone=row["availability_zone"],
+            hosts=tuple(row["hosts"] or ()),
+            contains=frozenset(row["contains"]),
+            deleted_at=Stamp.stored(row["deleted_at"]),
         )
-        for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
+        for row in rows
     }
 
 

@@ -18,23 +18,28 @@ after, so no two batches wait for each other in a cycle):
 2. each family's ``lock`` statement, in registry order, keys sorted: every batch takes its
    locks in one global order, so no two batches (nor a periodic duty taking compute nodes in
    hostname order) wait for each other in a cycle;
-3. ``read``, in reverse registry order: should the stored state name an element not locked
-   (another batch changed it after ``named_keys`` looked), the batch starts again with it
-   locked too, rather than take a lock out of order;
+3. ``read``, in reverse registry order, every family's in one round trip: should the stored
+   state name an element not locked (another batch changed it after ``named_keys`` looked),
+   the batch starts again with it locked too, rather than take a lock out of order;
 4. ``resolve``, in registry order: an earlier family's decisions (a compute node's deletion)
    are there for the later ones;
 5. the writes of every family, stage by stage (forget, write, link), then ``cleanup``.
+
+``named_keys`` and ``read`` say what they read as a ``Reading``: its statements and what to
+make of their rows. The writer runs every family's readings of a step in one round trip
+(``read_together``): in a service, a round trip costs a batch more than most statements'
+work (the driver's thread waits for the interpreter's lock as well as for Neo4j).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
-from cdm_graph import gateway
+from cdm_graph import gateway, statements
 from cdm_graph.plan.clock import GuardSettings, Precedence, Stamp, latest, newer
 from cdm_graph.schema import ElementSchema
 
@@ -106,6 +111,11 @@ class Event(Protocol):
 
 
 EventT = TypeVar("EventT", bound=Event)
+T = TypeVar("T")
+U = TypeVar("U")
+V = TypeVar("V")
+# The rows of one statement, as dicts of the driver's values.
+Rows = list[dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -193,24 +203,75 @@ def known_or_kept(
     return {key: described[key] if key in described else stored.get(key) for key in keys}
 
 
+@dataclass(frozen=True, slots=True)
+class Reading(Generic[T]):
+    """What a step reads of the stored state: its ``statements`` (each returning rows), and
+    what it makes of their rows (``interpret``: one list of rows per statement, in order).
+    Several run in one round trip (``read_together``)."""
+
+    statements: tuple[Statement, ...]
+    interpret: Callable[[Sequence[Rows]], T]
+
+    @classmethod
+    def nothing(cls, value: T) -> Reading[T]:
+        """No statement: ``value`` as it is."""
+        return cls((), lambda _rows: value)
+
+    @classmethod
+    def rows(cls, name: str, then: Callable[[Rows], T], **parameters: Any) -> Reading[T]:
+        """One statement, ``cypher/<name>.cypher`` with ``parameters``, whose rows ``then``
+        reads."""
+        return cls((Statement(name, parameters),), lambda rows: then(rows[0]))
+
+    def then(self, made: Callable[[T], U]) -> Reading[U]:
+        """This reading, ``made`` into something else."""
+        return Reading(self.statements, lambda rows: made(self.interpret(rows)))
+
+    def join(self, other: Reading[U], both: Callable[[T, U], V]) -> Reading[V]:
+        """This reading and ``other`` in one: ``both`` of what each makes of its rows."""
+        count = len(self.statements)
+        return Reading(
+            self.statements + other.statements,
+            lambda rows: both(self.interpret(rows[:count]), other.interpret(rows[count:])),
+        )
+
+
+def read_together(tx: neo4j.ManagedTransaction, readings: Sequence[Reading[Any]]) -> list[Any]:
+    """What each of ``readings`` makes of its rows, their statements run in one round trip."""
+    rows = gateway.run_in_sequence(
+        tx, (), [(statement.name, statement.parameters)
+                 for reading in readings for statement in reading.statements],
+    )
+    made, start = [], 0
+    for reading in readings:
+        end = start + len(reading.statements)
+        made.append(reading.interpret(rows[start:end]))
+        start = end
+    return made
+
+
 def read_lacking(
-    tx: neo4j.ManagedTransaction,
     statement: str,
     described: Mapping[str, Mapping[str, Any]],
     fields: Sequence[str],
-) -> dict[str, dict[str, Any]]:
+) -> Reading[dict[str, dict[str, Any]]]:
     """The stored values of the description ``fields`` that the newest event of each element
     (key -> what it describes) lacks, for ``known_or_kept``; nothing is read when every event
     describes the element whole (every notification does)."""
     lacking = {key: [name for name in fields if name not in values]
                for key, values in described.items() if len(values) < len(fields)}
     if not lacking:
-        return {}
+        return Reading.nothing({})
     names = sorted({name for missing in lacking.values() for name in missing})
-    return {
-        record[0]: dict(zip(names, gateway.native(record["values"]), strict=True))
-        for record in gateway.run(tx, statement, keys=sorted(lacking), fields=names)
-    }
+    key = statements.columns(statements.load(statement))[0]
+
+    def values(rows: Rows) -> dict[str, dict[str, Any]]:
+        return {
+            row[key]: dict(zip(names, gateway.native(row["values"]), strict=True))
+            for row in rows
+        }
+
+    return Reading.rows(statement, values, keys=sorted(lacking), fields=names)
 
 
 class Family(Protocol):
@@ -234,17 +295,18 @@ class Family(Protocol):
         ...
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
-    ) -> Mapping[str, Iterable[str]]:
+        self, keys: Sequence[str], folds: Mapping[str, Any]
+    ) -> Reading[Mapping[str, Iterable[str]]]:
         """Before any lock: the keys of other families the stored state of ``keys`` names
         (given the batch's ``folds``), so that they are locked in order with the batch's own."""
         ...
 
     def read(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
-    ) -> tuple[Any, Mapping[str, Iterable[str]]]:
-        """The stored state of the locked ``keys``, and the keys of other families it names
-        (each must be locked already, or the batch starts again with it)."""
+        self, keys: Sequence[str], batch: Batch
+    ) -> Reading[tuple[Any, Mapping[str, Iterable[str]]]]:
+        """Under lock: the stored state of the locked ``keys``, and the keys of other
+        families it names (each must be locked already, or the batch starts again with it).
+        ``batch`` holds the folds; the stored state is not there yet."""
         ...
 
     def resolve(self, batch: Batch) -> None:

@@ -32,6 +32,8 @@ from cdm_graph.families.base import (
     Batch,
     Event,
     NewestFold,
+    Reading,
+    Rows,
     Rule,
     Stage,
     fold_newest,
@@ -152,40 +154,47 @@ class ComputeNodeFamily:
         return {NAME: fold.keys()}
 
     def read(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
-    ) -> tuple[StoredComputeNodes, Mapping[str, Iterable[str]]]:
+        self, keys: Sequence[str], batch: Batch
+    ) -> Reading[tuple[StoredComputeNodes, Mapping[str, Iterable[str]]]]:
         fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})
-        described = read_lacking(
-            tx, f"{CYPHER}/read_described", {
+        lacking = read_lacking(
+            f"{CYPHER}/read_described", {
                 hostname: node.latest.properties
                 for hostname, node in fold.items()
                 if node.latest is not None
             }, DESCRIPTION_FIELDS,
         )
-        nodes = {
-            record["hostname"]: StoredComputeNode(
-                described=bool(record["described"]),
-                service_event_time=Stamp.stored(record["service_event_time"]),
-                deleted_at=Stamp.stored(record["deleted_at"]),
-                properties=described.get(record["hostname"], {}),
-                zoned=bool(record["zoned"]),
-            )
-            for record in gateway.plain_rows(gateway.run(tx, f"{CYPHER}/read", keys=list(keys)))
-        }
+
+        def made(
+            described: dict[str, dict[str, Any]], stored: tuple[Rows, DeletedNodes]
+        ) -> tuple[StoredComputeNodes, Mapping[str, Iterable[str]]]:
+            rows, (hosted, named) = stored
+            nodes = {
+                row["hostname"]: StoredComputeNode(
+                    described=bool(row["described"]),
+                    service_event_time=Stamp.stored(row["service_event_time"]),
+                    deleted_at=Stamp.stored(row["deleted_at"]),
+                    properties=described.get(row["hostname"], {}),
+                    zoned=bool(row["zoned"]),
+                )
+                for row in rows
+            }
+            return StoredComputeNodes(nodes, hosted), named
+
         deleted = sorted(h for h, node in fold.items() if node.deleted_at is not None)
-        hosted, named = read_deleted(tx, deleted)
-        return StoredComputeNodes(nodes, hosted), named
+        state = Reading.rows(f"{CYPHER}/read", list, keys=list(keys)).join(
+            read_deleted(deleted), lambda rows, on_deleted: (rows, on_deleted)
+        )
+        return lacking.join(state, made)
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
-    ) -> Mapping[str, Iterable[str]]:
+        self, keys: Sequence[str], folds: Mapping[str, Any]
+    ) -> Reading[Mapping[str, Iterable[str]]]:
         # The instances on the compute nodes the batch deletes, and the aggregates containing
         # them: it may unhost the ones and drop the others' CONTAINS edges.
         fold: dict[str, ComputeNodeFold] = folds.get(NAME, {})
         deleted = [h for h in keys if h in fold and fold[h].deleted_at is not None]
-        if not deleted:
-            return {}
-        return read_deleted(tx, deleted)[1]
+        return read_deleted(deleted).then(lambda read: read[1])
 
     def resolve(self, batch: Batch) -> None:
         fold: dict[str, ComputeNodeFold] = batch.folds.get(NAME, {})
@@ -248,25 +257,31 @@ class ComputeNodeFamily:
         ]
 
 
-def read_deleted(
-    tx: neo4j.ManagedTransaction, deleted: Sequence[str]
-) -> tuple[dict[str, list[tuple[str, Stamp]]], dict[str, set[str]]]:
+# What the compute nodes a batch deletes hold: hostname -> the instances on it with the
+# stamp of each one's placement; and the keys they name (family name -> keys).
+DeletedNodes = tuple[dict[str, list[tuple[str, Stamp]]], dict[str, set[str]]]
+
+
+def read_deleted(deleted: Sequence[str]) -> Reading[DeletedNodes]:
     """What the compute nodes ``deleted`` hold, in one statement: hostname -> the instances
-    on it with the stamp of each one's placement; and the keys they name (family name ->
-    keys): those instances, and the aggregates containing any of the nodes. Nothing is read
-    for no compute node."""
-    hosted: dict[str, list[tuple[str, Stamp]]] = {}
-    named: dict[str, set[str]] = {INSTANCE: set(), AGGREGATE: set()}
+    on it with the stamp of each one's placement; and the keys they name: those instances,
+    and the aggregates containing any of the nodes. Nothing is read for no compute node."""
     if not deleted:
+        return Reading.nothing(({}, {INSTANCE: set(), AGGREGATE: set()}))
+
+    def made(rows: Rows) -> DeletedNodes:
+        hosted: dict[str, list[tuple[str, Stamp]]] = {}
+        named: dict[str, set[str]] = {INSTANCE: set(), AGGREGATE: set()}
+        for row in rows:
+            for uuid, columns in row["hosted"]:
+                since = Stamp.stored(columns)
+                assert since is not None
+                hosted.setdefault(row["hostname"], []).append((uuid, since))
+                named[INSTANCE].add(uuid)
+            named[AGGREGATE].update(row["containing"])
         return hosted, named
-    for record in gateway.run(tx, f"{CYPHER}/read_deleted", keys=list(deleted)):
-        for uuid, columns in record["hosted"]:
-            since = Stamp.stored(columns)
-            assert since is not None
-            hosted.setdefault(record["hostname"], []).append((uuid, since))
-            named[INSTANCE].add(uuid)
-        named[AGGREGATE].update(record["containing"])
-    return hosted, named
+
+    return Reading.rows(f"{CYPHER}/read_deleted", made, keys=list(deleted))
 
 
 def remove_empty_stubs(tx: neo4j.ManagedTransaction, resolution: HostResolution) -> None:

@@ -29,6 +29,8 @@ from cdm_graph.families.base import (
     Batch,
     Event,
     NewestFold,
+    Reading,
+    Rows,
     Rule,
     Stage,
     fold_newest,
@@ -131,36 +133,42 @@ class FlavorFamily:
         return {NAME: fold.keys()}
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
-    ) -> Mapping[str, Iterable[str]]:
+        self, keys: Sequence[str], folds: Mapping[str, Any]
+    ) -> Reading[Mapping[str, Iterable[str]]]:
         # A flavor names nothing: its edges are its instances', which a flavor event leaves.
-        return {}
+        return Reading.nothing({})
 
     def read(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
-    ) -> tuple[dict[str, StoredFlavor], Mapping[str, Iterable[str]]]:
+        self, keys: Sequence[str], batch: Batch
+    ) -> Reading[tuple[dict[str, StoredFlavor], Mapping[str, Iterable[str]]]]:
         fold: dict[str, FlavorFold] = batch.folds.get(NAME, {})
         # Only the batch's own flavors are resolved: those an instance batch locks for its
         # edges need no reading (the instance read says which of them are described).
         own = [flavorid for flavorid in keys if flavorid in fold]
         if not own:
-            return {}, {}
+            return Reading.nothing(({}, {}))
         lacking = read_lacking(
-            tx, f"{CYPHER}/read_described", {
+            f"{CYPHER}/read_described", {
                 flavorid: flavor.latest.properties
                 for flavorid, flavor in fold.items()
                 if flavor.latest is not None
             }, DESCRIPTION_FIELDS,
         )
-        return {
-            record["flavorid"]: StoredFlavor(
-                described=bool(record["described"]),
-                event_time=Stamp.stored(record["event_time"]),
-                deleted_at=Stamp.stored(record["deleted_at"]),
-                properties=lacking.get(record["flavorid"], {}),
-            )
-            for record in gateway.run(tx, f"{CYPHER}/read", keys=own)
-        }, {}
+
+        def made(
+            described: dict[str, dict[str, Any]], rows: Rows
+        ) -> tuple[dict[str, StoredFlavor], Mapping[str, Iterable[str]]]:
+            return {
+                row["flavorid"]: StoredFlavor(
+                    described=bool(row["described"]),
+                    event_time=Stamp.stored(row["event_time"]),
+                    deleted_at=Stamp.stored(row["deleted_at"]),
+                    properties=described.get(row["flavorid"], {}),
+                )
+                for row in rows
+            }, {}
+
+        return lacking.join(Reading.rows(f"{CYPHER}/read", list, keys=own), made)
 
     def resolve(self, batch: Batch) -> None:
         fold: dict[str, FlavorFold] = batch.folds.get(NAME, {})

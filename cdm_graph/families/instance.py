@@ -26,13 +26,14 @@ from typing import Any, ClassVar
 
 import neo4j
 
-from cdm_graph import gateway
 from cdm_graph.decode import Fields, described, element_key, value_of
 from cdm_graph.families.base import (
     Action,
     Batch,
     Event,
     HostEvidence,
+    Reading,
+    Rows,
     Rule,
     Stage,
     known_or_kept,
@@ -264,51 +265,59 @@ class InstanceFamily:
         return {COMPUTE_NODE: hostnames, NAME: fold.keys()}
 
     def read(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
-    ) -> tuple[dict[str, StoredInstance], Mapping[str, Iterable[str]]]:
+        self, keys: Sequence[str], batch: Batch
+    ) -> Reading[tuple[dict[str, StoredInstance], Mapping[str, Iterable[str]]]]:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})
-        described = read_lacking(
-            tx, f"{CYPHER}/read_described", {
+        lacking = read_lacking(
+            f"{CYPHER}/read_described", {
                 uuid: fold.latest.properties
                 for uuid, fold in folds.items()
                 if fold.latest is not None
             }, DESCRIPTION_FIELDS,
         )
-        instances = {
-            record["uuid"]: _stored(record, described.get(record["uuid"], {}))
-            for record in gateway.plain_rows(gateway.run(tx, f"{CYPHER}/read", keys=list(keys)))
-        }
-        # Hosts the stored instances name that the batch does not: an instance may fall back
-        # to one (its authoritative host forgotten after a deletion) or leave one.
-        named: set[str] = set().union(*(instance.hostnames for instance in instances.values()))
-        flavors: set[str] = set().union(*(
-            flavor_keys(folds.get(uuid), instance.flavor_id)
-            for uuid, instance in instances.items()
-        ))
-        groups = {
-            group
-            for uuid, instance in instances.items()
-            if uuid in folds
-            and folds[uuid].may_appear_or_go(instance.properties.get("event_time") is not None)
-            for group in instance.waiting
-        }
-        return instances, {COMPUTE_NODE: named, FLAVOR: flavors, SERVER_GROUP: groups}
+
+        def made(
+            described: dict[str, dict[str, Any]], rows: Rows
+        ) -> tuple[dict[str, StoredInstance], Mapping[str, Iterable[str]]]:
+            instances = {row["uuid"]: _stored(row, described.get(row["uuid"], {})) for row in rows}
+            # Hosts the stored instances name that the batch does not: an instance may fall
+            # back to one (its authoritative host forgotten after a deletion) or leave one.
+            named: set[str] = set().union(*(instance.hostnames for instance in instances.values()))
+            flavors: set[str] = set().union(*(
+                flavor_keys(folds.get(uuid), instance.flavor_id)
+                for uuid, instance in instances.items()
+            ))
+            groups = {
+                group
+                for uuid, instance in instances.items()
+                if uuid in folds
+                and folds[uuid].may_appear_or_go(instance.properties.get("event_time") is not None)
+                for group in instance.waiting
+            }
+            return instances, {COMPUTE_NODE: named, FLAVOR: flavors, SERVER_GROUP: groups}
+
+        return lacking.join(Reading.rows(f"{CYPHER}/read", list, keys=list(keys)), made)
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
-    ) -> Mapping[str, Iterable[str]]:
+        self, keys: Sequence[str], folds: Mapping[str, Any]
+    ) -> Reading[Mapping[str, Iterable[str]]]:
         fold: dict[str, InstanceFold] = folds.get(NAME, {})
-        hostnames: set[str] = set()
-        flavors: set[str] = set()
-        groups: set[str] = set()
-        for record in gateway.run(tx, f"{CYPHER}/named", keys=list(keys)):
-            uuid = record["uuid"]
-            hostnames.update(record["hostnames"])
-            # An instance not in the graph yet has no flavor: the batch draws its first edge.
-            flavors |= flavor_keys(fold.get(uuid), record["flavor_id"])
-            if uuid in fold and fold[uuid].may_appear_or_go(record["exists"]):
-                groups.update(record["waiting"])
-        return {COMPUTE_NODE: hostnames, FLAVOR: flavors, SERVER_GROUP: groups}
+
+        def named(rows: Rows) -> Mapping[str, Iterable[str]]:
+            hostnames: set[str] = set()
+            flavors: set[str] = set()
+            groups: set[str] = set()
+            for row in rows:
+                uuid = row["uuid"]
+                hostnames.update(row["hostnames"])
+                # An instance not in the graph yet has no flavor: the batch draws its first
+                # edge.
+                flavors |= flavor_keys(fold.get(uuid), row["flavor_id"])
+                if uuid in fold and fold[uuid].may_appear_or_go(row["exists"]):
+                    groups.update(row["waiting"])
+            return {COMPUTE_NODE: hostnames, FLAVOR: flavors, SERVER_GROUP: groups}
+
+        return Reading.rows(f"{CYPHER}/named", named, keys=list(keys))
 
     def resolve(self, batch: Batch) -> None:
         folds: dict[str, InstanceFold] = batch.folds.get(NAME, {})

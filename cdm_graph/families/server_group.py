@@ -30,13 +30,14 @@ from typing import Any, ClassVar
 
 import neo4j
 
-from cdm_graph import gateway
 from cdm_graph.decode import Fields, checked, described, element_key, key_value_pairs
 from cdm_graph.families.base import (
     Action,
     Batch,
     Event,
     NewestFold,
+    Reading,
+    Rows,
     Rule,
     Stage,
     fold_newest,
@@ -237,49 +238,54 @@ class ServerGroupFamily:
         return {INSTANCE: members, NAME: fold.keys()}
 
     def named_keys(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], folds: Mapping[str, Any]
-    ) -> Mapping[str, Iterable[str]]:
+        self, keys: Sequence[str], folds: Mapping[str, Any]
+    ) -> Reading[Mapping[str, Iterable[str]]]:
         # The members the stored groups the batch rewrites name: it may unlink them and forget
         # their pairs. A group locked only because an instance of the batch appears or goes
         # touches that instance's edge alone (as ``read`` checks under lock).
         rewritten = [key for key in keys if key in folds.get(NAME, {})]
         if not rewritten:
-            return {}
-        return {
-            INSTANCE: [
-                record["member"]
-                for record in gateway.run(tx, f"{CYPHER}/named_members", keys=rewritten)
-            ]
-        }
+            return Reading.nothing({})
+        return Reading.rows(
+            f"{CYPHER}/named_members",
+            lambda rows: {INSTANCE: [row["member"] for row in rows]},
+            keys=rewritten,
+        )
 
     def read(
-        self, tx: neo4j.ManagedTransaction, keys: Sequence[str], batch: Batch
-    ) -> tuple[dict[str, StoredServerGroup], Mapping[str, Iterable[str]]]:
+        self, keys: Sequence[str], batch: Batch
+    ) -> Reading[tuple[dict[str, StoredServerGroup], Mapping[str, Iterable[str]]]]:
         fold: dict[str, ServerGroupFold] = batch.folds.get(NAME, {})
         lacking = read_lacking(
-            tx, f"{CYPHER}/read_described", {
+            f"{CYPHER}/read_described", {
                 uuid: group.latest.properties
                 for uuid, group in fold.items()
                 if group.latest is not None
             }, DESCRIPTION_FIELDS,
         )
-        groups = {
-            record["uuid"]: StoredServerGroup(
-                event_time=Stamp.stored(record["event_time"]),
-                deleted_at=Stamp.stored(record["deleted_at"]),
-                members=tuple(record["members"] or ()),
-                linked=frozenset(record["linked"]),
-                properties=lacking.get(record["uuid"], {}),
+
+        def made(
+            described: dict[str, dict[str, Any]], rows: Rows
+        ) -> tuple[dict[str, StoredServerGroup], Mapping[str, Iterable[str]]]:
+            groups = {
+                row["uuid"]: StoredServerGroup(
+                    event_time=Stamp.stored(row["event_time"]),
+                    deleted_at=Stamp.stored(row["deleted_at"]),
+                    members=tuple(row["members"] or ()),
+                    linked=frozenset(row["linked"]),
+                    properties=described.get(row["uuid"], {}),
+                )
+                for row in rows
+            }
+            # The groups the batch rewrites may unlink any member they name: each must be
+            # locked. (A group locked only because an instance of the batch appears or goes
+            # touches that instance's edge alone.)
+            named: set[str] = set().union(
+                *(group.members for uuid, group in groups.items() if uuid in fold)
             )
-            for record in gateway.run(tx, f"{CYPHER}/read", keys=list(keys))
-        }
-        # The groups the batch rewrites may unlink any member they name: each must be locked.
-        # (A group locked only because an instance of the batch appears or goes touches that
-        # instance's edge alone.)
-        named: set[str] = set().union(
-            *(group.members for uuid, group in groups.items() if uuid in fold)
-        )
-        return groups, {INSTANCE: named}
+            return groups, {INSTANCE: named}
+
+        return lacking.join(Reading.rows(f"{CYPHER}/read", list, keys=list(keys)), made)
 
     def resolve(self, batch: Batch) -> None:
         fold: dict[str, ServerGroupFold] = batch.folds.get(NAME, {})

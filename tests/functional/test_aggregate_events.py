@@ -11,6 +11,7 @@ from cdm_graph.apply import writer as writer_module
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.families.aggregate import AggregateFamily
+from cdm_graph.families.base import Reading
 from cdm_graph.plan.clock import GuardSettings
 from cdm_graph.transport.samples import load_sample
 from tests.functional.test_replay import _replay
@@ -153,7 +154,9 @@ def test_a_batch_locks_late_the_hosts_a_change_before_its_locks_put_in_play(
     """The hosts a batch locks are read before any lock: should another batch change the
     aggregate in between (here: the look sees nothing), the batch starts again with them."""
     apply(aggregate("aggregate.create.end", 1, hosts=["h1"], zone="AZ-1"))
-    monkeypatch.setattr(AggregateFamily, "named_keys", lambda self, tx, keys, folds: {})
+    monkeypatch.setattr(
+        AggregateFamily, "named_keys", lambda self, keys, folds: Reading.nothing({})
+    )
     runs = []
 
     def counted_run_batch(*args):

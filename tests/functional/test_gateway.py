@@ -1,5 +1,5 @@
-"""The gateway runs managed transactions against the real Neo4j, and says when the driver
-runs one again."""
+"""The gateway runs managed transactions against the real Neo4j, says when the driver runs
+one again, and runs several statements as one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import TransientError
 
-from cdm_graph.gateway import NO_WAIT, Gateway
+from cdm_graph.apply.pipeline import process_batch
+from cdm_graph.apply.writer import GraphWriter
+from cdm_graph.gateway import NO_WAIT, Gateway, run, run_in_sequence
+from tests.nova import notification
+
+UUID = "00000000-0000-0000-0000-000000000001"
+AGGREGATE = "00000000-0000-0000-0000-00000000a001"
 
 
 def test_a_transaction_the_driver_runs_again_is_reported(graph: Any) -> None:
@@ -38,3 +44,46 @@ def test_reads_run_in_read_mode_and_cannot_write(graph: Any) -> None:
     else:
         raise AssertionError("a READ transaction wrote")
     assert gateway.query("client/compute_nodes") == []
+
+
+READS = ["batch/instance/read", "batch/compute_node/read", "batch/aggregate/read"]
+
+
+def _apply_a_small_cloud(graph: Any) -> None:
+    writer = GraphWriter(graph)
+    writer.run_schema()
+    process_batch(writer, [
+        notification("service.create", 1, host="h1"),
+        notification("instance.create.end", 2, uuid=UUID, host="h1"),
+        notification("aggregate.create.end", 3, uuid=AGGREGATE, hosts=["h1", "h2"]),
+    ])
+
+
+def test_statements_read_in_sequence_return_the_rows_each_returns_alone(graph: Any) -> None:
+    _apply_a_small_cloud(graph)
+    keys = {"batch/instance/read": [UUID, "unknown"], "batch/compute_node/read": ["h1", "h2"],
+            "batch/aggregate/read": [AGGREGATE]}
+    gateway = Gateway(graph, retry=NO_WAIT)
+
+    def alone(tx: neo4j.ManagedTransaction) -> list[list[dict[str, Any]]]:
+        return [[record.data() for record in run(tx, name, keys=keys[name])] for name in READS]
+
+    def together(tx: neo4j.ManagedTransaction) -> list[list[dict[str, Any]]]:
+        return run_in_sequence(tx, (), [(name, {"keys": keys[name]}) for name in READS])
+
+    expected = gateway.read(alone)
+    assert [len(rows) for rows in expected] == [1, 2, 1]
+    assert gateway.read(together) == expected
+
+
+def test_a_statement_read_in_sequence_that_finds_nothing_leaves_the_others_rows(
+    graph: Any,
+) -> None:
+    _apply_a_small_cloud(graph)
+    gateway = Gateway(graph, retry=NO_WAIT)
+    rows = gateway.read(lambda tx: run_in_sequence(tx, (), [
+        ("batch/instance/read", {"keys": ["unknown"]}),
+        ("batch/compute_node/read", {"keys": ["h1"]}),
+    ]))
+    assert rows[0] == []
+    assert [row["hostname"] for row in rows[1]] == ["h1"]

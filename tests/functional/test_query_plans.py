@@ -137,3 +137,21 @@ def test_the_lock_step_of_every_family_in_one_statement_plans_no_eager_and_no_sc
         summary = session.run("EXPLAIN " + query, parameters).consume()
     operators = set(_operators(summary.plan))
     assert not operators & (EAGER | SCANS), sorted(operators & (EAGER | SCANS))
+
+
+def test_the_read_step_of_every_family_in_one_statement_seeks_by_key_and_scans_nothing(
+    graph, schema_applied
+):
+    # The writer reads every family's stored state in one round trip (Reading, read_together).
+    names = [name for family in FAMILIES for name in statements.names(f"batch/{family.name}")
+             if name.rpartition("/")[2].startswith(("read", "named"))]
+    parameters = [{**KEYS, "fields": ["name"]} if name.endswith("read_described") else KEYS
+                  for name in names]
+    query = statements.in_sequence((), tuple(statements.load(name) for name in names))
+    with graph.session() as session:
+        summary = session.run(
+            "EXPLAIN " + query, statements.in_sequence_parameters(parameters)
+        ).consume()
+    operators = set(_operators(summary.plan))
+    assert "NodeUniqueIndexSeek" in operators
+    assert not operators & (EAGER | SCANS), sorted(operators & (EAGER | SCANS))

@@ -79,9 +79,11 @@ def test_a_group_the_look_before_locking_missed_is_locked_when_the_batch_starts_
     apply(notification("server_group.add_member", 1, members=[MEMBER]))
     named_keys = InstanceFamily.named_keys
 
-    def look_missing_groups(self, tx, keys, folds):
-        return {name: keys for name, keys in named_keys(self, tx, keys, folds).items()
-                if name != ServerGroupFamily.name}
+    def look_missing_groups(self, keys, folds):
+        return named_keys(self, keys, folds).then(
+            lambda named: {name: keys for name, keys in named.items()
+                           if name != ServerGroupFamily.name}
+        )
 
     monkeypatch.setattr(InstanceFamily, "named_keys", look_missing_groups)
     runs = []

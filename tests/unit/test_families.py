@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 
 from cdm_graph.families import FAMILIES, REGISTRY, RegistryError, build_registry, decode
-from cdm_graph.families.base import Action, Rule
+from cdm_graph.families.base import Action, Reading, Rule, Statement
 from cdm_graph.families.compute_node import ComputeNodeFamily
 from cdm_graph.families.instance import InstanceFamily
 from cdm_graph.mapping import NOTIFICATION_MAPPING
@@ -84,3 +84,26 @@ def test_compute_nodes_and_flavors_are_registered_before_what_names_them():
         "compute_node", "aggregate", "flavor", "instance", "server_group"
     ]
     assert REGISTRY["instance"].schema is INSTANCE
+
+
+# ------------------------------------------------------------------ readings
+
+def test_a_reading_of_nothing_makes_its_value_without_a_statement():
+    reading = Reading.nothing({"instance": ["u1"]})
+    assert reading.statements == ()
+    assert reading.interpret([]) == {"instance": ["u1"]}
+
+
+def test_a_reading_of_one_statement_reads_its_rows():
+    reading = Reading.rows("batch/instance/named", lambda rows: [row["uuid"] for row in rows],
+                           keys=["u1"])
+    assert reading.statements == (Statement("batch/instance/named", {"keys": ["u1"]}),)
+    assert reading.interpret([[{"uuid": "u1"}]]) == ["u1"]
+
+
+def test_joined_readings_each_read_their_own_statements_rows():
+    first = Reading.rows("a", lambda rows: [row["k"] for row in rows])
+    second = Reading.rows("b", len).join(Reading.nothing("none"), lambda n, v: (n, v))
+    joined = first.join(second, lambda keys, counted: (keys, counted)).then(list)
+    assert [statement.name for statement in joined.statements] == ["a", "b"]
+    assert joined.interpret([[{"k": 1}, {"k": 2}], [{}, {}, {}]]) == [[1, 2], (3, "none")]
