@@ -65,17 +65,19 @@ def in_sequence(bodies: tuple[str, ...], reading: tuple[str, ...] = ()) -> str:
     """Statements as one: first ``bodies``, that return nothing, then ``reading``, that
     return rows, each a unit subquery (``CALL () { … }``) of a single row, so each runs whole
     before the next starts, in this order. The parameters of the statement at position ``n``
-    (``bodies`` first) are renamed ``$s<n>_<name>`` (``in_sequence_parameters``). The rows of
-    a reading statement come back as one column, ``s<n>_rows``: a list of its rows, each the
-    list of its ``columns``. One round trip instead of one each.
+    (``bodies`` first) become the entries of one map, ``$s<n>.<name>``
+    (``in_sequence_parameters``). The rows of a reading statement come back as one column,
+    ``s<n>_rows``: a list of its rows, each the list of its ``columns``. One round trip
+    instead of one each.
 
-    Planning one costs about the sum of its statements' (a read of every family: ~0.2 s), and
-    each mix of statements is a plan of its own. So Neo4j keeps the plan it made first
-    (``replan=skip``) rather than plan every mix again each time its statistics drift (every
-    10 s at first, while a graph grows): the statements seek their elements by key whatever
-    the statistics. And Neo4j caches a plan by its text and its parameters' types, an empty
-    list and a list of maps being different types: give every statement lists that are never
-    empty (as the locks', whose families without keys are left out)."""
+    Why maps: Neo4j caches a plan by its text and its parameters' types, a list's size
+    (one, tens, hundreds…) and emptiness counting as its type; a map's entries do not. Lists
+    would make each mix of sizes across the statements a plan of its own, and planning one
+    costs about the sum of its statements' (a read of every family: ~0.3 s): the first run
+    of the simulator's stream on a fresh Neo4j spent 30 s planning. With maps, each mix of
+    statements is planned once. And Neo4j keeps that plan (``replan=skip``) rather than
+    plan it again each time its statistics drift (every 10 s at first, while a graph grows):
+    the statements seek their elements by key whatever the statistics."""
     parts = ["CYPHER replan=skip"]
     for position, body in enumerate(bodies):
         parts.append(f"CALL () {{\n{_renamed(body, position)}\n}}")
@@ -95,7 +97,7 @@ def in_sequence(bodies: tuple[str, ...], reading: tuple[str, ...] = ()) -> str:
 
 
 def _renamed(body: str, position: int) -> str:
-    return _PARAMETER.sub(rf"$s{position}_\1", without_comments(body))
+    return _PARAMETER.sub(rf"$s{position}.\1", without_comments(body))
 
 
 @functools.cache
@@ -143,12 +145,9 @@ def without_comments(text: str) -> str:
 
 
 def in_sequence_parameters(parameters: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The parameters of the statements of ``in_sequence``, renamed as it renames them."""
-    return {
-        f"s{position}_{name}": value
-        for position, values in enumerate(parameters)
-        for name, value in values.items()
-    }
+    """The parameters of the statements of ``in_sequence``, as it renames them: one map per
+    statement, ``$s<n>``."""
+    return {f"s{position}": dict(values) for position, values in enumerate(parameters)}
 
 
 def is_schema(name: str) -> bool:

@@ -59,15 +59,15 @@ def run_batch(
         locked[name] |= grown_keys
     # What the stored state names (an instance's former host, the instances on a compute node
     # being deleted) is locked with the batch's own keys: read before any lock, every
-    # family's in one round trip, until it names nothing new.
+    # family's in one round trip, until it names nothing new. Every family reads, with no
+    # keys where it has none, at each step: one statement, one plan, whatever the batch.
     looked: dict[str, set[str]] = {family.name: set() for family in FAMILIES}
     while any(locked[name] - looked[name] for name in locked):
         readings = []
         for family in reversed(FAMILIES):
             new = sorted(locked[family.name] - looked[family.name])
             looked[family.name] |= set(new)
-            if new:
-                readings.append(family.named_keys(new, fold.folds))
+            readings.append(family.named_keys(new, fold.folds))
         for names in read_together(tx, readings):
             for name, named in names.items():
                 locked[name].update(named)
@@ -76,11 +76,10 @@ def run_batch(
     # a uniqueness constraint's index with a lock on the entry, which the reads need not.)
     run_in_sequence(tx, [(lock.name, lock.parameters) for lock in lock_statements(locked)])
     reading = BatchState(fold.folds, locked, settings or GuardSettings())
-    reading_families = [family for family in reversed(FAMILIES) if locked[family.name]]
     read = read_together(
-        tx, [family.read(sorted(locked[family.name]), reading) for family in reading_families]
+        tx, [family.read(sorted(locked[family.name]), reading) for family in reversed(FAMILIES)]
     )
-    for family, (stored, named) in zip(reading_families, read, strict=True):
+    for family, (stored, named) in zip(reversed(FAMILIES), read, strict=True):
         reading.stored[family.name] = stored
         unlocked = {name: set(wanted) - locked[name] for name, wanted in named.items()}
         if any(unlocked.values()):

@@ -225,8 +225,6 @@ class AggregateFamily:
         # its other hosts.
         own: dict[str, AggregateFold] = folds.get(NAME, {})
         mine = sorted(uuid for uuid in keys if uuid in own)
-        if not mine:
-            return Reading.nothing({})
         return Reading.rows(
             f"{CYPHER}/read",
             lambda rows: {COMPUTE_NODE: hosts_in_play(own, stored_aggregates(rows))},

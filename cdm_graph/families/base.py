@@ -28,7 +28,9 @@ after, so no two batches wait for each other in a cycle):
 ``named_keys`` and ``read`` say what they read as a ``Reading``: its statements and what to
 make of their rows. The writer runs every family's readings of a step in one round trip
 (``read_together``): in a service, a round trip costs a batch more than most statements'
-work (the driver's thread waits for the interpreter's lock as well as for Neo4j).
+work (the driver's thread waits for the interpreter's lock as well as for Neo4j). Every
+family reads at each step, with no keys where it has none (a ``Reading.nothing`` only where
+the family never reads): the step is one statement, planned once, whatever the batch.
 """
 
 from __future__ import annotations

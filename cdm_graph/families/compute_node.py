@@ -265,10 +265,7 @@ DeletedNodes = tuple[dict[str, list[tuple[str, Stamp]]], dict[str, set[str]]]
 def read_deleted(deleted: Sequence[str]) -> Reading[DeletedNodes]:
     """What the compute nodes ``deleted`` hold, in one statement: hostname -> the instances
     on it with the stamp of each one's placement; and the keys they name: those instances,
-    and the aggregates containing any of the nodes. Nothing is read for no compute node."""
-    if not deleted:
-        return Reading.nothing(({}, {INSTANCE: set(), AGGREGATE: set()}))
-
+    and the aggregates containing any of the nodes."""
     def made(rows: Rows) -> DeletedNodes:
         hosted: dict[str, list[tuple[str, Stamp]]] = {}
         named: dict[str, set[str]] = {INSTANCE: set(), AGGREGATE: set()}

@@ -145,8 +145,6 @@ class FlavorFamily:
         # Only the batch's own flavors are resolved: those an instance batch locks for its
         # edges need no reading (the instance read says which of them are described).
         own = [flavorid for flavorid in keys if flavorid in fold]
-        if not own:
-            return Reading.nothing(({}, {}))
         lacking = read_lacking(
             f"{CYPHER}/read_described", {
                 flavorid: flavor.latest.properties

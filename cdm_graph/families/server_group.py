@@ -244,8 +244,6 @@ class ServerGroupFamily:
         # their pairs. A group locked only because an instance of the batch appears or goes
         # touches that instance's edge alone (as ``read`` checks under lock).
         rewritten = [key for key in keys if key in folds.get(NAME, {})]
-        if not rewritten:
-            return Reading.nothing({})
         return Reading.rows(
             f"{CYPHER}/named_members",
             lambda rows: {INSTANCE: [row["member"] for row in rows]},

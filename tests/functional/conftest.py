@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cdm_graph import statements
+from cdm_graph import gateway, statements
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.reconcile import connect
@@ -52,13 +52,28 @@ def connection(cloud: OpenStackEmulator) -> Iterator[Any]:
 
 @pytest.fixture
 def statements_run(monkeypatch):
-    """The names of the statements run from here on, in order."""
+    """The names of the statements run from here on, in order. Of the reads run in one
+    round trip (``read_together``), those given something to do: a family with nothing to
+    read still reads, with no keys, so that each step is one plan whatever the batch."""
     ran: list[str] = []
     load = statements.load
+    run_in_sequence = gateway.run_in_sequence
+    together = False
 
     def recorded(name: str) -> str:
-        ran.append(name)
+        if not together:
+            ran.append(name)
         return load(name)
 
+    def recorded_in_sequence(tx, parts, reading=()):
+        nonlocal together
+        ran.extend(name for name, values in [*parts, *reading] if any(values.values()))
+        together = True
+        try:
+            return run_in_sequence(tx, parts, reading)
+        finally:
+            together = False
+
     monkeypatch.setattr(statements, "load", recorded)
+    monkeypatch.setattr(gateway, "run_in_sequence", recorded_in_sequence)
     return ran

@@ -8,6 +8,7 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import TransientError
 
+from cdm_graph import statements
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.gateway import NO_WAIT, Gateway, run, run_in_sequence
@@ -87,3 +88,52 @@ def test_a_statement_read_in_sequence_that_finds_nothing_leaves_the_others_rows(
     ]))
     assert rows[0] == []
     assert [row["hostname"] for row in rows[1]] == ["h1"]
+
+
+def _cached_plans(graph: Any) -> int:
+    """How many plans Neo4j's query caches hold; they are emptied."""
+    message = graph.execute_query("CALL db.clearQueryCaches()").records[0][0]
+    return int(message.split(" of ")[1].split()[0]) if " of " in message else 0
+
+
+def test_statements_in_sequence_are_planned_once_whatever_the_sizes_of_their_lists(
+    graph: Any,
+) -> None:
+    # A list's size is part of a plan's key in Neo4j's cache: the key lists of a batch's
+    # families would make each mix of sizes a plan of its own, at ~0.3 s each.
+    gateway = Gateway(graph, retry=NO_WAIT)
+    _cached_plans(graph)
+    for size in (1, 0, 300):
+        keys = [f"{n:08x}" for n in range(size)]
+        gateway.read(lambda tx, keys=keys: run_in_sequence(
+            tx, (), [(name, {"keys": keys}) for name in READS]
+        ))
+    assert _cached_plans(graph) == 1
+
+
+def test_every_batch_reads_in_the_same_two_statements_whatever_its_families(
+    graph: Any, monkeypatch: Any
+) -> None:
+    # Each mix of families would be a plan of its own (~0.3 s to make): every family reads
+    # at each step, with no keys where it has none.
+    texts: set[str] = set()
+    in_sequence = statements.in_sequence
+
+    def recorded(bodies: tuple[str, ...], reading: tuple[str, ...] = ()) -> str:
+        text = in_sequence(bodies, reading)
+        if reading:
+            texts.add(text)
+        return text
+
+    monkeypatch.setattr(statements, "in_sequence", recorded)
+    writer = GraphWriter(graph)
+    writer.run_schema()
+    process_batch(writer, [notification("instance.create.end", 1, uuid=UUID, host="h1")])
+    process_batch(writer, [
+        notification("aggregate.create.end", 2, uuid=AGGREGATE, hosts=["h1"]),
+        notification("flavor.create", 2),
+        notification("server_group.add_member", 2, members=[UUID]),
+        notification("service.delete", 3, host="h2"),
+    ])
+    # One look before locking, one read under the locks.
+    assert len(texts) == 2

@@ -19,25 +19,25 @@ READ = (
 def test_statements_in_sequence_are_unit_subqueries_in_their_order_without_headers():
     assert statements.in_sequence((FIRST, SECOND)) == (
         "CYPHER replan=skip\n"
-        "CALL () {\nUNWIND $s0_keys AS hostname\nMERGE (c:ComputeNode {hostname: hostname})\n}\n"
-        "CALL () {\nUNWIND $s1_keys AS uuid\nMATCH (i:Instance {uuid: uuid})\n"
-        "SET i.since = $s1_since\n}"
+        "CALL () {\nUNWIND $s0.keys AS hostname\nMERGE (c:ComputeNode {hostname: hostname})\n}\n"
+        "CALL () {\nUNWIND $s1.keys AS uuid\nMATCH (i:Instance {uuid: uuid})\n"
+        "SET i.since = $s1.since\n}"
     )
 
 
 def test_a_reading_statement_in_sequence_returns_its_rows_as_one_list_after_the_others():
     assert statements.in_sequence((FIRST,), (READ,)) == (
         "CYPHER replan=skip\n"
-        "CALL () {\nUNWIND $s0_keys AS hostname\nMERGE (c:ComputeNode {hostname: hostname})\n}\n"
-        "CALL () {\nCALL () {\nUNWIND $s1_keys AS uuid\nMATCH (i:Instance {uuid: uuid})\n"
+        "CALL () {\nUNWIND $s0.keys AS hostname\nMERGE (c:ComputeNode {hostname: hostname})\n}\n"
+        "CALL () {\nCALL () {\nUNWIND $s1.keys AS uuid\nMATCH (i:Instance {uuid: uuid})\n"
         "RETURN uuid, i.host AS host\n}\nRETURN collect([uuid, host]) AS s1_rows\n}\n"
         "RETURN s1_rows"
     )
 
 
-def test_parameters_in_sequence_are_renamed_by_the_position_of_their_statement():
+def test_parameters_in_sequence_are_one_map_per_statement_named_by_its_position():
     assert statements.in_sequence_parameters([{"keys": ["h1"]}, {"keys": ["u"], "since": 3}]) == {
-        "s0_keys": ["h1"], "s1_keys": ["u"], "s1_since": 3,
+        "s0": {"keys": ["h1"]}, "s1": {"keys": ["u"], "since": 3},
     }
 
 
