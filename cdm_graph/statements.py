@@ -61,6 +61,7 @@ class CypherFolder:
 
 
 @functools.cache
+@functools.cache
 def in_sequence(bodies: tuple[str, ...], reading: tuple[str, ...] = ()) -> str:
     """Statements as one: first ``bodies``, that return nothing, then ``reading``, that
     return rows, each a unit subquery (``CALL () { … }``) of a single row, so each runs whole
@@ -77,7 +78,8 @@ def in_sequence(bodies: tuple[str, ...], reading: tuple[str, ...] = ()) -> str:
     of the simulator's stream on a fresh Neo4j spent 30 s planning. With maps, each mix of
     statements is planned once. And Neo4j keeps that plan (``replan=skip``) rather than
     plan it again each time its statistics drift (every 10 s at first, while a graph grows):
-    the statements seek their elements by key whatever the statistics."""
+    the statements seek their elements by key whatever the statistics. Built once per mix:
+    each batch runs the same two or three."""
     parts = ["CYPHER replan=skip"]
     for position, body in enumerate(bodies):
         parts.append(f"CALL () {{\n{_renamed(body, position)}\n}}")
