@@ -3,15 +3,18 @@ one again, and runs several statements as one."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
 import neo4j
+import pytest
 from neo4j.exceptions import TransientError
 
 from cdm_graph import statements
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
-from cdm_graph.gateway import NO_WAIT, Gateway, run, run_in_sequence
+from cdm_graph.gateway import NO_WAIT, Gateway, Neo4jSettings, run, run_in_sequence
 from tests.nova import notification
 
 UUID = "00000000-0000-0000-0000-000000000001"
@@ -34,6 +37,30 @@ def test_a_transaction_the_driver_runs_again_is_reported(graph: Any) -> None:
 
     assert gateway.write(work) == 1
     assert (len(runs), len(retries)) == (2, 1)
+
+
+def test_a_statement_naming_a_property_no_element_ever_had_logs_no_warning(
+    neo4j_target: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # What every batch statement is on a graph that has not yet seen some family: Neo4j
+    # warns "property key does not exist" (and keeps the warning with the plan).
+    statement = f"MATCH (i:Instance) WHERE i.never_{uuid.uuid4().hex} IS NOT NULL RETURN 1"
+    settings = Neo4jSettings(
+        neo4j_target["uri"], neo4j_target["username"], neo4j_target["password"]
+    )
+    with caplog.at_level(logging.WARNING, logger="neo4j.notifications"):
+        with settings.driver() as driver:
+            driver.execute_query(statement)
+        ours = [record.getMessage() for record in caplog.records]
+        caplog.clear()
+        # The same statement through a driver left as it comes: the warning the test is about.
+        with neo4j.GraphDatabase.driver(
+            neo4j_target["uri"], auth=(neo4j_target["username"], neo4j_target["password"])
+        ) as plain:
+            plain.execute_query(statement)
+        theirs = [record.getMessage() for record in caplog.records]
+    assert ours == []
+    assert any("property key does not exist" in message for message in theirs)
 
 
 def test_reads_run_in_read_mode_and_cannot_write(graph: Any) -> None:
