@@ -16,7 +16,9 @@ of reading a large model.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import neo4j
@@ -35,6 +37,21 @@ from cdm_graph.read.snapshot import Groupings, Snapshot
 
 if TYPE_CHECKING:
     from watcher.decision_engine.model.model_root import ModelRoot
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, as it was after it. Reading a
+    large model makes millions of objects, none of them garbage: the collector's full passes
+    over them, triggered by the allocations alone, took 1.2-2.8 s of a 200,000-instance
+    snapshot (measured against 3.1-4.3 s for all the rest)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _node(row: Mapping[str, Any]) -> ComputeNode:
@@ -181,6 +198,7 @@ class GraphClient(ModelReader):
         def work(tx: neo4j.ManagedTransaction) -> Snapshot:
             [nodes] = run(tx, "client/snapshot_compute_nodes").single(strict=True)
             [instances] = run(tx, "client/snapshot_instances").single(strict=True)
+            instances.sort()  # by uuid, each list's first value (read in the store's order)
 
             def rows(name: str, **parameters: Any) -> Iterable[dict[str, Any]]:
                 return plain_rows(run(tx, name, **parameters))
@@ -200,7 +218,8 @@ class GraphClient(ModelReader):
                 groupings,
             )
 
-        return self._gateway.read(work)
+        with _collector_paused():
+            return self._gateway.read(work)
 
     def watcher_model(self) -> ModelRoot:
         """A Watcher ``ModelRoot`` of the whole model (needs the ``watcher`` extra)."""

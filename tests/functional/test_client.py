@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from neo4j.exceptions import ClientError
 
@@ -12,6 +14,7 @@ from cdm_graph.read.models import (
     InstanceNotMapped,
 )
 from tests import cloud
+from tests.nova import notification
 
 pytestmark = pytest.mark.functional
 
@@ -189,6 +192,30 @@ def test_snapshot_answers_like_the_graph(client):
         assert sorted(i.uuid for i in snapshot.get_node_instances(node)) == sorted(
             i.uuid for i in client.get_node_instances(node)
         )
+
+
+def test_snapshot_lists_instances_in_uuid_order_whatever_the_order_they_were_written(
+    apply, graph
+):
+    # Written last first: Neo4j's store holds them in the order written, the reverse.
+    uuids = [f"00000000-0000-4000-8000-{n:012d}" for n in range(8)]
+    for time, uuid in enumerate(reversed(uuids), start=1):
+        apply(notification("instance.create.end", time, uuid=uuid, host="compute-1"))
+    snapshot = GraphClient(graph).snapshot()
+    assert list(snapshot.get_all_instances()) == uuids
+    [node] = snapshot.get_all_compute_nodes().values()
+    assert [instance.uuid for instance in snapshot.get_node_instances(node)] == uuids
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_snapshot_leaves_the_garbage_collector_as_it_found_it(client, enabled):
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        client.snapshot()
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_snapshot_reads_in_one_transaction_with_one_query_per_kind_of_element(
