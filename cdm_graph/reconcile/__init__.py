@@ -53,6 +53,7 @@ from cdm_graph.families.flavor import listed_flavor, listed_flavor_gone
 from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.families.server_group import listed_server_group, listed_server_group_gone
 from cdm_graph.gateway import run
+from cdm_graph.memory import collector_paused
 from cdm_graph.plan.clock import MICROSECOND, Stamp, older, to_us
 from cdm_graph.reconcile.listing import (
     AGGREGATES,
@@ -160,6 +161,17 @@ def apply_listing(
     """Write the listing to the graph; remove what it lacks only of the kinds it listed
     whole. Times held beyond ``guard``'s bound (default: the default bound) are brought back
     first."""
+    with collector_paused():
+        return _apply_listing(writer, listing, batch_size, progress, guard)
+
+
+def _apply_listing(
+    writer: GraphWriter,
+    listing: Listing,
+    batch_size: int,
+    progress: Progress,
+    guard: Guard | None,
+) -> Summary:
     listed_upsert = listed(listing.started_at, Action.UPSERT)
     listed_gone = listed(listing.started_at, Action.DELETE)
     kinds = _swept_kinds(listing)

@@ -7,6 +7,7 @@ arrive while the listing runs lists first, applies the notification, then the li
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -74,6 +75,21 @@ def test_capacity_is_filled_in_from_placement(cloud, connection, writer, graph):
         compute.hypervisor_uuid,
         "h1.example.org",
     )
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_reconcile_leaves_the_garbage_collector_as_it_found_it(
+    cloud, connection, writer, graph, enabled
+):
+    cloud.add_compute("h1", inventories=PLACEMENT)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        reconcile_at(connection, writer)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert "h1" in read_graph(graph)["ComputeNode"]
 
 
 def test_the_hypervisor_stands_in_where_placement_has_no_inventory(
