@@ -16,7 +16,7 @@ MATCH (i:Instance)
 WHERE i.event_time_us IS NOT NULL
 OPTIONAL MATCH (c:ComputeNode)-[:HOSTS]->(i)
 WITH i {.uuid, .name, .state, .memory_mb, .disk_gb, .vcpus, .project_id, .locked, .metadata,
-        .extra_specs, .flavor_id, .node, .created_at} AS i, c.hostname AS host
-RETURN collect([i.uuid, i.name, i.state, i.memory_mb, i.disk_gb, i.vcpus, i.project_id,
-                i.locked, i.metadata, i.extra_specs, i.flavor_id, i.node,
-                toString(i.created_at), host]) AS instances
+        .extra_specs, .flavor_id, .node, .created_at} AS read, c.hostname AS host
+RETURN collect([read.uuid, read.name, read.state, read.memory_mb, read.disk_gb, read.vcpus,
+                read.project_id, read.locked, read.metadata, read.extra_specs, read.flavor_id,
+                read.node, toString(read.created_at), host]) AS instances

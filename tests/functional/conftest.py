@@ -3,6 +3,7 @@ API emulator as the cloud of the OS_* variables, and an openstacksdk connection 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,17 @@ from tests.openstack_emulator import OpenStackEmulator, served
 def schema_applied(neo4j_driver):
     GraphWriter(neo4j_driver).run_schema()
     return True
+
+
+@pytest.fixture(params=[True, False], ids=["collector on", "collector off"])
+def collector_enabled(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Python's garbage collector on, then off, for the test; as it was after it."""
+    was = gc.isenabled()
+    (gc.enable if request.param else gc.disable)()
+    try:
+        yield request.param
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 @pytest.fixture
