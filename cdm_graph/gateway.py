@@ -199,6 +199,15 @@ class Gateway:
         """``work(tx, *args)`` in one managed read transaction (READ access), retried."""
         return self._retry(self._session_read, work, *args)  # type: ignore[no-any-return]
 
+    def read_streamed(self, work: Callable[..., _Result], *args: Any) -> _Result:
+        """As ``read``, with every record of each statement sent as soon as Neo4j makes it,
+        not a batch at a time as the client asks: Neo4j makes the next records while
+        ``work`` handles the last. For reads of a whole model, whose records ``work`` takes
+        as they come; what it leaves unread is held in memory until the next statement."""
+        return self._retry(  # type: ignore[no-any-return]
+            self._session_read, work, *args, fetch_size=-1
+        )
+
     def execute(self, name: str, **parameters: Any) -> None:
         """Run one writing statement of ``cypher/`` in its own transaction."""
 
@@ -226,10 +235,19 @@ class Gateway:
         with self.driver.session(database=self.database) as session:
             return session.execute_write(self._counted(work), *args)
 
-    def _session_read(self, work: Callable[..., _Result], *args: Any) -> _Result:
-        with self.driver.session(
-            database=self.database, default_access_mode=neo4j.READ_ACCESS
-        ) as session:
+    def _session_read(
+        self, work: Callable[..., _Result], *args: Any, fetch_size: int | None = None
+    ) -> _Result:
+        session = (
+            self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS)
+            if fetch_size is None  # the driver's default: 1,000 records a request
+            else self.driver.session(
+                database=self.database,
+                default_access_mode=neo4j.READ_ACCESS,
+                fetch_size=fetch_size,
+            )
+        )
+        with session:
             return session.execute_read(self._counted(work), *args)
 
     def _counted(self, work: Callable[..., _Result]) -> Callable[..., _Result]:

@@ -9,14 +9,16 @@ Neo4j refuses any write made through it. Given a driver, it does not wait for an
 ``snapshot()`` reads the whole model in one read transaction, with one query per kind of
 element whatever the size of the cloud, into a ``Snapshot`` a strategy may change;
 ``watcher_model()`` makes that a real Watcher ``ModelRoot`` (the ``watcher`` extra). Compute
-nodes and instances come as one record each, holding every element
-(``cypher/client/snapshot_*``): the driver's work per record, not Neo4j, was most of the time
-of reading a large model.
+nodes come as one record holding them all, instances as a record per compute node holding
+those it hosts (``cypher/client/snapshot_*``): few records, as the driver's work per record
+was most of the time of reading a large model, yet sent as Neo4j makes them, so that the
+client builds the model while Neo4j reads the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import neo4j
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
 
 def _node(row: Mapping[str, Any]) -> ComputeNode:
     return ComputeNode.from_graph(row)
+
+
+_uuid = attrgetter("uuid")
 
 
 def _instance(row: Mapping[str, Any]) -> Instance:
@@ -181,8 +186,14 @@ class GraphClient(ModelReader):
 
         def work(tx: neo4j.ManagedTransaction) -> Snapshot:
             [nodes] = run(tx, "client/snapshot_compute_nodes").single(strict=True)
-            [instances] = run(tx, "client/snapshot_instances").single(strict=True)
-            instances.sort()  # by uuid, each list's first value (read in the store's order)
+            # Built as Neo4j sends each node's (read_streamed), then in uuid order: Neo4j
+            # reads them in the store's.
+            instances = [
+                Instance.from_columns(values, hostname)
+                for hostname, hosted in run(tx, "client/snapshot_instances")
+                for values in hosted
+            ]
+            instances.sort(key=_uuid)
 
             def rows(name: str, **parameters: Any) -> Iterable[dict[str, Any]]:
                 return plain_rows(run(tx, name, **parameters))
@@ -196,14 +207,10 @@ class GraphClient(ModelReader):
                     "client/server_groups", uuid=None))),
                 flavors=tuple(map(Flavor.from_graph, rows("client/flavors", flavorid=None))),
             )
-            return Snapshot(
-                map(_node, nodes),
-                (Instance.from_columns(*values) for values in instances),
-                groupings,
-            )
+            return Snapshot(map(_node, nodes), instances, groupings)
 
         with collector_paused():
-            return self._gateway.read(work)
+            return self._gateway.read_streamed(work)
 
     def watcher_model(self) -> ModelRoot:
         """A Watcher ``ModelRoot`` of the whole model (needs the ``watcher`` extra)."""

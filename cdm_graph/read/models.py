@@ -18,7 +18,7 @@ hostname meanwhile, so that every node still has a unique uuid.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -184,31 +184,20 @@ class Instance:
     def from_graph(cls, properties: Mapping[str, Any], hostname: str | None) -> Instance:
         get = properties.get
         return cls.from_columns(
-            properties["uuid"], get("name"), get("state"), get("memory_mb"), get("disk_gb"),
-            get("vcpus"), get("project_id"), get("locked"), get("metadata"), get("extra_specs"),
-            get("flavor_id"), get("node"), get("created_at"), hostname,
+            (properties["uuid"], get("name"), get("state"), get("memory_mb"), get("disk_gb"),
+             get("vcpus"), get("project_id"), get("locked"), get("metadata"),
+             get("extra_specs"), get("flavor_id"), get("node"), get("created_at")),
+            hostname,
         )  # fmt: skip
 
     @classmethod
-    def from_columns(
-        cls,
-        uuid: str,
-        name: str | None,
-        state: str | None,
-        memory_mb: int | None,
-        disk_gb: int | None,
-        vcpus: int | None,
-        project_id: str | None,
-        locked: bool | None,
-        metadata: Iterable[str] | None,
-        extra_specs: Iterable[str] | None,
-        flavor_id: str | None,
-        node: str | None,
-        created_at: Any,
-        host: str | None,
-    ) -> Instance:
-        """From the graph's values in this order, as the snapshot's rows list them
-        (``cypher/client/snapshot_instances``); ``host``: the hosting node's hostname."""
+    def from_columns(cls, columns: Sequence[Any], host: str | None) -> Instance:
+        """From the graph's values in the order of the snapshot's lists
+        (``cypher/client/snapshot_instances``): uuid, name, state, memory_mb, disk_gb, vcpus,
+        project_id, locked, metadata, extra_specs, flavor_id, node, created_at; ``host``: the
+        hosting node's hostname."""
+        (uuid, name, state, memory_mb, disk_gb, vcpus, project_id, locked, metadata,
+         extra_specs, flavor_id, node, created_at) = columns  # fmt: skip
         return cls(
             uuid=uuid,
             name=name,

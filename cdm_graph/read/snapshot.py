@@ -63,10 +63,14 @@ class Snapshot(ModelReader):
         self._instances: dict[str, Instance] = {}
         # node uuid -> instance uuids, in the order read (by uuid)
         self._placement: dict[str, list[str]] = {uuid: [] for uuid in self._nodes}
+        # Local names: this loop runs once per instance of the cloud.
+        by_uuid = self._instances
+        hosted_on = {host: self._placement[uuid] for host, uuid in self._uuid_of_host.items()}
         for instance in instances:
-            self._instances[instance.uuid] = instance
-            if instance.host is not None:
-                self._placement[self._uuid_of_host[instance.host]].append(instance.uuid)
+            uuid, host = instance.uuid, instance.host
+            by_uuid[uuid] = instance
+            if host is not None:
+                hosted_on[host].append(uuid)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Snapshot:
         # The elements are frozen, so they are shared; the placement is rebuilt from them.

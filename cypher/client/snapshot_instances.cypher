@@ -1,22 +1,39 @@
-// Every instance, for the whole-model snapshot (GraphClient.snapshot): one row holding one
-// list per instance, instead of a record per instance. The driver's per-record work, not
-// Neo4j, is most of the time of reading a large model: one record of 200,000 short lists
-// takes about half the time of 200,000 records.
-// Each list holds the parameters of cdm_graph.read.models.Instance.from_columns, in order:
-// the fields the read models take, no more; created_at as an ISO string, so that no temporal
-// value crosses the driver; last, the hostname of the compute node hosting it (null: none).
-// How it reads, measured at 200,000 instances (server time):
-// - the properties through one map projection: it walks each node's property chain once,
-//   where a list of 13 "i.<key>" walks it 13 times (1.2 s against 3.3 s);
-// - in the label's scan order, the store's: the uuid index's order reads the node store at
-//   random (+2.5 s). The client sorts by uuid.
+// Every instance, for the whole-model snapshot (GraphClient.snapshot): a record per compute
+// node holding a list per instance it hosts, then one record (hostname null) holding the
+// instances no node hosts.
+// Why records of a node's instances, not one record of them all: collect() is eager, so one
+// record made the client wait for Neo4j to read every instance (about 2 s at 200,000) before
+// it could start on the first. Each node's collect runs in its own subquery, so records go
+// out as they are made; the client reads them as they come (Gateway.read_streamed) and builds
+// the model while Neo4j reads the rest. About 10,000 records of 20 lists, not 200,000 of
+// one: the driver's work per record stays small.
+// Each list holds the parameters of cdm_graph.read.models.Instance.from_columns but the last
+// (the record's hostname), in order: the fields the read models take, no more; created_at as
+// an ISO string, so that no temporal value crosses the driver.
+// The properties are read through one map projection: it walks each node's property chain
+// once, where a list of 13 "i.<key>" walks it 13 times (1.2 s against 3.3 s at 200,000).
+// Not in uuid order: the client sorts (an index's order reads the node store at random).
 // Placeholders of a batch under way (no event_time yet) are not instances.
 // No parameters.
+MATCH (c:ComputeNode)
+WHERE c.hostname IS NOT NULL
+CALL {
+  WITH c
+  MATCH (c)-[:HOSTS]->(i:Instance)
+  WHERE i.event_time_us IS NOT NULL
+  WITH i {.uuid, .name, .state, .memory_mb, .disk_gb, .vcpus, .project_id, .locked, .metadata,
+          .extra_specs, .flavor_id, .node, .created_at} AS read
+  RETURN collect([read.uuid, read.name, read.state, read.memory_mb, read.disk_gb, read.vcpus,
+                  read.project_id, read.locked, read.metadata, read.extra_specs, read.flavor_id,
+                  read.node, toString(read.created_at)]) AS instances
+}
+RETURN c.hostname AS hostname, instances
+UNION ALL
 MATCH (i:Instance)
-WHERE i.event_time_us IS NOT NULL
-OPTIONAL MATCH (c:ComputeNode)-[:HOSTS]->(i)
+WHERE i.event_time_us IS NOT NULL AND NOT EXISTS { (:ComputeNode)-[:HOSTS]->(i) }
 WITH i {.uuid, .name, .state, .memory_mb, .disk_gb, .vcpus, .project_id, .locked, .metadata,
-        .extra_specs, .flavor_id, .node, .created_at} AS read, c.hostname AS host
-RETURN collect([read.uuid, read.name, read.state, read.memory_mb, read.disk_gb, read.vcpus,
+        .extra_specs, .flavor_id, .node, .created_at} AS read
+RETURN null AS hostname,
+       collect([read.uuid, read.name, read.state, read.memory_mb, read.disk_gb, read.vcpus,
                 read.project_id, read.locked, read.metadata, read.extra_specs, read.flavor_id,
-                read.node, toString(read.created_at), host]) AS instances
+                read.node, toString(read.created_at)]) AS instances

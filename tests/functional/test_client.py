@@ -216,7 +216,7 @@ def test_snapshot_reads_in_one_transaction_with_one_query_per_kind_of_element(
     client, monkeypatch
 ):
     ran: list[str] = []
-    original = client._gateway.read
+    original = client._gateway.read_streamed
 
     def counting(work, *args):
         def spy(tx, *args):
@@ -232,7 +232,7 @@ def test_snapshot_reads_in_one_transaction_with_one_query_per_kind_of_element(
         ran.append("transaction")
         return original(spy, *args)
 
-    monkeypatch.setattr(client._gateway, "read", counting)
+    monkeypatch.setattr(client._gateway, "read_streamed", counting)
     client.snapshot()
     assert ran[0] == "transaction"
     # Compute nodes, instances, aggregates, availability zones, server groups and flavors,

@@ -63,15 +63,29 @@ def test_a_statement_naming_a_property_no_element_ever_had_logs_no_warning(
     assert any("property key does not exist" in message for message in theirs)
 
 
-def test_reads_run_in_read_mode_and_cannot_write(graph: Any) -> None:
+@pytest.mark.parametrize("read", ["read", "read_streamed"])
+def test_reads_run_in_read_mode_and_cannot_write(graph: Any, read: str) -> None:
     gateway = Gateway(graph, retry=NO_WAIT)
     try:
-        gateway.read(lambda tx: tx.run("CREATE (:ReadModeProbe)").consume())
+        getattr(gateway, read)(lambda tx: tx.run("CREATE (:ReadModeProbe)").consume())
     except neo4j.exceptions.ClientError as refused:
         assert "write" in str(refused).lower()
     else:
         raise AssertionError("a READ transaction wrote")
     assert gateway.query("client/compute_nodes") == []
+
+
+def test_a_streamed_read_gives_every_record_of_each_statement_in_order(graph: Any) -> None:
+    # More records than the driver asks for at a time by default (1,000), and a second
+    # statement run before the first is read to its end.
+    gateway = Gateway(graph, retry=NO_WAIT)
+
+    def work(tx: neo4j.ManagedTransaction) -> tuple[list[int], list[int]]:
+        first = tx.run("UNWIND range(1, 2500) AS n RETURN n")
+        second = tx.run("UNWIND range(1, 3) AS n RETURN n")
+        return [n for [n] in first], [n for [n] in second]
+
+    assert gateway.read_streamed(work) == (list(range(1, 2501)), [1, 2, 3])
 
 
 READS = ["batch/instance/read", "batch/compute_node/read", "batch/aggregate/read"]
