@@ -109,11 +109,22 @@ class ElementSchema:
     properties: tuple[Property, ...]
     key_source: Property
     _by_name: dict[str, Property] = field(init=False, repr=False, compare=False, hash=False)
+    # The names of each kind of property a statement takes in a form of its own.
+    _of_kind: dict[Kind, frozenset[str]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         if self.key_source.name != self.key:
             raise ValueError(f"{self.label}: key_source declares {self.key_source.name!r}")
         object.__setattr__(self, "_by_name", {prop.name: prop for prop in self.properties})
+        object.__setattr__(self, "_of_kind", {
+            kind: frozenset(prop.name for prop in self.properties if prop.kind is kind)
+            for kind in Kind
+        })  # fmt: skip
+
+    def names_of_kind(self, kind: Kind) -> frozenset[str]:
+        return self._of_kind[kind]
 
     def __iter__(self) -> Iterator[Property]:
         return iter(self.properties)
