@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import re
 import threading
@@ -225,6 +226,23 @@ class OpenStackEmulator:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+    @contextlib.contextmanager
+    def in_a_process_of_its_own(self) -> Iterator[OpenStackEmulator]:
+        """Serve from a forked process, not a thread, until the block ends: as Nova's APIs
+        serve from hosts of their own, its work then shares no interpreter lock with its
+        client's. The cloud is the one it held when forked; what it records of the requests
+        (``requests``) stays in that process."""
+        child = multiprocessing.get_context("fork").Process(
+            target=self._server.serve_forever, name="openstack-emulator", daemon=True
+        )
+        child.start()
+        try:
+            yield self
+        finally:
+            child.terminate()
+            child.join()
+            self._server.server_close()
 
     @property
     def url(self) -> str:

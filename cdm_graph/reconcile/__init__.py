@@ -31,9 +31,10 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -78,12 +79,19 @@ LOG = logging.getLogger(__name__)
 RECONCILE = "reconcile"
 # An instance's clocks, as batch/instance/read returns them (since: its HOSTS edge's).
 BROUGHT_BACK = ("event_time", "host_since", "authoritative_at", "hinted_at", "since")
+# Each kind of the listing its family makes events of -> the statement reading the stamps
+# of what the graph holds of it.
+SWEPT_STORED = {
+    AGGREGATES: "reconcile/listed_aggregates",
+    FLAVORS: "reconcile/listed_flavors",
+    SERVER_GROUPS: "reconcile/listed_server_groups",
+}
 
 
 @dataclass(slots=True)
 class Summary:
-    """Per kind, as the graph was read once the listing ended. ``kept`` ones were written by
-    a notification newer than the listing, which wins."""
+    """Per kind, as the graph was read before the listing was written. ``kept`` ones were
+    written by a notification newer than the listing, which wins."""
 
     created: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
@@ -161,112 +169,139 @@ def apply_listing(
     """Write the listing to the graph; remove what it lacks only of the kinds it listed
     whole. Times held beyond ``guard``'s bound (default: the default bound) are brought back
     first."""
-    with collector_paused():
-        return _apply_listing(writer, listing, batch_size, progress, guard)
+    with collector_paused(), progress("writing", None) as advance:
+        writing = _ListingWriter(writer, listing.started_at, batch_size, advance, guard)
+        return writing.finish(listing)
 
 
-def _apply_listing(
-    writer: GraphWriter,
-    listing: Listing,
-    batch_size: int,
-    progress: Progress,
-    guard: Guard | None,
-) -> Summary:
-    listed_upsert = listed(listing.started_at, Action.UPSERT)
-    listed_gone = listed(listing.started_at, Action.DELETE)
-    kinds = _swept_kinds(listing)
-    stored_nodes, stored_instances, stored_swept = writer.gateway.read(
-        _stored_stamps, [kind.stored for kind in kinds]
-    )
-    summary = Summary(errors=dict(listing.errors))
-    summary.ahead.update(
-        bring_back(
-            writer, (guard or Guard()).limit(), listing.started_at, stored_nodes, stored_instances
-        )
-    )
-    summary.left_out.update(
-        {COMPUTE_NODES: len(listing.left_out_hosts), INSTANCES: len(listing.left_out_servers)}
-    )
+class _ListingWriter:
+    """A listing written to the graph, in parts: ``write_grown`` writes the compute nodes and
+    servers listed since its last call (it may be called as the listing grows, from one
+    thread at a time), ``finish`` the rest of the complete listing and the removals.
 
-    node_events: list[Event] = []
-    capacity: list[dict[str, Any]] = []
-    for node in listing.compute_nodes:
-        summary.count(COMPUTE_NODES, stored_nodes.get(node.hostname), listed_upsert)
-        node_events.append(
-            ComputeNodeEvent(
-                RECONCILE, listed_upsert, node.hostname, Action.UPSERT, node.properties
-            )
-        )
-        if node.hypervisor is not None:
-            capacity.append(
-                {"hostname": node.hostname, **listed_upsert.columns("time"),
-                 "properties": dict(node.hypervisor)}
-            )
-    instance_events: list[Event] = []
-    for server in listing.servers:
-        summary.count(INSTANCES, stored_instances.get(server.uuid), listed_upsert)
-        instance_events.append(
-            InstanceEvent(
-                event_type=RECONCILE,
-                stamp=listed_upsert,
-                uuid=server.uuid,
-                action=Action.UPSERT,
-                host_evidence=HostEvidence.AUTHORITATIVE,
-                host=server.host,
-                node=server.node,
-                properties=server.properties,
-            )
+    Made, it reads the stamps of what the graph holds and brings back the times held beyond
+    the guard's bound: before anything of the listing is written."""
+
+    def __init__(
+        self,
+        writer: GraphWriter,
+        started_at: datetime,
+        batch_size: int,
+        advance: Callable[[int], object],
+        guard: Guard | None,
+    ) -> None:
+        self._writer = writer
+        self._started_at = started_at
+        self._batch_size = batch_size
+        self._advance = advance
+        self._upsert = listed(started_at, Action.UPSERT)
+        self._gone = listed(started_at, Action.DELETE)
+        self._nodes_written = 0
+        self._servers_written = 0
+        self._stored = writer.gateway.read(_stored_stamps, list(SWEPT_STORED.values()))
+        self.summary = Summary()
+        self.summary.ahead.update(
+            bring_back(writer, (guard or Guard()).limit(), started_at, *self._stored[:2])
         )
 
-    swept = {
-        kind.name: _swept_events(kind, stored_swept[kind.stored], listing, summary)
-        for kind in kinds
-    }
+    def _write(self, events: Sequence[Event]) -> None:
+        for chunk in _chunks(events, self._batch_size):
+            self._writer.apply_batch(chunk)
+            self._advance(len(chunk))
 
-    removals: list[Event] = []
-    if listing.complete_for(INSTANCES):
-        shown = {server.uuid for server in listing.servers} | listing.left_out_servers
-        for uuid, stored in sorted(stored_instances.items()):
-            if uuid not in shown and older(stored, listed_gone):
-                removals.append(
-                    InstanceEvent(RECONCILE, listed_gone, uuid, Action.DELETE, HostEvidence.STALE)
+    def write_grown(self, listing: Listing) -> None:
+        """The compute nodes (then their capacity) and the servers listed since the last
+        call. Compute nodes first, so that their capacity and the aggregates find them
+        described."""
+        stored_nodes, stored_instances, _ = self._stored
+        upsert, summary = self._upsert, self.summary
+        nodes = listing.compute_nodes[self._nodes_written :]
+        self._nodes_written += len(nodes)
+        node_events: list[Event] = []
+        capacity: list[dict[str, Any]] = []
+        for node in nodes:
+            summary.count(COMPUTE_NODES, stored_nodes.get(node.hostname), upsert)
+            node_events.append(
+                ComputeNodeEvent(RECONCILE, upsert, node.hostname, Action.UPSERT, node.properties)
+            )
+            if node.hypervisor is not None:
+                capacity.append(
+                    {"hostname": node.hostname, **upsert.columns("time"),
+                     "properties": dict(node.hypervisor)}
+                )  # fmt: skip
+        self._write(node_events)
+        for chunk in _chunks(capacity, self._batch_size):
+            self._writer.gateway.write(_write_capacity, chunk)
+            self._advance(len(chunk))
+
+        servers = listing.servers[self._servers_written :]
+        self._servers_written += len(servers)
+        instance_events: list[Event] = []
+        for server in servers:
+            summary.count(INSTANCES, stored_instances.get(server.uuid), upsert)
+            instance_events.append(
+                InstanceEvent(
+                    event_type=RECONCILE,
+                    stamp=upsert,
+                    uuid=server.uuid,
+                    action=Action.UPSERT,
+                    host_evidence=HostEvidence.AUTHORITATIVE,
+                    host=server.host,
+                    node=server.node,
+                    properties=server.properties,
                 )
-                summary.removed[INSTANCES] += 1
-    if listing.complete_for(COMPUTE_NODES):
-        hosts = {node.hostname for node in listing.compute_nodes} | listing.left_out_hosts
-        for hostname, stored in sorted(stored_nodes.items()):
-            if hostname not in hosts and older(stored, listed_gone):
-                removals.append(ComputeNodeEvent(RECONCILE, listed_gone, hostname, Action.DELETE))
-                summary.removed[COMPUTE_NODES] += 1
-    for _, gone in swept.values():
-        removals += gone
+            )
+        self._write(instance_events)
 
-    # Compute nodes first, so that their capacity and the aggregates find them described;
-    # kinds that link to instances (server groups) after them, to link once both are written.
-    total = (
-        len(node_events) + len(capacity) + len(instance_events) + len(removals)
-        + sum(len(events) for events, _ in swept.values())
-    )
-    with progress("writing", total) as advance:
-
-        def write(events: Sequence[Event]) -> None:
-            for chunk in _chunks(events, batch_size):
-                writer.apply_batch(chunk)
-                advance(len(chunk))
-
-        write(node_events)
-        for chunk in _chunks(capacity, batch_size):
-            writer.gateway.write(_write_capacity, chunk)
-            advance(len(chunk))
-        for kind in kinds:
-            if not kind.links_instances:
-                write(swept[kind.name][0])
-        write(instance_events)
-        for kind in kinds:
-            if kind.links_instances:
-                write(swept[kind.name][0])
-        write(removals)
-    return summary
+    def finish(self, listing: Listing) -> Summary:
+        """What ``write_grown`` has not written yet, the aggregates, flavors and server
+        groups (those link to instances: after them, to link once both are written), then
+        the removals of the kinds listed whole. Removals go by the graph as it is once the
+        listing ended (read again if anything was written meanwhile): what a notification
+        wrote while it ran is found there."""
+        if self._nodes_written or self._servers_written:
+            self._stored = self._writer.gateway.read(
+                _stored_stamps, list(SWEPT_STORED.values())
+            )
+        self.write_grown(listing)
+        stored_nodes, stored_instances, stored_swept = self._stored
+        summary = self.summary
+        summary.errors = dict(listing.errors)
+        summary.left_out.update(
+            {COMPUTE_NODES: len(listing.left_out_hosts), INSTANCES: len(listing.left_out_servers)}
+        )
+        kinds = _swept_kinds(listing)
+        swept = {
+            kind.name: _swept_events(kind, stored_swept[kind.stored], listing, summary)
+            for kind in kinds
+        }
+        removals: list[Event] = []
+        if listing.complete_for(INSTANCES):
+            shown = {server.uuid for server in listing.servers} | listing.left_out_servers
+            for uuid, stored in sorted(stored_instances.items()):
+                if uuid not in shown and older(stored, self._gone):
+                    removals.append(
+                        InstanceEvent(
+                            RECONCILE, self._gone, uuid, Action.DELETE, HostEvidence.STALE
+                        )
+                    )
+                    summary.removed[INSTANCES] += 1
+        if listing.complete_for(COMPUTE_NODES):
+            hosts = {node.hostname for node in listing.compute_nodes} | listing.left_out_hosts
+            for hostname, stored in sorted(stored_nodes.items()):
+                if hostname not in hosts and older(stored, self._gone):
+                    removals.append(
+                        ComputeNodeEvent(RECONCILE, self._gone, hostname, Action.DELETE)
+                    )
+                    summary.removed[COMPUTE_NODES] += 1
+        for _, gone in swept.values():
+            removals += gone
+        for linking in (False, True):
+            for kind in kinds:
+                if kind.links_instances is linking:
+                    self._write(swept[kind.name][0])
+        self._write(removals)
+        return summary
 
 
 _Stamps = dict[str, Stamp | None]
@@ -312,7 +347,7 @@ def _swept_kinds(listing: Listing) -> list[_Swept]:
     return [
         _Swept(
             AGGREGATES,
-            "reconcile/listed_aggregates",
+            SWEPT_STORED[AGGREGATES],
             [(str(item["uuid"]), partial(_listed_aggregate, item, at))
              for item in listing.aggregates],
             frozenset(),
@@ -320,7 +355,7 @@ def _swept_kinds(listing: Listing) -> list[_Swept]:
         ),
         _Swept(
             FLAVORS,
-            "reconcile/listed_flavors",
+            SWEPT_STORED[FLAVORS],
             [(item.flavorid,
               partial(listed_flavor, item.flavor, at, item.extra_specs, item.access))
              for item in listing.flavors],
@@ -329,7 +364,7 @@ def _swept_kinds(listing: Listing) -> list[_Swept]:
         ),
         _Swept(
             SERVER_GROUPS,
-            "reconcile/listed_server_groups",
+            SWEPT_STORED[SERVER_GROUPS],
             [(str(item["id"]), partial(listed_server_group, item, at))
              for item in listing.server_groups],
             frozenset(),
@@ -518,10 +553,57 @@ def reconcile(
         LOG.error("cannot connect to the cloud: %s", error)
         return Summary.failed(str(error))
     try:
-        listing = list_cloud(connection, page_size=page_size, progress=progress)
+        with collector_paused(), progress("writing", None) as advance:
+            return _list_and_write(connection, writer, page_size, batch_size, progress,
+                                   advance, guard)  # fmt: skip
     finally:
         connection.close()
-    return apply_listing(writer, listing, batch_size=batch_size, progress=progress, guard=guard)
+
+
+def _list_and_write(
+    connection: Connection,
+    writer: GraphWriter,
+    page_size: int,
+    batch_size: int,
+    progress: Progress,
+    advance: Callable[[int], object],
+    guard: Guard | None,
+) -> Summary:
+    """List the cloud and write the listing as it grows: the compute nodes, then each page
+    of servers, are written in a thread of their own while the next page is listed, so that
+    a reconcile takes about its listing's time rather than the sum of both. The rest (the
+    aggregates, flavors, server groups, removals) once the listing ended, as
+    ``apply_listing`` writes it. A write that fails stops the writing; the listing still
+    ends, and then the failure is raised."""
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconcile-writer") as thread:
+        # Made in the writer's thread: reading the graph's stamps overlaps the listing too.
+        writing = thread.submit(
+            _ListingWriter, writer, started_at, batch_size, advance, guard
+        )
+        writes: list[Future[None]] = []
+
+        def grown(listing: Listing) -> None:
+            started: list[Future[Any]] = [writing, *writes]
+            if any(write.done() and write.exception() for write in started):
+                return  # the writing failed: raised once the listing ends
+            # At most one write waiting behind the one running: it takes all that is new
+            # when it starts, so none is needed beyond it.
+            if sum(not write.done() for write in writes[-2:]) < 2:
+                writes.append(thread.submit(_write_grown, writing, listing))
+
+        listing = list_cloud(
+            connection, page_size=page_size, progress=progress, now=lambda: started_at,
+            grown=grown,
+        )  # fmt: skip
+        for write in writes:
+            write.result()
+        return writing.result().finish(listing)
+
+
+def _write_grown(writing: Future[_ListingWriter], listing: Listing) -> None:
+    # In the writer's thread, after the writer was made (or failed: raised again here).
+    writing.result().write_grown(listing)
 
 
 @contextmanager

@@ -198,18 +198,30 @@ def no_progress(_description: str, _total: int | None) -> AbstractContextManager
     return nullcontext(lambda _count: None)
 
 
+# Told, in the listing's thread, each time the listing grew by the compute nodes or a page of
+# servers: what it holds so far is true at its start time, so that it may be written already.
+Grown = Callable[["Listing"], object]
+
+
+def _unheard(_listing: Listing) -> None:
+    return None
+
+
 def list_cloud(
     connection: Connection,
     page_size: int = 1000,
     progress: Progress = no_progress,
     now: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None),
+    grown: Grown = _unheard,
 ) -> Listing:
-    """Everything a reconcile needs; on an API error, what was read before it."""
+    """Everything a reconcile needs; on an API error, what was read before it. ``grown`` is
+    told once the compute nodes are listed and after each page of servers."""
     listing = Listing(started_at=now())
 
     def compute_nodes_and_servers() -> None:
         _list_compute_nodes(connection, listing, progress)
-        _list_servers(connection, listing, page_size, progress)
+        grown(listing)
+        _list_servers(connection, listing, page_size, progress, grown)
 
     parts: list[tuple[tuple[str, ...], Callable[[], None]]] = [
         ((COMPUTE_NODES, INSTANCES), compute_nodes_and_servers),
@@ -415,7 +427,7 @@ def _hypervisor(
 
 
 def _list_servers(
-    connection: Connection, listing: Listing, page_size: int, progress: Progress
+    connection: Connection, listing: Listing, page_size: int, progress: Progress, grown: Grown
 ) -> None:
     left_out_hosts = listing.left_out_hosts
     servers = _paged(
@@ -427,20 +439,23 @@ def _list_servers(
         all_tenants=1,
     )
     with progress("servers", None) as advance:
-        for server in servers:
+        for read, server in enumerate(servers, start=1):
             advance(1)
             host = server.get("OS-EXT-SRV-ATTR:host")
             if host in left_out_hosts:
                 listing.left_out_servers.add(server["id"])
-                continue
-            listing.servers.append(
-                ListedServer(
-                    uuid=server["id"],
-                    host=host,
-                    node=server.get("OS-EXT-SRV-ATTR:hypervisor_hostname"),
-                    properties=server_properties(server),
+            else:
+                listing.servers.append(
+                    ListedServer(
+                        uuid=server["id"],
+                        host=host,
+                        node=server.get("OS-EXT-SRV-ATTR:hypervisor_hostname"),
+                        properties=server_properties(server),
+                    )
                 )
-            )
+            if read % page_size == 0:
+                grown(listing)
+        grown(listing)
 
 
 def _list_aggregates(connection: Connection, listing: Listing) -> None:

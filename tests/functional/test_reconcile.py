@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from cdm_graph.reconcile import (
     apply_listing,
     bring_back,
     periodic_duty,
+    reconcile,
 )
 from cdm_graph.reconcile.listing import Listing, list_cloud
 from cdm_graph.sync.duties import Scheduler
@@ -255,6 +257,82 @@ def test_a_deletion_newer_than_the_listing_is_kept(cloud, connection, writer, gr
     apply(notification("instance.delete.end", T + 1))
     apply_listing(writer, listing)
     assert UUID not in read_graph(graph)["Instance"]
+
+
+# ---------------------------------------------------------------- listing and writing at once
+# ``reconcile`` writes the compute nodes and each page of servers while it lists the next.
+
+
+def _instances_in(graph: Any) -> set[str]:
+    return set(read_graph(graph).get("Instance", {}))
+
+
+def test_a_reconcile_writes_the_servers_listed_so_far_while_it_lists_the_next_page(
+    cloud, writer, graph
+):
+    cloud.max_limit = 2
+    cloud.add_compute("h1")
+    uuids = [f"00000000-0000-0000-0000-00000000000{number}" for number in range(6)]
+    for uuid in uuids:
+        cloud.add_server(uuid, "h1")
+    seen_before_the_last_page: set[str] = set()
+
+    def wait_for_the_first_pages() -> None:
+        # Holds the last page back until the first two are in the graph (or 30 s pass).
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            seen_before_the_last_page.update(_instances_in(graph))
+            if set(uuids[:4]) <= seen_before_the_last_page:
+                return
+            time.sleep(0.05)
+
+    cloud.change_before("/servers/detail", on_request=3, change=wait_for_the_first_pages)
+    summary = reconcile(None, writer, page_size=2)
+    assert set(uuids[:4]) <= seen_before_the_last_page
+    assert _instances_in(graph) == set(uuids)
+    assert summary.created[INSTANCES] == 6 and summary.complete
+
+
+def test_an_instance_a_late_notification_wrote_while_the_listing_ran_is_removed_if_unlisted(
+    cloud, writer, graph, apply
+):
+    # Its creation, older than the listing, arrives once the servers are written; Nova
+    # deleted it before the listing began (that notification was lost): the listing's
+    # removals go by the graph as the listing ended.
+    cloud.add_compute("h1")
+    cloud.add_server(UUID, "h1")
+
+    def create_the_unlisted_one() -> None:
+        apply(notification("instance.create.end", T, uuid=OTHER, host="h1"))
+
+    cloud.change_before("/flavors/detail", on_request=1, change=create_the_unlisted_one)
+    summary = reconcile(None, writer, page_size=1000)
+    assert _instances_in(graph) == {UUID}
+    assert summary.removed[INSTANCES] == 1
+
+
+def test_a_write_that_fails_while_listing_stops_the_writing_and_is_raised_once_listed(
+    cloud, graph, schema_applied
+):
+    cloud.max_limit = 2
+    cloud.add_compute("h1")
+    for number in range(6):
+        cloud.add_server(f"00000000-0000-0000-0000-00000000000{number}", "h1")
+    instance_batches: list[int] = []
+
+    class FailingOnTheFirstInstances(GraphWriter):
+        def apply_batch(self, events: Sequence[Event]) -> None:
+            if any(isinstance(event, InstanceEvent) for event in events):
+                instance_batches.append(len(events))
+                raise RuntimeError("the graph refused the batch")
+            super().apply_batch(events)
+
+    with pytest.raises(RuntimeError, match="refused the batch"):
+        reconcile(None, FailingOnTheFirstInstances(graph), page_size=2)
+    assert len(instance_batches) == 1
+    # The listing went on to its end (flavors are listed last), removing nothing.
+    assert cloud.requests_to("/flavors/detail")
+    assert _instances_in(graph) == set()
 
 
 def test_ironic_nodes_are_left_out(cloud, connection, writer, graph):

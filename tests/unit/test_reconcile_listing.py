@@ -252,3 +252,20 @@ def test_a_failure_of_the_servers_leaves_the_new_kinds_complete(cloud, connectio
     assert set(listing.errors) == {COMPUTE_NODES, INSTANCES}
     assert listing.error is not None
     assert listing.error.startswith("compute nodes and instances: ")
+
+
+def test_the_listing_tells_it_grew_once_the_compute_nodes_are_listed_then_each_page_of_servers(
+    cloud, connection
+):
+    cloud.max_limit = 2
+    cloud.add_compute("h1")
+    for number in range(5):
+        cloud.add_server(f"00000000-0000-0000-0000-00000000000{number}", "h1")
+    told: list[tuple[int, int]] = []
+    list_cloud(
+        connection,
+        page_size=2,
+        grown=lambda listing: told.append((len(listing.compute_nodes), len(listing.servers))),
+    )
+    # The compute nodes, two full pages, and the end of the servers (the short last page).
+    assert told == [(1, 0), (1, 2), (1, 4), (1, 5)]
