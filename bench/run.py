@@ -148,9 +148,12 @@ METHOD_NOTES = (
     "its publish time; the sync logs each committed batch's size and lag (commit minus "
     "newest timestamp); batches are consecutive runs of the queue, so each message's commit "
     "time follows. The first second (connecting, warming up) is left out.",
-    "(6): reconcile lists the emulated cloud (tests/openstack_emulator.py, in this process, "
-    "over HTTP, through openstacksdk as in production) and applies the listing with "
-    "`cdm_graph.reconcile.apply_listing`. "
+    "(6): reconcile lists the emulated cloud (tests/openstack_emulator.py, serving from a "
+    "process of its own, as Nova's APIs serve from hosts of their own; over HTTP, through "
+    "openstacksdk as in production) and applies the listing with "
+    "`cdm_graph.reconcile.apply_listing`; then `cdm_graph.reconcile.reconcile`, as "
+    "`cdm-graph reconcile` and the sync's periodic reconcile run it, lists it again and "
+    "writes each page while listing the next. "
     "Snapshot: `cdm_graph.read.client.GraphClient.snapshot()`.",
     "Retries: `cdm_graph_neo4j_retries_total` (the sync's /metrics) counts batches the "
     "service's backoff retried after the driver gave up; the driver's own retries of a "
@@ -332,6 +335,15 @@ class Bench:
             f"{listed.compute_nodes:,} compute nodes, {listed.servers:,} servers",
             verdict(listed.apply_seconds / listed.api_seconds, 1.0, "x its listing time",
                     higher_is_better=False),
+        )  # fmt: skip
+        self.report.add(
+            "6. reconcile as run (`cdm_graph.reconcile.reconcile`: each page written while "
+            "the next is listed)", size.name,
+            f"{listed.reconcile_seconds:.1f} s: writing adds "
+            f"{listed.writing_beyond_listing:.1f} s to the listing's {listed.api_seconds:.1f} s",
+            f"{listed.reconcile_summary.split('; ')[1]}",
+            verdict(listed.writing_beyond_listing / listed.api_seconds, 1.0,
+                    "x its listing time", higher_is_better=False),
         )  # fmt: skip
 
         LOG.info("%s: client snapshot", size.name)
@@ -665,9 +677,15 @@ def targets(report: Report, measured: list[Figures]) -> None:
         add(Target(
             f"reconcile apply at {last.size.name}", "251 s (200,000 servers)",
             "<= its listing time",
-            f"apply {listed.apply_seconds:.1f} s, listing {listed.api_seconds:.1f} s",
-            verdict(listed.apply_seconds / listed.api_seconds, 1.0, "x the listing",
-                    higher_is_better=False),
+            f"apply of a listing in hand {listed.apply_seconds:.1f} s, listing "
+            f"{listed.api_seconds:.1f} s; a reconcile writing while it lists "
+            f"{listed.reconcile_seconds:.1f} s, {listed.writing_beyond_listing:.1f} s beyond "
+            "its listing",
+            "apply alone: " + verdict(listed.apply_seconds / listed.api_seconds, 1.0,
+                                      "x the listing", higher_is_better=False)
+            + "; what writing adds to a reconcile: "
+            + verdict(listed.writing_beyond_listing / listed.api_seconds, 1.0,
+                      "x the listing", higher_is_better=False),
         ))  # fmt: skip
     if first.p99_ms is not None:
         add(Target(
