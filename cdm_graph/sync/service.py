@@ -23,6 +23,7 @@ from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.gateway import retrying
+from cdm_graph.memory import freeze_what_lives_as_long_as_the_process
 from cdm_graph.metrics import SyncMetrics, duties_check, serve
 from cdm_graph.read.browser import label_compute_nodes
 from cdm_graph.reconcile import periodic_duty as reconcile_duty
@@ -79,6 +80,8 @@ def run(
                 "duties": duties_check(metrics.registry, metrics.duty_reasons),
             },
         )
+    # Everything made so far lives as long as the process: out of the collector's passes.
+    freeze_what_lives_as_long_as_the_process()
     listener.start()
     LOG.info(
         "consuming %s on exchange %s in pool %s (batch %d, %.2f s, %d workers)",

@@ -1,0 +1,51 @@
+"""Python's collector around whole-cloud work and in a long-running sync."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from cdm_graph.memory import collector_paused, freeze_what_lives_as_long_as_the_process
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+class Node:
+    """A collected object that may take part in a cycle."""
+
+    link: object = None
+
+
+def test_what_a_sync_made_before_consuming_is_left_out_of_later_collections(unfrozen):
+    made_at_startup = [[number] for number in range(1000)]
+    freeze_what_lives_as_long_as_the_process()
+    frozen = gc.get_freeze_count()
+    assert frozen >= len(made_at_startup)
+    # What it makes afterwards (its batches) is still collected: not frozen.
+    made_later = [[number] for number in range(1000)]
+    assert gc.get_freeze_count() == frozen and made_later
+    assert gc.isenabled()
+
+
+def test_garbage_made_before_the_freeze_is_collected_rather_than_frozen(unfrozen):
+    node = Node()
+    node.link = node
+    gone = weakref.ref(node)
+    del node
+    freeze_what_lives_as_long_as_the_process()
+    assert gone() is None
+
+
+def test_the_collector_is_paused_for_the_block_and_restored_after():
+    was = gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled() is was
