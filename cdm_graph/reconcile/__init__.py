@@ -191,7 +191,6 @@ class _ListingWriter:
         guard: Guard | None,
     ) -> None:
         self._writer = writer
-        self._started_at = started_at
         self._batch_size = batch_size
         self._advance = advance
         self._upsert = listed(started_at, Action.UPSERT)
