@@ -212,6 +212,12 @@ class _ListingWriter:
         """The compute nodes (then their capacity) and the servers listed since the last
         call. Compute nodes first, so that their capacity and the aggregates find them
         described."""
+        # The collector paused for one write at a time, not for a whole listing (minutes
+        # against a slow API): a sync consuming meanwhile has its garbage collected between.
+        with collector_paused():
+            self._write_grown(listing)
+
+    def _write_grown(self, listing: Listing) -> None:
         stored_nodes, stored_instances, _ = self._stored
         upsert, summary = self._upsert, self.summary
         nodes = listing.compute_nodes[self._nodes_written :]
@@ -258,11 +264,15 @@ class _ListingWriter:
         the removals of the kinds listed whole. Removals go by the graph as it is once the
         listing ended (read again if anything was written meanwhile): what a notification
         wrote while it ran is found there."""
+        with collector_paused():
+            return self._finish(listing)
+
+    def _finish(self, listing: Listing) -> Summary:
         if self._nodes_written or self._servers_written:
             self._stored = self._writer.gateway.read(
                 _stored_stamps, list(SWEPT_STORED.values())
             )
-        self.write_grown(listing)
+        self._write_grown(listing)
         stored_nodes, stored_instances, stored_swept = self._stored
         summary = self.summary
         summary.errors = dict(listing.errors)
@@ -552,7 +562,7 @@ def reconcile(
         LOG.error("cannot connect to the cloud: %s", error)
         return Summary.failed(str(error))
     try:
-        with collector_paused(), progress("writing", None) as advance:
+        with progress("writing", None) as advance:
             return _list_and_write(connection, writer, page_size, batch_size, progress,
                                    advance, guard)  # fmt: skip
     finally:

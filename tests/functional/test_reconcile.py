@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -291,6 +291,41 @@ def test_a_reconcile_writes_the_servers_listed_so_far_while_it_lists_the_next_pa
     assert set(uuids[:4]) <= seen_before_the_last_page
     assert _instances_in(graph) == set(uuids)
     assert summary.created[INSTANCES] == 6 and summary.complete
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_a_reconcile_lets_the_collector_run_between_its_writes_while_it_lists(
+    cloud, writer, graph, collector_on
+):
+    # A sync consuming during a long listing makes garbage all along: the collector is
+    # paused for one write at a time, never for the whole listing.
+    cloud.max_limit = 2
+    cloud.add_compute("h1")
+    uuids = [f"00000000-0000-0000-0000-00000000000{number}" for number in range(6)]
+    for uuid in uuids:
+        cloud.add_server(uuid, "h1")
+    enabled_while_listing: list[bool] = []
+
+    def once_the_first_pages_are_written() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if set(uuids[:4]) <= _instances_in(graph) and gc.isenabled():
+                break
+            time.sleep(0.05)
+        enabled_while_listing.append(gc.isenabled())
+
+    cloud.change_before("/servers/detail", on_request=3, change=once_the_first_pages_are_written)
+    reconcile(None, writer, page_size=2)
+    assert enabled_while_listing == [True]
+    assert gc.isenabled()
 
 
 def test_an_instance_a_late_notification_wrote_while_the_listing_ran_is_removed_if_unlisted(

@@ -29,9 +29,10 @@ def test_what_a_sync_made_before_consuming_is_left_out_of_later_collections(unfr
     freeze_what_lives_as_long_as_the_process()
     frozen = gc.get_freeze_count()
     assert frozen >= len(made_at_startup)
-    # What it makes afterwards (its batches) is still collected: not frozen.
+    # What it makes afterwards (its batches) is still collected: not frozen. (Frozen objects
+    # other threads let go of leave the count: it may only fall.)
     made_later = [[number] for number in range(1000)]
-    assert gc.get_freeze_count() == frozen and made_later
+    assert made_later and gc.get_freeze_count() <= frozen
     assert gc.isenabled()
 
 
