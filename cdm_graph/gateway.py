@@ -238,16 +238,11 @@ class Gateway:
     def _session_read(
         self, work: Callable[..., _Result], *args: Any, fetch_size: int | None = None
     ) -> _Result:
-        session = (
-            self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS)
-            if fetch_size is None  # the driver's default: 1,000 records a request
-            else self.driver.session(
-                database=self.database,
-                default_access_mode=neo4j.READ_ACCESS,
-                fetch_size=fetch_size,
-            )
-        )
-        with session:
+        # None: the driver's default, 1,000 records a request.
+        fetching: dict[str, Any] = {} if fetch_size is None else {"fetch_size": fetch_size}
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS, **fetching
+        ) as session:
             return session.execute_read(self._counted(work), *args)
 
     def _counted(self, work: Callable[..., _Result]) -> Callable[..., _Result]:
