@@ -146,6 +146,12 @@ def without_comments(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
 
 
+@functools.cache
+def unwinds_keys(name: str) -> bool:
+    """Whether the statement begins by unwinding ``$keys``: with no keys, it reads nothing."""
+    return re.match(r"UNWIND\s+\$keys\b", without_comments(load(name)).lstrip()) is not None
+
+
 def in_sequence_parameters(parameters: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The parameters of the statements of ``in_sequence``, as it renames them: one map per
     statement, ``$s<n>``."""

@@ -23,7 +23,8 @@ after, so no two batches wait for each other in a cycle):
    the batch starts again with it locked too, rather than take a lock out of order;
 4. ``resolve``, in registry order: an earlier family's decisions (a compute node's deletion)
    are there for the later ones;
-5. the writes of every family, stage by stage (forget, write, link), then ``cleanup``.
+5. the writes of every family, stage by stage (forget, write, link), in one round trip, then
+   ``cleanup``.
 
 ``named_keys`` and ``read`` say what they read as a ``Reading``: its statements and what to
 make of their rows. The writer runs every family's readings of a step in one round trip
@@ -239,11 +240,17 @@ class Reading(Generic[T]):
 
 
 def read_together(tx: neo4j.ManagedTransaction, readings: Sequence[Reading[Any]]) -> list[Any]:
-    """What each of ``readings`` makes of its rows, their statements run in one round trip."""
-    rows = gateway.run_in_sequence(
-        tx, (), [(statement.name, statement.parameters)
-                 for reading in readings for statement in reading.statements],
-    )
+    """What each of ``readings`` makes of its rows, their statements run in one round trip;
+    none when every statement unwinds keys it has none of (a batch's look for what the keys
+    the last look named name, most often: none of them is deleted nor rewritten)."""
+    parts = [statement for reading in readings for statement in reading.statements]
+    if all(not statement.parameters.get("keys") and statements.unwinds_keys(statement.name)
+           for statement in parts):
+        rows: list[Rows] = [[] for _ in parts]
+    else:
+        rows = gateway.run_in_sequence(
+            tx, (), [(statement.name, statement.parameters) for statement in parts]
+        )
     made, start = [], 0
     for reading in readings:
         end = start + len(reading.statements)

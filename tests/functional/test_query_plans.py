@@ -155,3 +155,21 @@ def test_the_read_step_of_every_family_in_one_statement_seeks_by_key_and_scans_n
     operators = set(_operators(summary.plan))
     assert "NodeUniqueIndexSeek" in operators
     assert not operators & (EAGER | SCANS), sorted(operators & (EAGER | SCANS))
+
+
+def test_the_write_step_of_every_family_in_one_statement_seeks_by_key_and_scans_nothing(
+    graph, schema_applied
+):
+    # The writer runs a batch's writes in one round trip, in their stages' order; planned
+    # together on a young graph, a statement must not turn to a scan it would not choose
+    # alone. (Eager operators may appear here: between the subqueries, on their one row,
+    # and before a delete, on rows as many as the batch's keys.)
+    names = [name for name in PARAMETERS
+             if name.startswith("batch/") and not name.endswith("/lock")]
+    query = statements.in_sequence(tuple(statements.load(name) for name in names))
+    parameters = statements.in_sequence_parameters([PARAMETERS[name] for name in names])
+    with graph.session() as session:
+        summary = session.run("EXPLAIN " + query, parameters).consume()
+    operators = set(_operators(summary.plan))
+    assert "NodeUniqueIndexSeek(Locking)" in operators
+    assert not operators & SCANS, sorted(operators & SCANS)

@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 
 from cdm_graph.families import FAMILIES, REGISTRY, RegistryError, build_registry, decode
-from cdm_graph.families.base import Action, Reading, Rule, Statement
+from cdm_graph.families.base import Action, Reading, Rule, Statement, read_together
 from cdm_graph.families.compute_node import ComputeNodeFamily
 from cdm_graph.families.instance import InstanceFamily
 from cdm_graph.mapping import NOTIFICATION_MAPPING
@@ -107,3 +107,26 @@ def test_joined_readings_each_read_their_own_statements_rows():
     joined = first.join(second, lambda keys, counted: (keys, counted)).then(list)
     assert [statement.name for statement in joined.statements] == ["a", "b"]
     assert joined.interpret([[{"k": 1}, {"k": 2}], [{}, {}, {}]]) == [[1, 2], (3, "none")]
+
+
+class NoRoundTrip:
+    """A transaction that must not be used."""
+
+    def run(self, *args, **kwargs):
+        raise AssertionError("a round trip to Neo4j")
+
+
+def test_readings_whose_statements_unwind_no_keys_read_nothing_without_a_round_trip():
+    named = Reading.rows("batch/instance/named", lambda rows: [row["uuid"] for row in rows],
+                         keys=[])
+    deleted = Reading.rows("batch/compute_node/read_deleted", len, keys=[])
+    assert read_together(NoRoundTrip(), [named, deleted, Reading.nothing("none")]) == [
+        [], 0, "none"
+    ]
+
+
+def test_readings_are_run_when_one_statement_has_keys():
+    named = Reading.rows("batch/instance/named", len, keys=[])
+    deleted = Reading.rows("batch/compute_node/read_deleted", len, keys=["h1"])
+    with pytest.raises(AssertionError, match="a round trip"):
+        read_together(NoRoundTrip(), [named, deleted])

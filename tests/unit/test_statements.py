@@ -68,3 +68,9 @@ def test_every_read_statement_of_a_family_names_its_columns(family):
     assert reads
     for name in reads:
         assert statements.columns(statements.load(name)), name
+
+
+def test_a_statement_that_unwinds_its_keys_first_is_known_to_read_nothing_without_keys():
+    assert statements.unwinds_keys("batch/instance/read")
+    assert statements.unwinds_keys("batch/server_group/named_members")
+    assert not statements.unwinds_keys("reconcile/listed_instances")
