@@ -64,9 +64,10 @@ def connection(cloud: OpenStackEmulator) -> Iterator[Any]:
 
 @pytest.fixture
 def statements_run(monkeypatch):
-    """The names of the statements run from here on, in order. Of the reads run in one
-    round trip (``read_together``), those given something to do: a family with nothing to
-    read still reads, with no keys, so that each step is one plan whatever the batch."""
+    """The names of the statements run from here on, in order. Of those run as one, in one
+    round trip (a batch's locks, reads and writes), those given something to do: a family
+    with nothing to read still reads, with no keys, so that each step is one plan whatever
+    the batch."""
     ran: list[str] = []
     load = statements.load
     run_in_sequence = gateway.run_in_sequence
