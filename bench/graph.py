@@ -12,7 +12,7 @@ from typing import Any
 
 import neo4j
 
-from cdm_graph.apply.pipeline import process_batch
+from cdm_graph.apply.pipeline import process_batch, process_batches
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.statements import CypherFolder
 from cdm_graph.transport.envelope import Envelope
@@ -103,11 +103,18 @@ class BenchGraph:
 
     # --- measurements ----------------------------------------------------------------------
 
-    def apply(self, stream: Sequence[Envelope], batch_size: int) -> Rate:
-        """cdm-graph's own path without a broker: decode, plan, apply, batch by batch."""
+    def apply(self, stream: Sequence[Envelope], batch_size: int, ahead: bool = True) -> Rate:
+        """cdm-graph's own path without a broker: decode, plan, apply, batch by batch; each
+        batch decoded while the one before it is applied, as ``cdm-graph replay`` runs it
+        (``process_batches``), or, ``ahead`` False, one batch after another
+        (``process_batch``: all of it in this thread, for a profile)."""
         started = time.perf_counter()
-        for batch in batches(stream, batch_size):
-            outcome = process_batch(self.writer, batch)
+        outcomes = (
+            process_batches(self.writer, batches(stream, batch_size))
+            if ahead
+            else (process_batch(self.writer, batch) for batch in batches(stream, batch_size))
+        )
+        for outcome in outcomes:
             if outcome.rejected:
                 raise RuntimeError(f"the bench stream was rejected: {outcome.rejected[:3]}")
         return Rate(len(stream), time.perf_counter() - started)

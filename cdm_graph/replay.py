@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cdm_graph.apply.pipeline import Guard, Outcome, process_batch
+from cdm_graph.apply.pipeline import Guard, Outcome, process_batches
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, from_record
 from cdm_graph.transport.samples import SampleError, resolve_refs
@@ -78,20 +78,28 @@ def replay(
     guard: Guard | None = None,
 ) -> Outcome:
     """Apply the files' messages in batches, each through ``guard`` (default bounds if
-    None); what is refused comes back with its reason (``summary`` prints them)."""
+    None), each batch read and decoded while the one before it is applied; what is refused
+    comes back with its reason (``summary`` prints them), what could not be read first."""
+    unreadable: list[Rejection] = []
+
+    def batches() -> Iterator[list[Envelope]]:
+        batch: list[Envelope] = []
+        for item in read_messages(files, start):
+            if isinstance(item, Rejection):
+                LOG.debug("rejected %s", item.reason)
+                unreadable.append(item)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
     outcome = Outcome()
-    batch: list[Envelope] = []
-    for item in read_messages(files, start):
-        if isinstance(item, Rejection):
-            LOG.debug("rejected %s", item.reason)
-            outcome.rejected.append(item)
-            continue
-        batch.append(item)
-        if len(batch) >= batch_size:
-            outcome.merge(process_batch(writer, batch, guard))
-            batch = []
-    if batch:
-        outcome.merge(process_batch(writer, batch, guard))
+    for applied in process_batches(writer, batches(), guard):
+        outcome.merge(applied)
+    outcome.rejected[:0] = unreadable
     return outcome
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import marshal
+import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,13 @@ LOG = logging.getLogger(__name__)
 
 # Errors no message is to blame for: they stop the work instead of setting messages aside.
 FATAL = (AuthError, Forbidden, ConfigurationError)
+
+# How many messages the decoding thread of ``process_batches`` decodes before it lets go of
+# the interpreter. The applying thread, back from Neo4j, then waits for it about that many
+# messages' decoding (tens of microseconds) instead of the interpreter's switch interval (5 ms,
+# at each of a batch's round trips): measured, every 10 messages made the Nova-shaped stream
+# 18% faster than one batch after another, every batch whole no faster.
+DECODE_SLICE = 10
 
 # [graph] max_clock_skew and [sync] max_message_bytes, when no configuration says otherwise.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -160,6 +169,43 @@ def process_batch(
     decoded, outcome = decode_batch(envelopes, guard)
     _apply_isolating(writer, decoded, outcome)
     return outcome
+
+
+def process_batches(
+    writer: GraphWriter,
+    batches: Iterable[Sequence[Envelope]],
+    guard: Guard | None = None,
+) -> Iterator[Outcome]:
+    """``process_batch`` of each batch, in order, one transaction at a time: the outcome of
+    each, as it is applied. Each batch is taken from ``batches`` and decoded in a thread of
+    its own while the batch before it is applied, since decoding is the interpreter's work and
+    applying mostly waits for Neo4j. At most one batch is decoded ahead; an error taking or
+    decoding a batch is raised here, before that batch would have been applied.
+
+    For a stream in hand (``cdm-graph replay``). The synchronizer does not need it: its
+    ``[sync] workers`` already apply a batch while another is decoded."""
+    source = iter(batches)
+
+    def decoded_next() -> tuple[list[tuple[Envelope, Event]], Outcome] | None:
+        envelopes = next(source, None)
+        if envelopes is None:
+            return None
+        decoded: list[tuple[Envelope, Event]] = []
+        outcome = Outcome()
+        for start in range(0, len(envelopes), DECODE_SLICE):
+            part, part_outcome = decode_batch(envelopes[start : start + DECODE_SLICE], guard)
+            decoded += part
+            outcome.merge(part_outcome)
+            time.sleep(0)  # lets the applying thread run as soon as Neo4j answers it
+        return decoded, outcome
+
+    with ThreadPoolExecutor(1, thread_name_prefix="cdm-graph-decode") as decoding:
+        ahead = decoding.submit(decoded_next)
+        while (current := ahead.result()) is not None:
+            ahead = decoding.submit(decoded_next)
+            decoded, outcome = current
+            _apply_isolating(writer, decoded, outcome)
+            yield outcome
 
 
 def _apply_isolating(

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from cdm_graph.apply.pipeline import process_batch
+from cdm_graph.apply.pipeline import process_batch, process_batches
 from cdm_graph.simulate import NovaSimulator
 from cdm_graph.transport.envelope import from_record
 from tests.graphs import read_truth_view, truth_differences
@@ -45,6 +45,18 @@ def test_simulated_stream_shuffled_and_redelivered_ends_in_the_truth(writer, gra
     shuffled = envelopes + random.Random(5).sample(envelopes, len(envelopes) // 3)
     random.Random(6).shuffle(shuffled)
     _apply_in_batches(writer, shuffled, size=97)
+    assert truth_differences(truth, read_truth_view(graph)) == []
+
+
+def test_simulated_stream_shuffled_and_decoded_ahead_as_replay_runs_it_ends_in_the_truth(
+    writer, graph
+):
+    truth, envelopes = _simulated(seed=13)
+    shuffled = envelopes + random.Random(9).sample(envelopes, len(envelopes) // 3)
+    random.Random(10).shuffle(shuffled)
+    batches = [shuffled[start : start + 41] for start in range(0, len(shuffled), 41)]
+    for outcome in process_batches(writer, batches):
+        assert not outcome.rejected, outcome.rejected[:3]
     assert truth_differences(truth, read_truth_view(graph)) == []
 
 

@@ -1,9 +1,11 @@
 """A batch Neo4j refuses is split until the message it refuses stands alone; the guard sets
-aside, before decoding, what is stamped too far ahead of the clock or too large."""
+aside, before decoding, what is stamped too far ahead of the clock or too large; a stream of
+batches is applied in order, each decoded while the one before it is applied."""
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -12,7 +14,7 @@ from neo4j.exceptions import ClientError, ServiceUnavailable
 from oslo_config import cfg
 
 from cdm_graph import config
-from cdm_graph.apply.pipeline import Guard, process_batch, utcnow
+from cdm_graph.apply.pipeline import Guard, process_batch, process_batches, utcnow
 from tests.nova import notification
 
 
@@ -112,3 +114,75 @@ def test_the_guard_takes_its_bounds_from_the_configuration():
     configured = Guard.configured(conf)
     assert (configured.max_skew, configured.max_bytes) == (timedelta(seconds=300), 1024 * 1024)
     assert configured.now is utcnow
+
+
+# --------------------------------------------------------------------------- a stream of batches
+
+
+def _decoding_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("cdm-graph-decode")]
+
+
+def test_batches_are_applied_in_order_each_with_its_own_outcome():
+    batches = [
+        [notification("instance.update", n, uuid=uuid(n)) for n in range(start, start + 25)]
+        for start in (0, 25, 50)
+    ]
+    batches[1][3] = notification("instance.update", 28, uuid=uuid(28), display_name="refused")
+    writer = RefusingWriter()
+    outcomes = list(process_batches(writer, batches))
+    assert [e.uuid for e in writer.applied] == [uuid(n) for n in range(75) if n != 28]
+    assert [sum(o.applied.values()) for o in outcomes] == [25, 24, 25]
+    assert [[r.message for r in o.rejected] for o in outcomes] == [[], [batches[1][3]], []]
+    assert _decoding_threads() == []
+
+
+def test_the_next_batch_is_decoded_while_one_is_applied():
+    next_batch_taken = threading.Event()
+
+    def batches():
+        yield [notification("instance.update", 0, uuid=uuid(0))]
+        next_batch_taken.set()
+        yield [notification("instance.update", 1, uuid=uuid(1))]
+
+    class WaitingWriter(RefusingWriter):
+        def apply_batch(self, events):
+            if not self.applied:
+                # The first batch's transaction is still open when the second is taken.
+                assert next_batch_taken.wait(timeout=10)
+            super().apply_batch(events)
+
+    writer = WaitingWriter()
+    assert [sum(o.applied.values()) for o in process_batches(writer, batches())] == [1, 1]
+
+
+def test_neo4j_being_away_stops_the_stream_and_its_decoding():
+    writer = RefusingWriter(ServiceUnavailable("connection refused"))
+    batches = [[notification("instance.update", n, uuid=uuid(n), display_name="refused")]
+               for n in range(3)]
+    with pytest.raises(ServiceUnavailable):
+        list(process_batches(writer, batches))
+    assert _decoding_threads() == []
+
+
+def test_an_error_reading_the_stream_reaches_the_caller_after_the_batches_before_it():
+    def batches():
+        yield [notification("instance.update", 0, uuid=uuid(0))]
+        raise OSError("capture unreadable")
+
+    writer = RefusingWriter()
+    applied = []
+    with pytest.raises(OSError, match="capture unreadable"):
+        for outcome in process_batches(writer, batches()):
+            applied.append(sum(outcome.applied.values()))
+    assert applied == [1] and [e.uuid for e in writer.applied] == [uuid(0)]
+    assert _decoding_threads() == []
+
+
+def test_a_stream_decoded_ahead_meets_the_guard_like_one_batch():
+    late = notification("instance.update", NOW + timedelta(hours=2), uuid=uuid(1))
+    batch = [notification("instance.update", NOW, uuid=uuid(n)) for n in range(30)]
+    batch[17] = late
+    [outcome] = process_batches(RefusingWriter(), [batch], guard())
+    assert [r.message for r in outcome.rejected] == [late]
+    assert outcome.applied == {"instance.update": 29}
