@@ -125,16 +125,20 @@ class Outcome:
 
 
 def decode_batch(
-    envelopes: Sequence[Envelope], guard: Guard | None = None
+    envelopes: Sequence[Envelope], guard: Guard | None = None, yield_every: int = 0
 ) -> tuple[list[tuple[Envelope, Event]], Outcome]:
     """Each message decoded to its family's event, or skipped, or set aside with its reason.
     Only a message the graph would take meets the ``guard`` (default: the default bounds on
-    this host's clock): one no family claims is skipped, whatever its time or size."""
+    this host's clock): one no family claims is skipped, whatever its time or size. With
+    ``yield_every``, the interpreter is let go of after that many messages (see
+    ``DECODE_SLICE``)."""
     guard = guard or Guard()
     now = guard.now()
     decoded: list[tuple[Envelope, Event]] = []
     outcome = Outcome()
-    for envelope in envelopes:
+    for position, envelope in enumerate(envelopes, start=1):
+        if yield_every and not position % yield_every:
+            time.sleep(0)  # lets a thread waiting for the interpreter run
         reason = None
         try:
             if envelope.event_type in REGISTRY.claims:
@@ -190,14 +194,8 @@ def process_batches(
         envelopes = next(source, None)
         if envelopes is None:
             return None
-        decoded: list[tuple[Envelope, Event]] = []
-        outcome = Outcome()
-        for start in range(0, len(envelopes), DECODE_SLICE):
-            part, part_outcome = decode_batch(envelopes[start : start + DECODE_SLICE], guard)
-            decoded += part
-            outcome.merge(part_outcome)
-            time.sleep(0)  # lets the applying thread run as soon as Neo4j answers it
-        return decoded, outcome
+        # Letting go often, so that the applying thread runs as soon as Neo4j answers it.
+        return decode_batch(envelopes, guard, yield_every=DECODE_SLICE)
 
     with ThreadPoolExecutor(1, thread_name_prefix="cdm-graph-decode") as decoding:
         ahead = decoding.submit(decoded_next)
