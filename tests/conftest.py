@@ -24,6 +24,7 @@ runs the rest without any server.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
@@ -148,4 +149,27 @@ def transport_url() -> Iterator[str]:
                 yield f"rabbit://{container.username}:{container.password}@{host}:{port}/"
             return
     _stack_up("rabbitmq")
+    _drop_default_notification_queues(stack.transport_url())
     yield stack.transport_url()
+
+
+# The queues a Notifier declares so that nothing is lost without listeners (topic.priority).
+DEFAULT_NOTIFICATION_QUEUES = ("versioned_notifications.info", "versioned_notifications.error")
+
+
+def _drop_default_notification_queues(url: str) -> None:
+    """Delete the default notification queues a run killed earlier left on the stack's
+    broker, unless someone consumes them.
+
+    The stack's RabbitMQ is Debian's node, whose queues outlive a test run. A queue keeps
+    the durability it was declared with: left durable by a test with durable queues, every
+    later Notifier without them fails to declare it (406 PRECONDITION_FAILED) and publishes
+    nothing. Only the local stack's broker is cleared; one from the environment may hold
+    real notifications."""
+    import kombu
+
+    with kombu.Connection("amqp://" + url.split("://", 1)[1], connect_timeout=10) as conn:
+        for name in DEFAULT_NOTIFICATION_QUEUES:
+            # Absent (404) or in use (406): the broker closes that channel; take a new one.
+            with contextlib.suppress(Exception):
+                conn.channel().queue_delete(name, if_unused=True)
