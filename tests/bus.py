@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -20,6 +21,16 @@ from oslo_messaging import opts as oslo_messaging_opts
 
 from cdm_graph.simulate import Notification, NovaNotifier
 from cdm_graph.transport.envelope import Envelope
+
+
+def delete_queue(transport_url: str, name: str, if_unused: bool = False) -> None:
+    """Delete the queue ``name`` on the broker of ``transport_url``; absent, or in use where
+    ``if_unused``, it stays as it is."""
+    import kombu
+
+    amqp_url = "amqp://" + transport_url.split("://", 1)[1]
+    with contextlib.suppress(Exception), kombu.Connection(amqp_url, connect_timeout=10) as conn:
+        conn.default_channel.queue_delete(name, if_unused=if_unused)
 
 
 class NovaPublisher:

@@ -24,7 +24,6 @@ runs the rest without any server.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import secrets
@@ -36,6 +35,7 @@ from typing import Any
 import pytest
 
 from devstack import stack
+from tests.bus import delete_queue
 
 FUNCTIONAL_FIXTURES = frozenset({"neo4j_target", "neo4j_driver", "graph", "transport_url"})
 
@@ -166,10 +166,5 @@ def _drop_default_notification_queues(url: str) -> None:
     later Notifier without them fails to declare it (406 PRECONDITION_FAILED) and publishes
     nothing. Only the local stack's broker is cleared; one from the environment may hold
     real notifications."""
-    import kombu
-
-    with kombu.Connection("amqp://" + url.split("://", 1)[1], connect_timeout=10) as conn:
-        for name in DEFAULT_NOTIFICATION_QUEUES:
-            # Absent (404) or in use (406): the broker closes that channel; take a new one.
-            with contextlib.suppress(Exception):
-                conn.channel().queue_delete(name, if_unused=True)
+    for name in DEFAULT_NOTIFICATION_QUEUES:
+        delete_queue(url, name, if_unused=True)

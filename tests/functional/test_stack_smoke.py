@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import queue
@@ -18,6 +17,7 @@ import pytest
 
 from cdm_graph.config import CONFIG_FILE_ENV
 from devstack import stack
+from tests.bus import delete_queue
 
 pytestmark = pytest.mark.functional
 
@@ -92,14 +92,6 @@ def test_cdm_graph_finds_the_stacks_neo4j_through_the_file_up_wrote(
     assert records[0]["n"] == 1
 
 
-def _delete_queue(url: str, name: str, if_unused: bool = False) -> None:
-    import kombu
-
-    amqp_url = "amqp://" + url.split("://", 1)[1]
-    with contextlib.suppress(Exception), kombu.Connection(amqp_url, connect_timeout=5) as conn:
-        conn.default_channel.queue_delete(name, if_unused=if_unused)
-
-
 def test_notification_reaches_listener(transport_url: str) -> None:
     import oslo_messaging
     from oslo_config import cfg
@@ -159,13 +151,13 @@ def test_notification_reaches_listener(transport_url: str) -> None:
         listener.wait()
         # Left bound to nova's exchange, the pool's queue would hoard every notification
         # later tests publish.
-        _delete_queue(transport_url, pool)
+        delete_queue(transport_url, pool)
         if transport_url == stack.transport_url():
             # The Notifier also declares the default queue (topic.priority) so that nothing
             # is lost without listeners; on the throwaway local broker, drop it with the
             # copy of our message, unless someone consumes it. Never on a broker from the
             # environment, where it may hold real notifications.
-            _delete_queue(transport_url, "versioned_notifications.info", if_unused=True)
+            delete_queue(transport_url, "versioned_notifications.info", if_unused=True)
         transport.cleanup()
 
     assert publisher_id == "nova-compute:host1"
