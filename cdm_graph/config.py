@@ -73,7 +73,18 @@ sync_opts = [
         "takes notifications off the queue for this long at most, so a shorter wait makes "
         "smaller batches (0.05 s: about half of 0.1 s's), each with its transaction's fixed "
         "cost; with a batch's statements in four round trips, that cost is small (Nova-shaped "
-        "stream, 1,000 hosts: 0.05 s drained 0.96x as fast as 0.1 s, two runs each).",
+        "stream, 1,000 hosts: 0.05 s drained 0.96x as fast as 0.1 s, two runs each). While "
+        "batches wait for a worker, the wait grows up to batch_timeout_max.",
+    ),
+    cfg.FloatOpt(
+        "batch_timeout_max",
+        default=0.2,
+        min=0.01,
+        help="The longest wait for a batch while the sync is behind. A worker that finds its "
+        "next batch already waiting doubles the wait, up to this; one that waits "
+        "batch_timeout for a batch brings it back to batch_timeout. Larger batches cost less "
+        "a message: with several processes each receives a share of the stream, and short "
+        "waits made their batches small. At or below batch_timeout, the wait never grows.",
     ),
     cfg.IntOpt(
         "workers",

@@ -71,6 +71,14 @@ class SyncMetrics:
             # Several processes: the last batch committed by any live one, as with one.
             multiprocess_mode="livemostrecent",
         )
+        self.batch_window_seconds = Gauge(
+            "cdm_graph_batch_window_seconds",
+            "How long the listener gathers a batch: [sync] batch_timeout while the workers "
+            "keep up, longer (up to batch_timeout_max) while batches wait for them.",
+            registry=self.registry,
+            # Several processes: each has its own window; the widest says the sync is behind.
+            multiprocess_mode="livemax",
+        )
         self.neo4j_retries = Counter(
             "cdm_graph_neo4j_retries",
             "Transactions run again: by the driver (a deadlock, a leader switch) or after "

@@ -26,7 +26,7 @@ from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.gateway import RETRYABLE
 from cdm_graph.metrics import SyncMetrics
 from cdm_graph.transport.envelope import Envelope, Rejected, Rejection, from_listener
-from cdm_graph.transport.listener import HANDLED, REQUEUE
+from cdm_graph.transport.listener import HANDLED, REQUEUE, BatchWindow
 
 LOG = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ class BatchHandler:
         metrics: SyncMetrics,
         stopping: threading.Event,
         guard: Guard | None = None,
+        window: BatchWindow | None = None,
     ) -> None:
         self._writer = writer
         self._dead_letters = dead_letters
@@ -87,6 +88,10 @@ class BatchHandler:
         self._guard = guard or Guard()
         self._activity = Activity()
         self._activity_lock = threading.Lock()
+        self._window = window
+        # Per worker thread: when it last returned a batch (the listener's window follows
+        # how long workers wait for batches).
+        self._worker = threading.local()
         self.failed = False
 
     def log_summary(self) -> str:
@@ -103,6 +108,15 @@ class BatchHandler:
             # listener stops: hand it back without waiting for Neo4j again.
             return REQUEUE
         started = time.monotonic()
+        returned = getattr(self._worker, "returned", None)
+        if self._window is not None and returned is not None:
+            self._window.idle_before_batch(started - returned)
+        try:
+            return self._handle(messages, priority, started)
+        finally:
+            self._worker.returned = time.monotonic()
+
+    def _handle(self, messages: Sequence[Mapping[str, Any]], priority: str, started: float) -> Any:
         envelopes: list[Envelope] = []
         unreadable: list[Rejection] = []
         for message in messages:

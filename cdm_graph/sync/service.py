@@ -31,7 +31,7 @@ from cdm_graph.sync.duties import Duty, Scheduler
 from cdm_graph.sync.handler import BatchHandler
 from cdm_graph.transport.broker import kombu_connection, rabbitmq_check
 from cdm_graph.transport.envelope import Rejection
-from cdm_graph.transport.listener import batch_listener
+from cdm_graph.transport.listener import BatchWindow, batch_listener
 from cdm_graph.transport.rejected import RejectedDrain
 
 LOG = logging.getLogger(__name__)
@@ -64,7 +64,10 @@ def run(
     )
     writer.run_schema()
     dead_letters = DeadLetterStore(writer)
-    handler = BatchHandler(writer, dead_letters, metrics, stopping, Guard.configured(conf))
+    window = BatchWindow.configured(conf, metrics.batch_window_seconds.set)
+    handler = BatchHandler(
+        writer, dead_letters, metrics, stopping, Guard.configured(conf), window
+    )
 
     transport = oslo_messaging.get_notification_transport(conf)
     listener = batch_listener(conf, transport, handler.handle)
@@ -83,13 +86,16 @@ def run(
     # Everything made so far lives as long as the process: out of the collector's passes.
     freeze_what_lives_as_long_as_the_process()
     listener.start()
+    window.steer(listener)
     LOG.info(
-        "consuming %s on exchange %s in pool %s (batch %d, %.2f s, %d workers)",
+        "consuming %s on exchange %s in pool %s (batch %d, %.2f s, up to %.2f s while "
+        "behind, %d workers)",
         conf.notifications.topic,
         conf.notifications.exchange,
         conf.notifications.pool,
         conf.sync.batch_size,
-        conf.sync.batch_timeout,
+        window.shortest,
+        window.longest,
         conf.sync.workers,
     )
     # Each process sums up its own batches; the duties run in one process of a service.

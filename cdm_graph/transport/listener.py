@@ -8,6 +8,7 @@ once the batch may be acknowledged (``HANDLED``), or hands it back (``REQUEUE``)
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,6 +51,71 @@ class NotificationEndpoint:
 
     def sample(self, messages: list[dict[str, Any]]) -> Any:
         return self._handle(messages, "SAMPLE")
+
+
+class BatchWindow:
+    """How long the listener gathers one batch: ``shortest`` ([sync] batch_timeout) while the
+    workers keep up, up to ``longest`` ([sync] batch_timeout_max) while batches wait for them.
+
+    Under a backlog a batch closes when its window ends (the consumer takes messages off the
+    queue at its own pace), so the window decides a batch's size, and each batch pays a
+    transaction's fixed cost. A worker that finds its next batch already waiting (it was idle
+    for less than a tenth of the shortest window) doubles the window; one that waited a whole
+    shortest window for a batch brings it back. At a steady rate the workers wait, and a
+    notification waits no longer than ``shortest`` for its batch.
+
+    oslo.messaging's listener reads its ``batch_timeout`` at each poll (the rabbit driver's
+    ``PollStyleListenerAdapter``); ``steer`` hands over that listener. Without one, the window
+    only reports what it would be."""
+
+    def __init__(
+        self,
+        shortest: float,
+        longest: float,
+        on_change: Callable[[float], object] = lambda seconds: None,
+    ) -> None:
+        self.shortest = shortest
+        self.longest = max(shortest, longest)
+        self.seconds = shortest
+        self._on_change = on_change
+        self._listener: Any = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def configured(
+        cls, conf: cfg.ConfigOpts, on_change: Callable[[float], object]
+    ) -> BatchWindow:
+        return cls(conf.sync.batch_timeout, conf.sync.batch_timeout_max, on_change)
+
+    def steer(self, server: Any) -> None:
+        """Steer the window of ``server``, a started batch notification listener."""
+        listener = getattr(server, "listener", None)
+        if listener is None or not hasattr(listener, "batch_timeout"):
+            LOG.warning(
+                "this transport's listener has no batch_timeout to adjust: batches gather "
+                "for [sync] batch_timeout (%.2f s) whatever the backlog", self.shortest
+            )
+            return
+        with self._lock:
+            self._listener = listener
+            listener.batch_timeout = seconds = self.seconds
+        self._on_change(seconds)
+
+    def idle_before_batch(self, seconds: float) -> None:
+        """A worker took a batch after ``seconds`` without one."""
+        with self._lock:
+            if seconds < self.shortest / 10:
+                wanted = min(self.seconds * 2, self.longest)
+            elif seconds >= self.shortest:
+                wanted = self.shortest
+            else:
+                return
+            if wanted == self.seconds:
+                return
+            self.seconds = wanted
+            if self._listener is not None:
+                self._listener.batch_timeout = wanted
+        self._on_change(wanted)
 
 
 def bound_prefetch(conf: cfg.ConfigOpts) -> None:

@@ -100,3 +100,33 @@ def test_dead_lettered_messages_are_one_warning_per_batch_with_their_reasons(cap
     )
     assert warning.getMessage().endswith("; instance.update: field 'host' must not be empty")
     assert len(graph.letters) == 4 and len(graph.events) == 1
+
+
+class RecordingWindow:
+    """A batch window that keeps how long each batch's worker waited for it."""
+
+    def __init__(self) -> None:
+        self.idle: list[float] = []
+
+    def idle_before_batch(self, seconds: float) -> None:
+        self.idle.append(seconds)
+
+
+def test_the_handler_tells_the_window_how_long_its_worker_waited_between_batches():
+    graph = Applying()
+    window = RecordingWindow()
+    handler = BatchHandler(
+        graph, graph, SyncMetrics(), threading.Event(), Guard(now=lambda: NOW), window  # type: ignore[arg-type]
+    )
+    batch = [_message(notification("instance.update", NOW - timedelta(seconds=2)))]
+    handler.handle(batch, "INFO")
+    # A worker's first batch follows no other: nothing to tell.
+    assert window.idle == []
+    handler.handle(batch, "INFO")
+    assert len(window.idle) == 1 and 0 <= window.idle[0] < 1
+
+    # Each worker thread has its own wait.
+    other = threading.Thread(target=handler.handle, args=(batch, "INFO"))
+    other.start()
+    other.join()
+    assert len(window.idle) == 1

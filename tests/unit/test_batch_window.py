@@ -1,0 +1,83 @@
+"""The listener's batch window: batch_timeout while the workers keep up, wider while batches
+wait for them."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+from cdm_graph.transport.listener import BatchWindow
+
+SHORTEST, LONGEST = 0.05, 0.2
+WAITING = 0.001  # a batch was already there: under a tenth of the shortest window
+BETWEEN = 0.02  # a worker waited, but less than a whole shortest window
+IDLE = 0.06  # a worker waited a whole shortest window
+
+
+def test_the_window_starts_at_batch_timeout():
+    assert BatchWindow(SHORTEST, LONGEST).seconds == SHORTEST
+
+
+def test_a_batch_already_waiting_for_its_worker_doubles_the_window():
+    window = BatchWindow(SHORTEST, LONGEST)
+    window.idle_before_batch(WAITING)
+    assert window.seconds == 0.1
+
+
+def test_the_window_never_passes_batch_timeout_max():
+    window = BatchWindow(SHORTEST, LONGEST)
+    for _ in range(5):
+        window.idle_before_batch(WAITING)
+    assert window.seconds == LONGEST
+
+
+def test_a_worker_that_waited_a_whole_window_brings_it_back_to_batch_timeout():
+    window = BatchWindow(SHORTEST, LONGEST)
+    window.idle_before_batch(WAITING)
+    window.idle_before_batch(WAITING)
+    window.idle_before_batch(IDLE)
+    assert window.seconds == SHORTEST
+
+
+def test_a_worker_that_waited_less_than_a_window_keeps_it():
+    window = BatchWindow(SHORTEST, LONGEST)
+    window.idle_before_batch(WAITING)
+    window.idle_before_batch(BETWEEN)
+    assert window.seconds == 0.1
+
+
+def test_a_longest_window_at_or_below_batch_timeout_never_widens():
+    window = BatchWindow(0.5, LONGEST)
+    window.idle_before_batch(WAITING)
+    assert (window.shortest, window.longest, window.seconds) == (0.5, 0.5, 0.5)
+
+
+def test_each_change_of_the_window_is_reported_once():
+    changes: list[float] = []
+    window = BatchWindow(SHORTEST, LONGEST, changes.append)
+    for idle in (WAITING, WAITING, WAITING, WAITING, BETWEEN, IDLE, IDLE):
+        window.idle_before_batch(idle)
+    assert changes == [0.1, 0.2, SHORTEST]
+
+
+def test_a_steered_listener_gathers_its_batches_for_the_window():
+    listener = SimpleNamespace(batch_timeout=SHORTEST)
+    changes: list[float] = []
+    window = BatchWindow(SHORTEST, LONGEST, changes.append)
+    window.steer(SimpleNamespace(listener=listener))
+    window.idle_before_batch(WAITING)
+    assert listener.batch_timeout == 0.1
+    window.idle_before_batch(IDLE)
+    assert listener.batch_timeout == SHORTEST
+    # Steered, the window reports where it starts.
+    assert changes == [SHORTEST, 0.1, SHORTEST]
+
+
+def test_a_listener_without_a_batch_timeout_is_named_and_left_as_it_is(caplog):
+    listener = SimpleNamespace()
+    window = BatchWindow(SHORTEST, LONGEST)
+    with caplog.at_level(logging.WARNING, logger="cdm_graph.transport.listener"):
+        window.steer(SimpleNamespace(listener=listener))
+    window.idle_before_batch(WAITING)
+    assert not hasattr(listener, "batch_timeout")
+    assert "no batch_timeout to adjust" in caplog.text
