@@ -74,17 +74,19 @@ sync_opts = [
         "smaller batches (0.05 s: about half of 0.1 s's), each with its transaction's fixed "
         "cost; with a batch's statements in four round trips, that cost is small (Nova-shaped "
         "stream, 1,000 hosts: 0.05 s drained 0.96x as fast as 0.1 s, two runs each). While "
-        "batches wait for a worker, the wait grows up to batch_timeout_max.",
+        "the sync is behind, the wait grows up to batch_timeout_max.",
     ),
     cfg.FloatOpt(
         "batch_timeout_max",
         default=0.2,
         min=0.01,
-        help="The longest wait for a batch while the sync is behind. A worker that finds its "
-        "next batch already waiting doubles the wait, up to this; one that waits "
-        "batch_timeout for a batch brings it back to batch_timeout. Larger batches cost less "
-        "a message: with several processes each receives a share of the stream, and short "
-        "waits made their batches small. At or below batch_timeout, the wait never grows.",
+        help="The longest wait for a batch while the sync is behind. Each batch that was "
+        "already waiting for its worker, its newest notification a second or more behind "
+        "Nova's clock, doubles the wait, up to this; a worker that waits batch_timeout for a "
+        "batch, or a batch less than a second behind, brings it back to batch_timeout. Larger "
+        "batches cost less a message: with several processes each receives a share of the "
+        "stream, and short waits made their batches small. At or below batch_timeout, the "
+        "wait never grows.",
     ),
     cfg.IntOpt(
         "workers",

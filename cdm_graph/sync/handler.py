@@ -108,15 +108,21 @@ class BatchHandler:
             # listener stops: hand it back without waiting for Neo4j again.
             return REQUEUE
         started = time.monotonic()
-        returned = getattr(self._worker, "returned", None)
-        if self._window is not None and returned is not None:
-            self._window.idle_before_batch(started - returned)
+        returned: float | None = getattr(self._worker, "returned", None)
         try:
-            return self._handle(messages, priority, started)
+            return self._handle(
+                messages, priority, started, None if returned is None else started - returned
+            )
         finally:
             self._worker.returned = time.monotonic()
 
-    def _handle(self, messages: Sequence[Mapping[str, Any]], priority: str, started: float) -> Any:
+    def _handle(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        priority: str,
+        started: float,
+        idle: float | None,
+    ) -> Any:
         envelopes: list[Envelope] = []
         unreadable: list[Rejection] = []
         for message in messages:
@@ -132,6 +138,11 @@ class BatchHandler:
                 )
             except Rejected as exc:
                 unreadable.append(Rejection(str(exc), dict(message), message.get("event_type")))
+        newest = max((envelope.time for envelope in envelopes), default=None)
+        if self._window is not None and idle is not None:
+            self._window.batch_taken(
+                idle, None if newest is None else (self._guard.now() - newest).total_seconds()
+            )
         try:
             outcome = process_batch(self._writer, envelopes, self._guard)
             rejected = [*unreadable, *outcome.rejected]
@@ -149,10 +160,7 @@ class BatchHandler:
             self._stopping.set()
             return REQUEUE
         elapsed = time.monotonic() - started
-        lag = None
-        if envelopes:
-            newest = max(envelope.time for envelope in envelopes)
-            lag = (self._guard.now() - newest).total_seconds()
+        lag = None if newest is None else (self._guard.now() - newest).total_seconds()
         self._metrics.record_batch(
             outcome.applied, outcome.skipped, rejected, len(messages), elapsed, lag
         )

@@ -53,16 +53,25 @@ class NotificationEndpoint:
         return self._handle(messages, "SAMPLE")
 
 
+# How far behind Nova's clock the newest notification of a batch must be before the window
+# widens: a second, next to which a longer window adds little. A hiccup (a pause of Neo4j's
+# collector, a checkpoint) leaves a few batches waiting for a fraction of that, and should not
+# lengthen the wait of what comes next.
+BEHIND_SECONDS = 1.0
+
+
 class BatchWindow:
     """How long the listener gathers one batch: ``shortest`` ([sync] batch_timeout) while the
-    workers keep up, up to ``longest`` ([sync] batch_timeout_max) while batches wait for them.
+    sync keeps up, up to ``longest`` ([sync] batch_timeout_max) while it is behind.
 
     Under a backlog a batch closes when its window ends (the consumer takes messages off the
     queue at its own pace), so the window decides a batch's size, and each batch pays a
-    transaction's fixed cost. A worker that finds its next batch already waiting (it was idle
-    for less than a tenth of the shortest window) doubles the window; one that waited a whole
-    shortest window for a batch brings it back. At a steady rate the workers wait, and a
-    notification waits no longer than ``shortest`` for its batch.
+    transaction's fixed cost. The window doubles at each batch that was already waiting for
+    its worker (which was idle for less than a tenth of the shortest window) and whose newest
+    notification is ``BEHIND_SECONDS`` or more behind Nova's clock. It is back to the shortest
+    at a batch its worker waited a whole shortest window for, or once the sync is less than
+    that behind. At a steady rate the workers wait, and a notification waits no longer than
+    ``shortest`` for its batch.
 
     oslo.messaging's listener reads its ``batch_timeout`` at each poll (the rabbit driver's
     ``PollStyleListenerAdapter``); ``steer`` hands over that listener. Without one, the window
@@ -101,13 +110,15 @@ class BatchWindow:
             listener.batch_timeout = seconds = self.seconds
         self._on_change(seconds)
 
-    def idle_before_batch(self, seconds: float) -> None:
-        """A worker took a batch after ``seconds`` without one."""
+    def batch_taken(self, idle: float, behind: float | None) -> None:
+        """A worker took a batch after ``idle`` seconds without one; its newest notification
+        is ``behind`` seconds older than this host's clock (None: it has no time)."""
         with self._lock:
-            if seconds < self.shortest / 10:
-                wanted = min(self.seconds * 2, self.longest)
-            elif seconds >= self.shortest:
+            caught_up = behind is None or behind < BEHIND_SECONDS
+            if idle >= self.shortest or caught_up:
                 wanted = self.shortest
+            elif idle < self.shortest / 10:
+                wanted = min(self.seconds * 2, self.longest)
             else:
                 return
             if wanted == self.seconds:

@@ -103,30 +103,36 @@ def test_dead_lettered_messages_are_one_warning_per_batch_with_their_reasons(cap
 
 
 class RecordingWindow:
-    """A batch window that keeps how long each batch's worker waited for it."""
+    """A batch window that keeps, for each batch, how long its worker waited for it and how
+    far behind the clock its newest notification is."""
 
     def __init__(self) -> None:
-        self.idle: list[float] = []
+        self.taken: list[tuple[float, float | None]] = []
 
-    def idle_before_batch(self, seconds: float) -> None:
-        self.idle.append(seconds)
+    def batch_taken(self, idle: float, behind: float | None) -> None:
+        self.taken.append((idle, behind))
 
 
-def test_the_handler_tells_the_window_how_long_its_worker_waited_between_batches():
+def test_the_handler_tells_the_window_how_long_its_worker_waited_and_how_far_behind_it_is():
     graph = Applying()
     window = RecordingWindow()
     handler = BatchHandler(
         graph, graph, SyncMetrics(), threading.Event(), Guard(now=lambda: NOW), window  # type: ignore[arg-type]
     )
-    batch = [_message(notification("instance.update", NOW - timedelta(seconds=2)))]
+    batch = [
+        _message(notification("instance.update", NOW - timedelta(seconds=5))),
+        _message(notification("instance.update", NOW - timedelta(seconds=2))),
+    ]
     handler.handle(batch, "INFO")
     # A worker's first batch follows no other: nothing to tell.
-    assert window.idle == []
+    assert window.taken == []
     handler.handle(batch, "INFO")
-    assert len(window.idle) == 1 and 0 <= window.idle[0] < 1
+    [(idle, behind)] = window.taken
+    assert 0 <= idle < 1
+    assert behind == 2.0
 
     # Each worker thread has its own wait.
     other = threading.Thread(target=handler.handle, args=(batch, "INFO"))
     other.start()
     other.join()
-    assert len(window.idle) == 1
+    assert len(window.taken) == 1
