@@ -84,7 +84,7 @@ sync_opts = [
         "already waiting for its worker, its newest notification a second or more behind "
         "Nova's clock, doubles the wait, up to this; a worker that waits batch_timeout for a "
         "batch, or a batch less than a second behind, brings it back to batch_timeout. Larger "
-        "batches cost less a message: with several processes each receives a share of the "
+        "batches cost less per message: with several processes each receives a share of the "
         "stream, and short waits made their batches small. At or below batch_timeout, the "
         "wait never grows.",
     ),

@@ -89,8 +89,8 @@ class BatchHandler:
         self._activity = Activity()
         self._activity_lock = threading.Lock()
         self._window = window
-        # Per worker thread: when it last returned a batch (the listener's window follows
-        # how long workers wait for batches).
+        # Per worker thread: when it last returned a batch, of which priority (the listener's
+        # window follows how long workers wait for batches).
         self._worker = threading.local()
         self.failed = False
 
@@ -108,13 +108,18 @@ class BatchHandler:
             # listener stops: hand it back without waiting for Neo4j again.
             return REQUEUE
         started = time.monotonic()
-        returned: float | None = getattr(self._worker, "returned", None)
+        # (when this worker last returned, and the priority it handled then)
+        previous: tuple[float, str] | None = getattr(self._worker, "previous", None)
+        idle = None
+        # oslo.messaging hands over a batch one priority at a time, in the order of their
+        # names: a priority named after the one just handled continues the same batch, which
+        # waited for nothing (a new batch starting so is missed: one reading fewer).
+        if previous is not None and not priority.lower() > previous[1]:
+            idle = started - previous[0]
         try:
-            return self._handle(
-                messages, priority, started, None if returned is None else started - returned
-            )
+            return self._handle(messages, priority, started, idle)
         finally:
-            self._worker.returned = time.monotonic()
+            self._worker.previous = (time.monotonic(), priority.lower())
 
     def _handle(
         self,

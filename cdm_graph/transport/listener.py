@@ -73,9 +73,13 @@ class BatchWindow:
     that behind. At a steady rate the workers wait, and a notification waits no longer than
     ``shortest`` for its batch.
 
+    Behind is by Nova's clock against this host's: OpenStack's hosts keep their clocks in step
+    (NTP). Where Nova's runs a second or more slow, a hiccup widens the window as a backlog
+    does; where it runs ahead, the window stays at the shortest.
+
     oslo.messaging's listener reads its ``batch_timeout`` at each poll (the rabbit driver's
-    ``PollStyleListenerAdapter``); ``steer`` hands over that listener. Without one, the window
-    only reports what it would be."""
+    ``PollStyleListenerAdapter``): ``steer`` hands over a started server's listener. Until
+    then, the window only reports what it would be."""
 
     def __init__(
         self,
@@ -98,17 +102,10 @@ class BatchWindow:
 
     def steer(self, server: Any) -> None:
         """Steer the window of ``server``, a started batch notification listener."""
-        listener = getattr(server, "listener", None)
-        if listener is None or not hasattr(listener, "batch_timeout"):
-            LOG.warning(
-                "this transport's listener has no batch_timeout to adjust: batches gather "
-                "for [sync] batch_timeout (%.2f s) whatever the backlog", self.shortest
-            )
-            return
         with self._lock:
-            self._listener = listener
-            listener.batch_timeout = seconds = self.seconds
-        self._on_change(seconds)
+            self._listener = server.listener
+            self._listener.batch_timeout = self.seconds
+            self._on_change(self.seconds)
 
     def batch_taken(self, idle: float, behind: float | None) -> None:
         """A worker took a batch after ``idle`` seconds without one; its newest notification
@@ -126,7 +123,8 @@ class BatchWindow:
             self.seconds = wanted
             if self._listener is not None:
                 self._listener.batch_timeout = wanted
-        self._on_change(wanted)
+            # Under the lock: two workers' changes reach the gauge in the order they are made.
+            self._on_change(wanted)
 
 
 def bound_prefetch(conf: cfg.ConfigOpts) -> None:

@@ -23,6 +23,9 @@ SHORTEST, LONGEST = 0.02, 0.16
 # Each batch keeps its only worker this long: every batch after the first few waits for it.
 SLOW_WORKER = 0.1
 MESSAGES = 1000
+# Published at this pace, a batch holds about RATE x its window: 8 messages in the shortest,
+# 64 in the longest, far from batch_size and from the prefetch.
+RATE = 400.0
 
 
 class SlowWorker:
@@ -34,19 +37,20 @@ class SlowWorker:
         # The started listener, whose window is read at each handled batch.
         self.server: Any = None
         self.sizes: list[int] = []
-        # The listener's window when each batch reached the worker.
+        # The listener's window when each batch reached the worker, before the batch moved it.
         self.windows: list[float] = []
+        # When the worker last returned a batch (one worker: [sync] workers = 1).
         self.returned: float | None = None
         self.lock = threading.Lock()
 
     def handle(self, messages: list[dict[str, Any]], priority: str) -> Any:
+        with self.lock:
+            self.sizes.append(len(messages))
+            self.windows.append(self.server.listener.batch_timeout)
         if self.returned is not None:
             # The notifications were published just now, but the sync is behind its workers
             # as if by minutes (a drain after an outage): the time is not what is tested.
             self.window.batch_taken(time.monotonic() - self.returned, BEHIND_SECONDS * 60)
-        with self.lock:
-            self.sizes.append(len(messages))
-            self.windows.append(self.server.listener.batch_timeout)
         time.sleep(SLOW_WORKER)
         self.returned = time.monotonic()
         return HANDLED
@@ -98,12 +102,14 @@ def test_batches_waiting_for_their_worker_widen_the_window_and_an_idle_worker_na
 ) -> None:
     worker, server, publisher = listening
     started = time.monotonic()
-    for _ in range(MESSAGES):
+    for number in range(MESSAGES):
+        time.sleep(max(0.0, started + number / RATE - time.monotonic()))
         publisher.publish(notification("instance.update"))
     rate = MESSAGES / (time.monotonic() - started)
     wait_for(lambda: worker.handled() >= MESSAGES, 120, "every message to be handled")
 
     # The worker fell behind: the window doubled up to its longest, in the listener too.
+    assert LONGEST in worker.windows, worker.windows
     widened = worker.windows.index(LONGEST)
     assert worker.windows[: widened + 1] == sorted(worker.windows[: widened + 1])
     # The consumer takes messages off the queue as they come, for one window a batch: the

@@ -3,7 +3,6 @@ wait for them."""
 
 from __future__ import annotations
 
-import logging
 from types import SimpleNamespace
 
 from cdm_graph.transport.listener import BEHIND_SECONDS, BatchWindow
@@ -93,13 +92,3 @@ def test_a_steered_listener_gathers_its_batches_for_the_window():
     assert listener.batch_timeout == SHORTEST
     # Steered, the window reports where it starts.
     assert changes == [SHORTEST, 0.1, SHORTEST]
-
-
-def test_a_listener_without_a_batch_timeout_is_named_and_left_as_it_is(caplog):
-    listener = SimpleNamespace()
-    window = BatchWindow(SHORTEST, LONGEST)
-    with caplog.at_level(logging.WARNING, logger="cdm_graph.transport.listener"):
-        window.steer(SimpleNamespace(listener=listener))
-    window.batch_taken(WAITING, BEHIND)
-    assert not hasattr(listener, "batch_timeout")
-    assert "no batch_timeout to adjust" in caplog.text

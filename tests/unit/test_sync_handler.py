@@ -136,3 +136,18 @@ def test_the_handler_tells_the_window_how_long_its_worker_waited_and_how_far_beh
     other.start()
     other.join()
     assert len(window.taken) == 1
+
+
+def test_a_later_priority_of_the_same_batch_is_not_a_batch_that_waited():
+    # oslo.messaging hands over one batch a priority at a time, in the order of their names.
+    graph = Applying()
+    window = RecordingWindow()
+    handler = BatchHandler(
+        graph, graph, SyncMetrics(), threading.Event(), Guard(now=lambda: NOW), window  # type: ignore[arg-type]
+    )
+    info = [_message(notification("instance.update", NOW - timedelta(seconds=2)))]
+    error = [_message(notification("instance.update", NOW - timedelta(seconds=3)))]
+    handler.handle(info, "INFO")
+    handler.handle(error, "ERROR")  # a new batch: ERROR is named before INFO
+    handler.handle(info, "INFO")  # the same batch's next priority
+    assert [behind for _, behind in window.taken] == [3.0]
