@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cdm_graph.apply.pipeline import Guard, process_batch
@@ -121,6 +122,10 @@ class BatchHandler:
         finally:
             self._worker.previous = (time.monotonic(), priority.lower())
 
+    def _behind(self, newest: datetime | None) -> float | None:
+        """Seconds from Nova's time of ``newest`` to this host's clock (None: no time)."""
+        return None if newest is None else (self._guard.now() - newest).total_seconds()
+
     def _handle(
         self,
         messages: Sequence[Mapping[str, Any]],
@@ -145,9 +150,7 @@ class BatchHandler:
                 unreadable.append(Rejection(str(exc), dict(message), message.get("event_type")))
         newest = max((envelope.time for envelope in envelopes), default=None)
         if self._window is not None and idle is not None:
-            self._window.batch_taken(
-                idle, None if newest is None else (self._guard.now() - newest).total_seconds()
-            )
+            self._window.batch_taken(idle, self._behind(newest))
         try:
             outcome = process_batch(self._writer, envelopes, self._guard)
             rejected = [*unreadable, *outcome.rejected]
@@ -165,7 +168,7 @@ class BatchHandler:
             self._stopping.set()
             return REQUEUE
         elapsed = time.monotonic() - started
-        lag = None if newest is None else (self._guard.now() - newest).total_seconds()
+        lag = self._behind(newest)
         self._metrics.record_batch(
             outcome.applied, outcome.skipped, rejected, len(messages), elapsed, lag
         )
