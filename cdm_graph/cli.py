@@ -236,6 +236,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             batch_size=conf.reconcile.batch_size,
             progress=progress_for(sys.stderr),
             guard=Guard.configured(conf),
+            writers=conf.reconcile.writers,
         )
     print(summary.text())
     return 0 if summary.complete else 1

@@ -193,6 +193,8 @@ graph_opts = [
 
 # Listed elements a reconcile applies in one transaction (see [reconcile] batch_size).
 RECONCILE_BATCH_SIZE = 2000
+# Transactions a reconcile writes at once (see [reconcile] writers).
+RECONCILE_WRITERS = 2
 
 reconcile_group = cfg.OptGroup(
     "reconcile", title="Reconcile with Nova and Placement (cdm-graph reconcile)"
@@ -227,6 +229,15 @@ reconcile_opts = [
         "batch_size: each transaction pays a fixed cost (the compute nodes its instances "
         "rest on are locked and read), which a listing of a whole cloud pays once per batch. "
         "Notifications of the same elements wait meanwhile.",
+    ),
+    cfg.IntOpt(
+        "writers",
+        default=RECONCILE_WRITERS,
+        min=1,
+        help="Batches of the listing written at once, each in a transaction of its own. "
+        "The elements are grouped by the host they rest on, so that two batches seldom "
+        "lock the same compute node: while one waits for Neo4j, the next is prepared and "
+        "sent. 1 writes one batch after another.",
     ),
 ]
 

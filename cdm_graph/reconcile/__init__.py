@@ -46,7 +46,7 @@ from oslo_config import cfg
 from cdm_graph import __version__
 from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
-from cdm_graph.config import RECONCILE_BATCH_SIZE
+from cdm_graph.config import RECONCILE_BATCH_SIZE, RECONCILE_WRITERS
 from cdm_graph.families import aggregate
 from cdm_graph.families.base import Action, Event, HostEvidence, listed
 from cdm_graph.families.compute_node import ComputeNodeEvent
@@ -159,18 +159,47 @@ def _chunks(items: Sequence[_Item], size: int) -> Iterator[Sequence[_Item]]:
         yield items[start : start + size]
 
 
+def _resting_on(event: Event) -> str:
+    """What a batch of ``event`` locks that another batch of the listing may lock too: the
+    compute node an instance rests on (its key where it rests on none), else the element's
+    own key."""
+    if isinstance(event, InstanceEvent) and event.host is not None:
+        return event.host
+    return event.key
+
+
+def host_aligned(events: Sequence[Event], size: int) -> Iterator[list[Event]]:
+    """The events in batches of at least ``size`` (the last may be smaller), each ending
+    where the next host's begins: the instances of one host are never split between two
+    batches. A batch holds the locks it takes until it commits, and another batch needing
+    one of them waits that long; batches of the listing written at once then lock disjoint
+    compute nodes (but for an instance the graph holds on another host), and none waits."""
+    batch: list[Event] = []
+    last = None
+    for event in sorted(events, key=lambda event: (_resting_on(event), event.key)):
+        resting_on = _resting_on(event)
+        if len(batch) >= size and resting_on != last:
+            yield batch
+            batch = []
+        batch.append(event)
+        last = resting_on
+    if batch:
+        yield batch
+
+
 def apply_listing(
     writer: GraphWriter,
     listing: Listing,
     batch_size: int = RECONCILE_BATCH_SIZE,
     progress: Progress = no_progress,
     guard: Guard | None = None,
+    writers: int = RECONCILE_WRITERS,
 ) -> Summary:
-    """Write the listing to the graph; remove what it lacks only of the kinds it listed
-    whole. Times held beyond ``guard``'s bound (default: the default bound) are brought back
-    first."""
+    """Write the listing to the graph, ``writers`` batches at once; remove what it lacks only
+    of the kinds it listed whole. Times held beyond ``guard``'s bound (default: the default
+    bound) are brought back first."""
     with collector_paused(), progress("writing", None) as advance:
-        writing = _ListingWriter(writer, listing.started_at, batch_size, advance, guard)
+        writing = _ListingWriter(writer, listing.started_at, batch_size, advance, guard, writers)
         return writing.finish(listing)
 
 
@@ -180,7 +209,14 @@ class _ListingWriter:
     thread at a time), ``finish`` the rest of the complete listing and the removals.
 
     Made, it reads the stamps of what the graph holds and brings back the times held beyond
-    the guard's bound: before anything of the listing is written."""
+    the guard's bound: before anything of the listing is written.
+
+    Each part's batches (``host_aligned``) are written ``writers`` at once: a batch spends a
+    fifth to a third of its time in this process (resolving it, encoding its rows), during
+    which Neo4j can work on another. The events of one part are all at the listing's time, each
+    element once: the graph after them is the same in any order, as after notifications. The
+    parts stay in their order (compute nodes before their capacity and instances, instances
+    before the server groups that link them)."""
 
     def __init__(
         self,
@@ -189,9 +225,11 @@ class _ListingWriter:
         batch_size: int,
         advance: Callable[[int], object],
         guard: Guard | None,
+        writers: int = RECONCILE_WRITERS,
     ) -> None:
         self._writer = writer
         self._batch_size = batch_size
+        self._writers = writers
         self._advance = advance
         self._upsert = listed(started_at, Action.UPSERT)
         self._gone = listed(started_at, Action.DELETE)
@@ -204,9 +242,23 @@ class _ListingWriter:
         )
 
     def _write(self, events: Sequence[Event]) -> None:
-        for chunk in _chunks(events, self._batch_size):
-            self._writer.apply_batch(chunk)
-            self._advance(len(chunk))
+        """Every batch of ``events`` written, ``writers`` at once; the first failure is
+        raised once the batches being written end (those not started are not)."""
+        batches = list(host_aligned(events, self._batch_size))
+        if self._writers == 1 or len(batches) == 1:
+            for batch in batches:
+                self._writer.apply_batch(batch)
+                self._advance(len(batch))
+            return
+        with ThreadPoolExecutor(self._writers, thread_name_prefix="reconcile-batch") as pool:
+            written = [pool.submit(self._writer.apply_batch, batch) for batch in batches]
+            try:
+                for batch, write in zip(batches, written, strict=True):
+                    write.result()
+                    self._advance(len(batch))
+            finally:
+                for write in written:
+                    write.cancel()
 
     def write_grown(self, listing: Listing) -> None:
         """The compute nodes (then their capacity) and the servers listed since the last
@@ -553,9 +605,11 @@ def reconcile(
     batch_size: int = RECONCILE_BATCH_SIZE,
     progress: Progress = no_progress,
     guard: Guard | None = None,
+    writers: int = RECONCILE_WRITERS,
 ) -> Summary:
-    """List the cloud and apply the listing; a cloud that cannot even be configured (no such
-    cloud in clouds.yaml) makes an incomplete summary, like a failed listing."""
+    """List the cloud and apply the listing, ``writers`` batches at once; a cloud that cannot
+    even be configured (no such cloud in clouds.yaml) makes an incomplete summary, like a
+    failed listing."""
     try:
         connection = connect(cloud)
     except CLOUD_ERRORS as error:
@@ -564,7 +618,7 @@ def reconcile(
     try:
         with progress("writing", None) as advance:
             return _list_and_write(connection, writer, page_size, batch_size, progress,
-                                   advance, guard)  # fmt: skip
+                                   advance, guard, writers)  # fmt: skip
     finally:
         connection.close()
 
@@ -577,6 +631,7 @@ def _list_and_write(
     progress: Progress,
     advance: Callable[[int], object],
     guard: Guard | None,
+    writers: int = RECONCILE_WRITERS,
 ) -> Summary:
     """List the cloud and write the listing as it grows: the compute nodes, then each page
     of servers, are written in a thread of their own while the next page is listed, so that
@@ -588,7 +643,7 @@ def _list_and_write(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconcile-writer") as thread:
         # Made in the writer's thread: reading the graph's stamps overlaps the listing too.
         writing = thread.submit(
-            _ListingWriter, writer, started_at, batch_size, advance, guard
+            _ListingWriter, writer, started_at, batch_size, advance, guard, writers
         )
         writes: list[Future[None]] = []
 
@@ -642,6 +697,7 @@ def periodic_duty(conf: cfg.ConfigOpts, writer: GraphWriter) -> Duty | None:
             page_size=conf.reconcile.page_size,
             batch_size=conf.reconcile.batch_size,
             guard=Guard.configured(conf),
+            writers=conf.reconcile.writers,
         )
         if not summary.complete:
             raise DutyFailed(f"reconcile incomplete: {summary.text().replace(chr(10), '; ')}")

@@ -370,6 +370,76 @@ def test_a_write_that_fails_while_listing_stops_the_writing_and_is_raised_once_l
     assert _instances_in(graph) == set()
 
 
+def _servers_on_hosts(cloud: Any, hosts: int, per_host: int) -> dict[str, str]:
+    """uuid -> host of the servers added, listed with their hosts interleaved."""
+    placed = {}
+    for host in range(hosts):
+        cloud.add_compute(f"h{host}")
+    for number in range(per_host):
+        for host in range(hosts):
+            uuid = f"00000000-0000-4000-8000-{number * hosts + host:012d}"
+            cloud.add_server(uuid, f"h{host}")
+            placed[uuid] = f"h{host}"
+    return placed
+
+
+def test_a_listing_written_by_several_writers_at_once_is_written_whole(
+    cloud, connection, writer, graph
+):
+    placed = _servers_on_hosts(cloud, hosts=5, per_host=3)
+    summary = apply_listing(writer, listed_at(connection, T), batch_size=2, writers=3)
+    after = read_graph(graph)
+    assert {uuid: hosts_of(after, uuid) for uuid in after["Instance"]} == {
+        uuid: [host] for uuid, host in placed.items()
+    }
+    assert set(after["ComputeNode"]) == {f"h{host}" for host in range(5)}
+    assert summary.created[INSTANCES] == len(placed)
+
+
+def test_two_batches_of_a_listing_are_written_at_once(cloud, connection, graph, schema_applied):
+    _servers_on_hosts(cloud, hosts=4, per_host=2)
+    # The first two batches of instances each wait here for the other: were they written one
+    # after the other, the first would wait in vain, and fail.
+    both_writing = threading.Barrier(2, timeout=10)
+    first_two = [1, 2]
+    taking = threading.Lock()
+
+    class MeetingAtTheFirstInstances(GraphWriter):
+        def apply_batch(self, events: Sequence[Event]) -> None:
+            if any(isinstance(event, InstanceEvent) for event in events):
+                with taking:
+                    meets = bool(first_two and first_two.pop())
+                if meets:
+                    both_writing.wait()
+            super().apply_batch(events)
+
+    apply_listing(MeetingAtTheFirstInstances(graph), listed_at(connection, T), batch_size=2,
+                  writers=2)  # fmt: skip
+    assert len(_instances_in(graph)) == 8
+
+
+def test_a_batch_failing_among_several_writers_is_raised_and_nothing_is_removed(
+    cloud, connection, graph, schema_applied, apply
+):
+    apply(notification("instance.create.end", 1, host="gone"))
+    _servers_on_hosts(cloud, hosts=4, per_host=2)
+
+    class FailingOnTheFirstInstances(GraphWriter):
+        failed = False
+
+        def apply_batch(self, events: Sequence[Event]) -> None:
+            if any(isinstance(event, InstanceEvent) for event in events) and not self.failed:
+                self.failed = True
+                raise RuntimeError("the graph refused the batch")
+            super().apply_batch(events)
+
+    with pytest.raises(RuntimeError, match="refused the batch"):
+        apply_listing(FailingOnTheFirstInstances(graph), listed_at(connection, T), batch_size=2,
+                      writers=2)  # fmt: skip
+    # The listing's removals come after its writes: the unlisted instance is still there.
+    assert UUID in _instances_in(graph)
+
+
 def test_ironic_nodes_are_left_out(cloud, connection, writer, graph):
     cloud.add_compute("h1")
     cloud.add_compute("ironic-1", hypervisor_type="ironic")

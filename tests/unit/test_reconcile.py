@@ -110,7 +110,7 @@ def test_an_unscheduled_server_has_no_host(cloud, connection):
 def test_the_reconcile_options_reach_the_sample_config_generator():
     options = dict(config.list_opts())
     assert {opt.name for opt in options["reconcile"]} == {
-        "interval", "cloud", "page_size", "batch_size"
+        "interval", "cloud", "page_size", "batch_size", "writers"
     }
 
 
