@@ -229,18 +229,18 @@ reconcile_opts = [
         default=RECONCILE_BATCH_SIZE,
         min=1,
         help="Listed elements applied in one Neo4j transaction (a host's instances are "
-        "never split: a transaction may hold a few more). Each transaction locks the "
-        "compute nodes its instances rest on until it commits; notifications of the same "
-        "elements wait meanwhile.",
+        "never split: a transaction may hold up to one host's instances more). Each "
+        "transaction locks the compute nodes its instances rest on until it commits; "
+        "notifications of the same elements wait meanwhile.",
     ),
     cfg.IntOpt(
         "writers",
         default=RECONCILE_WRITERS,
         min=1,
         help="Batches of the listing written at once, each in a transaction of its own. "
-        "The elements are grouped by the host they rest on, so that two batches seldom "
-        "lock the same compute node: while one waits for Neo4j, the next is prepared and "
-        "sent. 1 writes one batch after another.",
+        "The listed instances are grouped by the host they rest on, so that two batches "
+        "seldom lock the same compute node: while Neo4j works on one, the next is prepared "
+        "and sent. 1 writes one batch after another.",
     ),
 ]
 

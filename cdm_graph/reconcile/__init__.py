@@ -27,11 +27,12 @@ listing, and every notification after it, then repair the element.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -170,12 +171,16 @@ def _resting_on(event: Event) -> str:
 
 def host_aligned(events: Sequence[Event], size: int) -> Iterator[list[Event]]:
     """The events in batches of at least ``size`` (the last may be smaller), each ending
-    where the next host's begins: the instances of one host are never split between two
-    batches. A batch holds the locks it takes until it commits, and another batch needing
-    one of them waits that long; batches of the listing written at once then lock disjoint
-    compute nodes (but for an instance the graph holds on another host), and none waits."""
+    where the next host's begins: the listed instances of one host are never split between
+    two batches (a batch may hold up to one host's instances more than ``size``).
+
+    A batch holds the locks it takes until it commits, and another batch needing one of them
+    waits that long. Batches of listed instances written at once then lock different compute
+    nodes, but for an instance the graph holds on another host (a move the listing repairs).
+    Other events still share locks across batches (a deletion locks the host the graph
+    holds its instance on, an aggregate its hosts): they wait for each other, no more."""
     batch: list[Event] = []
-    last = None
+    last: str | None = None
     for event in sorted(events, key=lambda event: (_resting_on(event), event.key)):
         resting_on = _resting_on(event)
         if len(batch) >= size and resting_on != last:
@@ -213,10 +218,11 @@ class _ListingWriter:
 
     Each part's batches (``host_aligned``) are written ``writers`` at once: a batch spends a
     fifth to a third of its time in this process (resolving it, encoding its rows), during
-    which Neo4j can work on another. The events of one part are all at the listing's time, each
-    element once: the graph after them is the same in any order, as after notifications. The
-    parts stay in their order (compute nodes before their capacity and instances, instances
-    before the server groups that link them)."""
+    which Neo4j can work on another; batches of listed instances lock different compute
+    nodes, so that they seldom wait for each other. The events of one part are all at the
+    listing's time, each element once: the graph after them is the same in any order, as
+    after notifications. The parts stay in their order (compute nodes before their capacity
+    and instances, instances before the server groups that link them)."""
 
     def __init__(
         self,
@@ -225,7 +231,7 @@ class _ListingWriter:
         batch_size: int,
         advance: Callable[[int], object],
         guard: Guard | None,
-        writers: int = RECONCILE_WRITERS,
+        writers: int,
     ) -> None:
         self._writer = writer
         self._batch_size = batch_size
@@ -242,23 +248,37 @@ class _ListingWriter:
         )
 
     def _write(self, events: Sequence[Event]) -> None:
-        """Every batch of ``events`` written, ``writers`` at once; the first failure is
-        raised once the batches being written end (those not started are not)."""
+        """Every batch of ``events`` written, at most ``writers`` at once. After a failure
+        no batch starts; the ones being written end, and the first failure is raised (any
+        other is logged)."""
         batches = list(host_aligned(events, self._batch_size))
-        if self._writers == 1 or len(batches) == 1:
+        if self._writers == 1 or len(batches) <= 1:
             for batch in batches:
                 self._writer.apply_batch(batch)
                 self._advance(len(batch))
             return
+        waiting = iter(batches)
+        failure: BaseException | None = None
         with ThreadPoolExecutor(self._writers, thread_name_prefix="reconcile-batch") as pool:
-            written = [pool.submit(self._writer.apply_batch, batch) for batch in batches]
-            try:
-                for batch, write in zip(batches, written, strict=True):
-                    write.result()
-                    self._advance(len(batch))
-            finally:
-                for write in written:
-                    write.cancel()
+            writing: dict[Future[None], int] = {}
+            for batch in itertools.islice(waiting, self._writers):
+                writing[pool.submit(self._writer.apply_batch, batch)] = len(batch)
+            while writing:
+                ended, _ = wait(writing, return_when=FIRST_COMPLETED)
+                for write in ended:
+                    size = writing.pop(write)
+                    error = write.exception()
+                    if error is None:
+                        self._advance(size)
+                    elif failure is None:
+                        failure = error
+                    else:
+                        LOG.error("reconcile: another batch failed too: %s", error)
+                if failure is None:
+                    for batch in itertools.islice(waiting, len(ended)):
+                        writing[pool.submit(self._writer.apply_batch, batch)] = len(batch)
+        if failure is not None:
+            raise failure
 
     def write_grown(self, listing: Listing) -> None:
         """The compute nodes (then their capacity) and the servers listed since the last
@@ -631,7 +651,7 @@ def _list_and_write(
     progress: Progress,
     advance: Callable[[int], object],
     guard: Guard | None,
-    writers: int = RECONCILE_WRITERS,
+    writers: int,
 ) -> Summary:
     """List the cloud and write the listing as it grows: the compute nodes, then each page
     of servers, are written in a thread of their own while the next page is listed, so that

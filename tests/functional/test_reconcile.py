@@ -384,16 +384,21 @@ def _servers_on_hosts(cloud: Any, hosts: int, per_host: int) -> dict[str, str]:
 
 
 def test_a_listing_written_by_several_writers_at_once_is_written_whole(
-    cloud, connection, writer, graph
+    cloud, connection, writer, graph, apply
 ):
     placed = _servers_on_hosts(cloud, hosts=5, per_host=3)
+    moved = next(uuid for uuid, host in placed.items() if host == "h3")
+    apply(notification("service.create", 1, host="gone"))
+    apply(notification("instance.create.end", 1, host="h0", uuid=moved))
+    apply(notification("instance.create.end", 1, host="h1"))  # UUID, not listed
     summary = apply_listing(writer, listed_at(connection, T), batch_size=2, writers=3)
     after = read_graph(graph)
     assert {uuid: hosts_of(after, uuid) for uuid in after["Instance"]} == {
         uuid: [host] for uuid, host in placed.items()
     }
     assert set(after["ComputeNode"]) == {f"h{host}" for host in range(5)}
-    assert summary.created[INSTANCES] == len(placed)
+    assert (summary.created[INSTANCES], summary.updated[INSTANCES]) == (len(placed) - 1, 1)
+    assert (summary.removed[INSTANCES], summary.removed[COMPUTE_NODES]) == (1, 1)
 
 
 def test_two_batches_of_a_listing_are_written_at_once(cloud, connection, graph, schema_applied):
@@ -418,24 +423,41 @@ def test_two_batches_of_a_listing_are_written_at_once(cloud, connection, graph, 
     assert len(_instances_in(graph)) == 8
 
 
-def test_a_batch_failing_among_several_writers_is_raised_and_nothing_is_removed(
+def test_after_a_batch_fails_no_batch_starts_and_those_being_written_end(
     cloud, connection, graph, schema_applied, apply
 ):
-    apply(notification("instance.create.end", 1, host="gone"))
-    _servers_on_hosts(cloud, hosts=4, per_host=2)
+    apply(notification("instance.create.end", 1, host="gone"))  # UUID, not listed
+    _servers_on_hosts(cloud, hosts=4, per_host=2)  # 4 batches of instances, of 2
+    started: list[int] = []
+    ended: list[int] = []
+    counting = threading.Lock()
+    second_started, first_failed = threading.Event(), threading.Event()
 
     class FailingOnTheFirstInstances(GraphWriter):
-        failed = False
-
         def apply_batch(self, events: Sequence[Event]) -> None:
-            if any(isinstance(event, InstanceEvent) for event in events) and not self.failed:
-                self.failed = True
+            if not any(isinstance(event, InstanceEvent) for event in events):
+                super().apply_batch(events)
+                return
+            with counting:
+                started.append(len(started) + 1)
+                number = started[-1]
+            if number == 1:
+                # It fails while the second is being written.
+                second_started.wait(10)
+                first_failed.set()
                 raise RuntimeError("the graph refused the batch")
+            second_started.set()
+            first_failed.wait(10)
+            time.sleep(0.2)
             super().apply_batch(events)
+            ended.append(number)
 
     with pytest.raises(RuntimeError, match="refused the batch"):
         apply_listing(FailingOnTheFirstInstances(graph), listed_at(connection, T), batch_size=2,
                       writers=2)  # fmt: skip
+    # The second batch was written to its end before the failure was raised; the third and
+    # fourth never started.
+    assert (started, ended) == ([1, 2], [2])
     # The listing's removals come after its writes: the unlisted instance is still there.
     assert UUID in _instances_in(graph)
 

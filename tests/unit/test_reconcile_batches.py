@@ -72,5 +72,27 @@ def test_compute_nodes_are_batched_by_count():
     assert [len(batch) for batch in host_aligned(events, 2)] == [2, 2, 1]
 
 
+def test_a_host_with_more_instances_than_a_batch_is_one_batch():
+    events = [_server(number, "compute-000") for number in range(5)] + [
+        _server(5, "compute-001")
+    ]
+    assert [len(batch) for batch in host_aligned(events, 2)] == [5, 1]
+
+
+def test_deletions_of_instances_and_compute_nodes_are_batched_by_count():
+    gone = listed(at(10), Action.DELETE)
+    events: list[Event] = [
+        InstanceEvent(RECONCILE, gone, f"00000000-0000-4000-8000-{number:012d}", Action.DELETE,
+                      HostEvidence.STALE)
+        for number in range(3)
+    ] + [ComputeNodeEvent(RECONCILE, gone, f"compute-{number:03d}", Action.DELETE)
+         for number in range(2)]  # fmt: skip
+    batches = list(host_aligned(events, 2))
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert sorted(event.key for batch in batches for event in batch) == sorted(
+        event.key for event in events
+    )
+
+
 def test_a_listing_smaller_than_a_batch_is_one_batch():
     assert [len(batch) for batch in host_aligned(_servers_on(hosts=2, per_host=2), 2000)] == [4]
