@@ -223,26 +223,20 @@ class Gateway:
         ``on_transaction_retry`` of each transaction the driver runs again."""
         return Gateway(self.driver, self.database, retry, on_transaction_retry)
 
-    def _retrying(self) -> tenacity.Retrying:
-        # A copy per call: threads share a gateway (a sync's workers and duties, a
-        # reconcile's writers), and only recent tenacity releases keep a call's state per
-        # thread.
-        return self._retry.copy()
-
     def write(self, work: Callable[..., _Result], *args: Any) -> _Result:
         """``work(tx, *args)`` in one managed write transaction, retried."""
-        return self._retrying()(self._session_write, work, *args)  # type: ignore[no-any-return]
+        return self._retry(self._session_write, work, *args)  # type: ignore[no-any-return]
 
     def read(self, work: Callable[..., _Result], *args: Any) -> _Result:
         """``work(tx, *args)`` in one managed read transaction (READ access), retried."""
-        return self._retrying()(self._session_read, work, *args)  # type: ignore[no-any-return]
+        return self._retry(self._session_read, work, *args)  # type: ignore[no-any-return]
 
     def read_streamed(self, work: Callable[..., _Result], *args: Any) -> _Result:
         """As ``read``, with every record of each statement sent as soon as Neo4j makes it,
         not a batch at a time as the client asks: Neo4j makes the next records while
         ``work`` handles the last. For reads of a whole model, whose records ``work`` takes
         as they come; what it leaves unread is held in memory until the next statement."""
-        return self._retrying()(  # type: ignore[no-any-return]
+        return self._retry(  # type: ignore[no-any-return]
             self._session_read, work, *args, fetch_size=-1
         )
 
