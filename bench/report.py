@@ -183,6 +183,42 @@ def _rabbitmq_version() -> str:
     return result.stdout.strip() or "unknown"
 
 
+# From this share of stolen CPU on, the machine section says the run was slowed by it.
+STOLEN_NOTABLE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class CpuTicks:
+    """The machine's CPU time so far, in clock ticks (``/proc/stat``'s first line): all of
+    it, and what the hypervisor gave to other guests while this one wanted to run (steal)."""
+
+    total: int
+    stolen: int
+
+    @classmethod
+    def read(cls, stat: str = "/proc/stat") -> CpuTicks | None:
+        try:
+            fields = Path(stat).read_text().splitlines()[0].split()
+        except (OSError, IndexError):
+            return None
+        # cpu user nice system idle iowait irq softirq steal [guest guest_nice]: the guest
+        # times are already in user and nice.
+        if fields[:1] != ["cpu"] or len(fields) < 9:
+            return None
+        ticks = [int(value) for value in fields[1:9]]
+        return cls(total=sum(ticks), stolen=ticks[7])
+
+
+def stolen_share(before: CpuTicks | None, after: CpuTicks | None) -> str:
+    """The share of the CPU time between two readings that the hypervisor took away: on a
+    virtual machine, what makes one run slower than another on the same code."""
+    if before is None or after is None or after.total <= before.total:
+        return "unknown"
+    share = (after.stolen - before.stolen) / (after.total - before.total)
+    slower = " (the machine ran slower than it would alone)" if share >= STOLEN_NOTABLE else ""
+    return f"{share:.0%}{slower}"
+
+
 def machine(neo4j_version: str, load_before: tuple[float, float, float]) -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 

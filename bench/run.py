@@ -34,7 +34,7 @@ from bench.model_ops import ReconcileResult, reconcile_from_emulator, snapshot_s
 from bench.nova_stream import NovaShapedCloud
 from bench.profiled_sync import PROFILE_ENV
 from bench.profiling import profiled, tables
-from bench.report import Check, Report, Row, Target, machine, verdict
+from bench.report import Check, CpuTicks, Report, Row, Target, machine, stolen_share, verdict
 from bench.stream import Cloud, Drawn, NovaClock, Size, envelopes, wire_bodies
 from bench.watcher_run import WatcherResult, run_watcher
 
@@ -723,6 +723,7 @@ def run(
     profile: bool = False,
 ) -> Report:
     load_before = os.getloadavg()
+    ticks_before = CpuTicks.read()
     graph = BenchGraph(neo4j_target)
     report = Report(command=" ".join(["python -m bench", *map(shlex.quote, sys.argv[1:])]))
     try:
@@ -743,6 +744,9 @@ def run(
                 bus.close()
         report.machine["load average after the run"] = ", ".join(
             f"{v:.2f}" for v in os.getloadavg()
+        )
+        report.machine["CPU stolen by the hypervisor during the run"] = stolen_share(
+            ticks_before, CpuTicks.read()
         )
         graph.wipe()
     finally:

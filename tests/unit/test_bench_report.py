@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.report import Check, Report, verdict
+from pathlib import Path
+
+from bench.report import Check, CpuTicks, Report, stolen_share, verdict
 
 
 def _line(report: Report, run: str) -> str:
@@ -38,3 +40,26 @@ def test_verdicts_say_by_how_much() -> None:
     assert verdict(1_600, 1_500, " /s") == ">= 1500 /s: met"
     assert "**missed** by 1,200 /s (80% short)" in verdict(300, 1_500, " /s")
     assert "**missed** by 3" in verdict(3, 0, "", higher_is_better=False)
+
+
+def _stat(path: Path, user: int, idle: int, steal: int) -> str:
+    # cpu user nice system idle iowait irq softirq steal guest guest_nice, then a core's line
+    path.write_text(f"cpu  {user} 0 0 {idle} 0 0 0 {steal} 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n")
+    return str(path)
+
+
+def test_the_cpu_stolen_during_a_run_is_its_share_of_the_machines_time(tmp_path: Path) -> None:
+    before = CpuTicks.read(_stat(tmp_path / "before", user=100, idle=100, steal=0))
+    after = CpuTicks.read(_stat(tmp_path / "after", user=250, idle=150, steal=100))
+    assert stolen_share(before, after) == "33% (the machine ran slower than it would alone)"
+
+
+def test_a_run_with_no_cpu_stolen_says_zero(tmp_path: Path) -> None:
+    before = CpuTicks.read(_stat(tmp_path / "before", user=100, idle=100, steal=5))
+    after = CpuTicks.read(_stat(tmp_path / "after", user=200, idle=200, steal=5))
+    assert stolen_share(before, after) == "0%"
+
+
+def test_the_cpu_stolen_is_unknown_where_proc_stat_cannot_be_read(tmp_path: Path) -> None:
+    assert CpuTicks.read(str(tmp_path / "absent")) is None
+    assert stolen_share(None, CpuTicks(total=10, stolen=0)) == "unknown"
