@@ -205,6 +205,9 @@ class Gateway:
     ) -> None:
         self.driver = driver
         self.database = database
+        # One Retrying for every thread that uses this gateway (the sync's workers and
+        # duties, reconcile's writers): tenacity keeps a call's state in the call and its
+        # statistics per thread, and from 8.3 on its iteration state per thread too.
         self._retry = retry or retrying(stop=tenacity.stop_after_delay(120))
         # Called each time the driver runs a transaction function again (a deadlock, a
         # leader switch): its own retries are silent otherwise.
