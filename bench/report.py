@@ -203,7 +203,9 @@ class CpuTicks:
             return None
         # cpu user nice system idle iowait irq softirq steal [guest guest_nice]: the guest
         # times are already in user and nice.
-        if fields[:1] != ["cpu"] or len(fields) < 9:
+        if fields[:1] != ["cpu"] or len(fields) < 9 or not all(
+            value.isdigit() for value in fields[1:9]
+        ):
             return None
         ticks = [int(value) for value in fields[1:9]]
         return cls(total=sum(ticks), stolen=ticks[7])
@@ -211,7 +213,8 @@ class CpuTicks:
 
 def stolen_share(before: CpuTicks | None, after: CpuTicks | None) -> str:
     """The share of the CPU time between two readings that the hypervisor took away: on a
-    virtual machine, what makes one run slower than another on the same code."""
+    virtual machine, one reason a run is slower than another on the same code (the run's
+    own ceilings, which share no code with the sync, show the machine's speed as a whole)."""
     if before is None or after is None or after.total <= before.total:
         return "unknown"
     share = (after.stolen - before.stolen) / (after.total - before.total)

@@ -62,4 +62,6 @@ def test_a_run_with_no_cpu_stolen_says_zero(tmp_path: Path) -> None:
 
 def test_the_cpu_stolen_is_unknown_where_proc_stat_cannot_be_read(tmp_path: Path) -> None:
     assert CpuTicks.read(str(tmp_path / "absent")) is None
+    (tmp_path / "garbled").write_text("cpu  1 2 three\n")
+    assert CpuTicks.read(str(tmp_path / "garbled")) is None
     assert stolen_share(None, CpuTicks(total=10, stolen=0)) == "unknown"
