@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +50,12 @@ def checked(value: str, where: str, max_length: int | None, form: Form) -> str:
     elif form is Form.UUID and not _UUID.match(value):
         raise Rejected(f"field {where!r} must be a UUID, got {_shown(value)}")
     return value
+
+
+def moment_of(text: str) -> datetime:
+    """A date Nova wrote (ISO 8601, UTC where it names no zone); ValueError if it is none."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def payload_data(payload: Any, majors: frozenset[int]) -> Fields:
@@ -117,10 +123,9 @@ class Fields:
         if value is None:
             return None
         try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return moment_of(value)
         except ValueError as exc:
             raise Rejected(f"field {self._path}{name!r} is not a date: {value!r}") from exc
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def strings(self, name: str, max_length: int | None = None) -> dict[str, str]:
         """A map of strings, each key and each value at most ``max_length`` characters."""
@@ -205,49 +210,135 @@ def key_value_pairs(mapping: Mapping[str, Any]) -> list[str]:
     return sorted(f"{key}={value}" for key, value in mapping.items())
 
 
+# What a fast reader returns for a value it does not vouch for: the field is read again by
+# ``Fields.read``, which either accepts it (an int where a number is asked) or refuses it with
+# the field's name.
+CLOSER_LOOK: Any = object()
+
+FastReader = Callable[[Mapping[str, Any]], Any]
+
+# The one type a fast reader takes for a kind (a number given as an int is read closely).
+_EXACT_TYPES: dict[Kind, type] = {Kind.INTEGER: int, Kind.BOOLEAN: bool, Kind.NUMBER: float}
+
+
+def fast_reader(
+    kind: Kind, name: str, max_length: int | None = None, form: Form = Form.FREE
+) -> FastReader:
+    """What ``Fields.read`` returns for a valid field ``name``, read with no call per check;
+    ``CLOSER_LOOK`` where the value needs a closer look (a wrong type, a value too long, of the
+    wrong form or not a date), which ``Fields.read`` then gives, or refuses with its reason.
+    Decoding is most of the synchronizer's own work a message, and nearly every field is
+    valid."""
+    limit = sys.maxsize if max_length is None else max_length
+    if kind is Kind.TEXT:
+        if form is Form.FREE:
+            def text(data: Mapping[str, Any]) -> Any:
+                value = data.get(name)
+                if value is None or (type(value) is str and len(value) <= limit):
+                    return value
+                return CLOSER_LOOK
+            return text
+        pattern = _UUID if form is Form.UUID else None
+
+        def formed(data: Mapping[str, Any]) -> Any:
+            value = data.get(name)
+            if value is None:
+                return None
+            if type(value) is not str or len(value) > limit:
+                return CLOSER_LOOK
+            if pattern is not None:
+                return value if pattern.match(value) else CLOSER_LOOK
+            return value if value and not _CONTROL.search(value) else CLOSER_LOOK
+        return formed
+    exact = _EXACT_TYPES.get(kind)
+    if exact is not None:
+        def typed(data: Mapping[str, Any]) -> Any:
+            value = data.get(name)
+            # type(), not isinstance(): a bool is an int, never what Nova sends for one.
+            return value if value is None or type(value) is exact else CLOSER_LOOK
+        return typed
+    if kind is Kind.MOMENT:
+        def moment(data: Mapping[str, Any]) -> Any:
+            value = data.get(name)
+            if value is None:
+                return None
+            if type(value) is not str:
+                return CLOSER_LOOK
+            try:
+                return moment_of(value)
+            except ValueError:
+                return CLOSER_LOOK
+        return moment
+    if kind is Kind.PAIRS:
+        def pairs(data: Mapping[str, Any]) -> Any:
+            value = data.get(name)
+            if value is None:
+                return []
+            if type(value) is not dict:
+                return CLOSER_LOOK
+            for key, item in value.items():
+                if type(key) is not str or type(item) is not str or max(
+                    len(key), len(item)
+                ) > limit:
+                    return CLOSER_LOOK
+            return sorted([f"{key}={item}" for key, item in value.items()])
+        return pairs
+
+    def other(data: Mapping[str, Any]) -> Any:  # lists of texts are rare: read closely
+        return CLOSER_LOOK
+    return other
+
+
 @dataclass(frozen=True, slots=True)
 class _Read:
     """How one descriptive property is read from a notification (compiled from the schema)."""
 
     name: str
-    holder: str  # the nested object holding the field ("" for the payload itself)
     field: str
     kind: Kind
     empty_means_none: bool
     absent: Any
     max_length: int | None
     form: Form
-    # For a free text, the most characters it may have, checked inline; else -1.
-    inline: int
+    fast: FastReader
 
 
-_READS: dict[int, tuple[tuple[str, tuple[_Read, ...]], ...]] = {}
+_Holders = tuple[tuple[tuple[str, ...], tuple[_Read, ...]], ...]
+# Compiled once per schema and per property, by id (hashing a schema costs more than reading
+# a payload); each entry keeps its object, so that a new one at a freed id is compiled anew.
+_READS: dict[int, tuple[ElementSchema, _Holders]] = {}
+_VALUES: dict[int, tuple[Property, tuple[str, ...], str, FastReader]] = {}
 
 
-def _reads(schema: ElementSchema) -> tuple[tuple[str, tuple[_Read, ...]], ...]:
-    """The schema's notification fields, grouped by the object holding them (compiled once
-    per schema: hashing a schema costs more than reading a payload)."""
+def _reads(schema: ElementSchema) -> _Holders:
+    """The schema's notification fields, grouped by the object holding them."""
     compiled = _READS.get(id(schema))
-    if compiled is None:
-        compiled = _READS[id(schema)] = _compile(schema)
-    return compiled
+    if compiled is None or compiled[0] is not schema:
+        compiled = _READS[id(schema)] = (schema, _compile(schema))
+    return compiled[1]
 
 
-def _compile(schema: ElementSchema) -> tuple[tuple[str, tuple[_Read, ...]], ...]:
-    holders: dict[str, list[_Read]] = {}
+def _compile(schema: ElementSchema) -> _Holders:
+    holders: dict[tuple[str, ...], list[_Read]] = {}
     for prop in schema.from_notification():
         if prop.role is not Role.DESCRIPTION or prop.notification is None:
             continue
-        holder, _, field_name = prop.notification.rpartition(".")
-        holders.setdefault(holder, []).append(
+        *holder, field_name = prop.notification.split(".")
+        holders.setdefault(tuple(holder), []).append(
             _Read(
-                prop.name, holder, field_name, prop.kind, prop.empty_means_none, prop.absent,
+                prop.name, field_name, prop.kind, prop.empty_means_none, prop.absent,
                 prop.max_length, prop.form,
-                (sys.maxsize if prop.max_length is None else prop.max_length)
-                if prop.kind is Kind.TEXT and prop.form is Form.FREE else -1,
+                fast_reader(prop.kind, field_name, prop.max_length, prop.form),
             )
         )
     return tuple((holder, tuple(reads)) for holder, reads in holders.items())
+
+
+def _holding(data: Fields, holder: tuple[str, ...]) -> Fields:
+    """The nested object at ``holder`` (the payload itself for ``()``)."""
+    for part in holder:
+        data = data.nested(part)
+    return data
 
 
 def described(schema: ElementSchema, data: Fields) -> dict[str, Any]:
@@ -255,30 +346,35 @@ def described(schema: ElementSchema, data: Fields) -> dict[str, Any]:
     declared field with its declared type; derived ones are left to the family."""
     properties: dict[str, Any] = {}
     for holder, reads in _reads(schema):
-        fields = data.at(f"{holder}.x")[0] if holder else data
+        fields = _holding(data, holder) if holder else data
         raw = fields._data
         for read in reads:
-            if read.inline >= 0:
-                # The most common kind, a free text, checked inline; read() refuses it.
-                value = raw.get(read.field)
-                if value is not None and (type(value) is not str or len(value) > read.inline):
-                    value = fields.read(read.kind, read.field, read.max_length, read.form)
-            else:
+            value = read.fast(raw)
+            if value is CLOSER_LOOK:
                 value = fields.read(read.kind, read.field, read.max_length, read.form)
-            if read.empty_means_none and value == "":
-                value = None
-            properties[read.name] = read.absent if value is None else value
+            if value is None or (read.empty_means_none and value == ""):
+                value = read.absent
+            properties[read.name] = value
     return properties
 
 
 def value_of(prop: Property, data: Fields) -> Any:
     """One property read from its declared notification field, with its declared checks."""
-    if prop.notification is None:
-        raise ValueError(f"{prop.name} is not read from notifications")
-    fields, name = data.at(prop.notification) if "." in prop.notification else (
-        data, prop.notification
-    )
-    return fields.read(prop.kind, name, prop.max_length, prop.form)
+    compiled = _VALUES.get(id(prop))
+    if compiled is None or compiled[0] is not prop:
+        if prop.notification is None:
+            raise ValueError(f"{prop.name} is not read from notifications")
+        *path, field_name = prop.notification.split(".")
+        compiled = _VALUES[id(prop)] = (
+            prop, tuple(path), field_name,
+            fast_reader(prop.kind, field_name, prop.max_length, prop.form),
+        )
+    _, holder, name, fast = compiled
+    fields = _holding(data, holder) if holder else data
+    value = fast(fields._data)
+    if value is CLOSER_LOOK:
+        value = fields.read(prop.kind, name, prop.max_length, prop.form)
+    return value
 
 
 def element_key(schema: ElementSchema, data: Fields) -> str:

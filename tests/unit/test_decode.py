@@ -4,12 +4,16 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cdm_graph.decode import CLOSER_LOOK, Fields, fast_reader
 from cdm_graph.families import decode
 from cdm_graph.families.base import Action, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent
 from cdm_graph.families.instance import InstanceEvent
 from cdm_graph.mapping import NOTIFICATION_MAPPING
+from cdm_graph.schema import Form, Kind
 from cdm_graph.schema.instance import instance_disk_gb
 from cdm_graph.transport.envelope import Rejected, Skipped, parse_event_time
 from tests.nova import at, notification
@@ -245,3 +249,39 @@ def test_the_limits_are_nova_column_sizes_declared_in_the_schema():
     assert {INSTANCE[name].form for name in ("host", "node")} == {Form.NAME}
     for name in ("name", "metadata", "extra_specs", "flavor_name", "host", "node"):
         assert INSTANCE[name].max_length == 255
+
+
+# --------------------------------------------------------------------------- fast readers
+# Each field is first read by a reader that checks only the common, valid case; whatever it
+# does not vouch for is read again closely (Fields.read), which gives the value or the reason.
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=6) | st.sampled_from([UUID, UUID.upper(), "", "h\x01", "x" * 7,
+                                             "2012-10-29T13:42:11Z", "2012-10-29 13:42:11",
+                                             "2012-10-29T13:42:11+02:00", "not a date"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=7), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=400)
+@given(
+    kind=st.sampled_from(list(Kind)),
+    form=st.sampled_from(list(Form)),
+    max_length=st.none() | st.integers(0, 8),
+    present=st.booleans(),
+    value=_VALUES,
+)
+def test_a_fast_reader_vouches_only_for_what_a_close_reading_gives(
+    kind, form, max_length, present, value
+):
+    data = {"field": value} if present else {}
+    fast = fast_reader(kind, "field", max_length, form)(data)
+    try:
+        close = Fields(data, "").read(kind, "field", max_length, form)
+    except Rejected:
+        assert fast is CLOSER_LOOK
+        return
+    assert fast is CLOSER_LOOK or (fast == close and type(fast) is type(close))
