@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,6 +221,49 @@ def stolen_share(before: CpuTicks | None, after: CpuTicks | None) -> str:
     share = (after.stolen - before.stolen) / (after.total - before.total)
     slower = " (the machine ran slower than it would alone)" if share >= STOLEN_NOTABLE else ""
     return f"{share:.0%}{slower}"
+
+
+# The measurement of the broker's plain kombu ceiling, as the report names its row: the same
+# code in every run, sharing none with the sync, so its rate compares one run's machine with
+# another's.
+KOMBU_CEILING = "1. broker ceiling: plain kombu consume, JSON-parse and batch-ack, the same bodies"
+_RATE = re.compile(r"([\d,]+) notifications/s")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownCeiling:
+    """The plain kombu ceiling of one run, on one cloud."""
+
+    cloud: str
+    per_second: float
+
+
+def kombu_ceiling_in(results: Path) -> KnownCeiling | None:
+    """The kombu ceiling of the first cloud in a RESULTS.md (None: no such file or row)."""
+    try:
+        lines = results.read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0] == KOMBU_CEILING:
+            rate = _RATE.match(cells[2])
+            if rate is not None:
+                return KnownCeiling(cells[1], float(rate.group(1).replace(",", "")))
+    return None
+
+
+def machine_speed(now: KnownCeiling | None, before: KnownCeiling | None) -> str:
+    """How fast this run's machine was against the run whose results it replaces, by their
+    kombu ceilings: rates and times move with the machine, ratios to a run's own ceilings
+    much less."""
+    if now is None or before is None or now.cloud != before.cloud or before.per_second <= 0:
+        return "unknown (no kombu ceiling of the same cloud in the results this run replaces)"
+    return (
+        f"{now.per_second / before.per_second:.2f}x the run these results replace (plain "
+        f"kombu {now.per_second:,.0f}/s against {before.per_second:,.0f}/s, {now.cloud}): "
+        "rates and times move with the machine; ratios to this run's own ceilings much less"
+    )
 
 
 def machine(neo4j_version: str, load_before: tuple[float, float, float]) -> dict[str, str]:

@@ -34,7 +34,20 @@ from bench.model_ops import ReconcileResult, reconcile_from_emulator, snapshot_s
 from bench.nova_stream import NovaShapedCloud
 from bench.profiled_sync import PROFILE_ENV
 from bench.profiling import profiled, tables
-from bench.report import Check, CpuTicks, Report, Row, Target, machine, stolen_share, verdict
+from bench.report import (
+    KOMBU_CEILING,
+    Check,
+    CpuTicks,
+    KnownCeiling,
+    Report,
+    Row,
+    Target,
+    kombu_ceiling_in,
+    machine,
+    machine_speed,
+    stolen_share,
+    verdict,
+)
 from bench.stream import Cloud, Drawn, NovaClock, Size, envelopes, wire_bodies
 from bench.watcher_run import WatcherResult, run_watcher
 
@@ -495,8 +508,7 @@ class Bench:
         with an endpoint that does nothing."""
         size = figures.size
         names = {
-            "kombu": "1. broker ceiling: plain kombu consume, JSON-parse and batch-ack, the "
-            "same bodies",
+            "kombu": KOMBU_CEILING,
             "oslo": "1. broker ceiling: oslo.messaging's batch listener as the sync sets it up, "
             "an endpoint that does nothing, the same bodies",
         }
@@ -724,6 +736,7 @@ def run(
 ) -> Report:
     load_before = os.getloadavg()
     ticks_before = CpuTicks.read()
+    replaced = kombu_ceiling_in(output)
     graph = BenchGraph(neo4j_target)
     report = Report(command=" ".join(["python -m bench", *map(shlex.quote, sys.argv[1:])]))
     try:
@@ -747,6 +760,14 @@ def run(
         )
         report.machine["CPU stolen by the hypervisor during the run"] = stolen_share(
             ticks_before, CpuTicks.read()
+        )
+        first = measured[0] if measured else None
+        report.machine["plain kombu's ceiling against the run these results replace"] = (
+            machine_speed(
+                KnownCeiling(first.size.name, first.kombu.per_second)
+                if first is not None and first.kombu is not None else None,
+                replaced,
+            )
         )
         graph.wipe()
     finally:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.report import Check, CpuTicks, Report, stolen_share, verdict
+from bench.report import (
+    KOMBU_CEILING,
+    Check,
+    CpuTicks,
+    KnownCeiling,
+    Report,
+    kombu_ceiling_in,
+    machine_speed,
+    stolen_share,
+    verdict,
+)
 
 
 def _line(report: Report, run: str) -> str:
@@ -65,3 +75,36 @@ def test_the_cpu_stolen_is_unknown_where_proc_stat_cannot_be_read(tmp_path: Path
     (tmp_path / "garbled").write_text("cpu  1 2 three\n")
     assert CpuTicks.read(str(tmp_path / "garbled")) is None
     assert stolen_share(None, CpuTicks(total=10, stolen=0)) == "unknown"
+
+
+def _results_with_kombu_ceiling(path: Path, cloud: str, figure: str) -> Path:
+    report = Report("python -m bench")
+    report.add("1a. end to end, build-up", cloud, "872 notifications/s (21,002 in 24.1 s)")
+    report.add(KOMBU_CEILING, cloud, figure, "its CPU: 0.77 cores")
+    report.add(KOMBU_CEILING, "10,000 hosts / 200,000 instances", "9,900 notifications/s")
+    report.write(path)
+    return path
+
+
+def test_the_machines_speed_is_its_kombu_ceiling_against_the_results_it_replaces(
+    tmp_path: Path,
+) -> None:
+    cloud = "1,000 hosts / 20,000 instances"
+    results = _results_with_kombu_ceiling(
+        tmp_path / "RESULTS.md", cloud, "9,332 notifications/s (100,001 in 10.7 s, 201 batches)"
+    )
+    replaced = kombu_ceiling_in(results)
+    assert replaced == KnownCeiling(cloud, 9332.0)
+    assert machine_speed(KnownCeiling(cloud, 5616.0), replaced).startswith(
+        "0.60x the run these results replace (plain kombu 5,616/s against 9,332/s, "
+    )
+
+
+def test_the_machines_speed_is_unknown_without_a_kombu_ceiling_of_the_same_cloud(
+    tmp_path: Path,
+) -> None:
+    assert kombu_ceiling_in(tmp_path / "absent.md") is None
+    results = _results_with_kombu_ceiling(tmp_path / "RESULTS.md", "tiny", "800 notifications/s")
+    now = KnownCeiling("1,000 hosts / 20,000 instances", 5616.0)
+    assert machine_speed(now, kombu_ceiling_in(results)).startswith("unknown")
+    assert machine_speed(now, None).startswith("unknown")
