@@ -260,9 +260,9 @@ def machine_speed(now: KnownCeiling | None, before: KnownCeiling | None) -> str:
     if now is None or before is None or now.cloud != before.cloud or before.per_second <= 0:
         return "unknown (no kombu ceiling of the same cloud in the results this run replaces)"
     return (
-        f"{now.per_second / before.per_second:.2f}x the run these results replace (plain "
-        f"kombu {now.per_second:,.0f}/s against {before.per_second:,.0f}/s, {now.cloud}): "
-        "rates and times move with the machine; ratios to this run's own ceilings much less"
+        f"{now.per_second / before.per_second:.2f}x ({now.per_second:,.0f}/s against "
+        f"{before.per_second:,.0f}/s, {now.cloud}): rates and times move with the machine; "
+        "ratios to this run's own ceilings much less"
     )
 
 
