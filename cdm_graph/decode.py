@@ -171,13 +171,12 @@ class Fields:
             raise Rejected(f"field {self._path}{name!r} has no nova_object.data object")
         return Fields(data, f"{self._path}{name}.")
 
-    def at(self, path: str) -> tuple[Fields, str]:
-        """The object holding a dotted path's last field (``flavor.vcpus``), and that field."""
-        *objects, name = path.split(".")
+    def within(self, holder: tuple[str, ...]) -> Fields:
+        """The nested object at ``holder`` (``("flavor",)``); this object for ``()``."""
         fields = self
-        for part in objects:
+        for part in holder:
             fields = fields.nested(part)
-        return fields, name
+        return fields
 
     def read(
         self, kind: Kind, name: str, max_length: int | None = None, form: Form = Form.FREE
@@ -281,7 +280,7 @@ def fast_reader(
                     len(key), len(item)
                 ) > limit:
                     return CLOSER_LOOK
-            return sorted([f"{key}={item}" for key, item in value.items()])
+            return key_value_pairs(value)
         return pairs
 
     def other(data: Mapping[str, Any]) -> Any:  # lists of texts are rare: read closely
@@ -334,19 +333,12 @@ def _compile(schema: ElementSchema) -> _Holders:
     return tuple((holder, tuple(reads)) for holder, reads in holders.items())
 
 
-def _holding(data: Fields, holder: tuple[str, ...]) -> Fields:
-    """The nested object at ``holder`` (the payload itself for ``()``)."""
-    for part in holder:
-        data = data.nested(part)
-    return data
-
-
 def described(schema: ElementSchema, data: Fields) -> dict[str, Any]:
     """Every descriptive property of ``schema`` a notification carries, read from its
     declared field with its declared type; derived ones are left to the family."""
     properties: dict[str, Any] = {}
     for holder, reads in _reads(schema):
-        fields = _holding(data, holder) if holder else data
+        fields = data.within(holder)
         raw = fields._data
         for read in reads:
             value = read.fast(raw)
@@ -370,7 +362,7 @@ def value_of(prop: Property, data: Fields) -> Any:
             fast_reader(prop.kind, field_name, prop.max_length, prop.form),
         )
     _, holder, name, fast = compiled
-    fields = _holding(data, holder) if holder else data
+    fields = data.within(holder)
     value = fast(fields._data)
     if value is CLOSER_LOOK:
         value = fields.read(prop.kind, name, prop.max_length, prop.form)
