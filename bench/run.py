@@ -124,8 +124,9 @@ METHOD_NOTES = (
     "correctness table). (1c), (2) and the ceilings re-use (1b)'s stream under a newer clock.",
     "(1): the stream is published beforehand to the pool's queue (kombu, Nova's messagingv2 "
     "wire format, persistent, exchange and queue declared by `cdm-graph sync` itself), then a "
-    "fresh `cdm-graph sync` with the shipped defaults (batch_size 500, batch_timeout 0.05 s, "
-    "2 workers, prefetch 2,000) drains it; the time runs from the start of its first batch "
+    "fresh `cdm-graph sync` with the shipped defaults (batch_size 500, batch_timeout 0.05 s "
+    "widening up to 0.5 s while the sync is a second behind, 2 workers, prefetch 2,000) "
+    "drains it; the time runs from the start of its first batch "
     "to its last commit, both read from its log. (1c) starts the sync with "
     "`OS_SYNC__PROCESSES=2` where the option exists. (1d) is the synthetic stream of "
     "`cdm_graph.simulate.NovaSimulator` (fewer fields, `.start` events) on its own cloud, "

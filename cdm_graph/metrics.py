@@ -74,8 +74,8 @@ class SyncMetrics:
         self.batch_window_seconds = Gauge(
             "cdm_graph_batch_window_seconds",
             "How long the listener gathers a batch: [sync] batch_timeout while the sync keeps "
-            "up, longer (up to batch_timeout_max) while batches wait for the workers and the "
-            "sync is a second or more behind Nova's clock.",
+            "up, longer (up to batch_timeout_max) while it is a second or more behind Nova's "
+            "clock.",
             registry=self.registry,
             # Several processes: each has its own window; the widest says the sync is behind.
             multiprocess_mode="livemax",

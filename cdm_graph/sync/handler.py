@@ -90,9 +90,6 @@ class BatchHandler:
         self._activity = Activity()
         self._activity_lock = threading.Lock()
         self._window = window
-        # Per worker thread: when it last returned a batch, of which priority (the listener's
-        # window follows how long workers wait for batches).
-        self._worker = threading.local()
         self.failed = False
 
     def log_summary(self) -> str:
@@ -109,30 +106,6 @@ class BatchHandler:
             # listener stops: hand it back without waiting for Neo4j again.
             return REQUEUE
         started = time.monotonic()
-        # (when this worker last returned, and the priority it handled then)
-        previous: tuple[float, str] | None = getattr(self._worker, "previous", None)
-        idle = None
-        # oslo.messaging hands over a batch one priority at a time, in the order of their
-        # names: a priority named after the one just handled continues the same batch, which
-        # waited for nothing (a new batch starting so is missed: one reading fewer).
-        if previous is not None and not priority.lower() > previous[1]:
-            idle = started - previous[0]
-        try:
-            return self._handle(messages, priority, started, idle)
-        finally:
-            self._worker.previous = (time.monotonic(), priority.lower())
-
-    def _behind(self, newest: datetime | None) -> float | None:
-        """Seconds from Nova's time of ``newest`` to this host's clock (None: no time)."""
-        return None if newest is None else (self._guard.now() - newest).total_seconds()
-
-    def _handle(
-        self,
-        messages: Sequence[Mapping[str, Any]],
-        priority: str,
-        started: float,
-        idle: float | None,
-    ) -> Any:
         envelopes: list[Envelope] = []
         unreadable: list[Rejection] = []
         for message in messages:
@@ -149,8 +122,8 @@ class BatchHandler:
             except Rejected as exc:
                 unreadable.append(Rejection(str(exc), dict(message), message.get("event_type")))
         newest = max((envelope.time for envelope in envelopes), default=None)
-        if self._window is not None and idle is not None:
-            self._window.batch_taken(idle, self._behind(newest))
+        if self._window is not None:
+            self._window.batch_taken(self._behind(newest))
         try:
             outcome = process_batch(self._writer, envelopes, self._guard)
             rejected = [*unreadable, *outcome.rejected]
@@ -189,6 +162,10 @@ class BatchHandler:
         if rejected:
             _warn_dead_lettered(rejected, len(messages))
         return HANDLED
+
+    def _behind(self, newest: datetime | None) -> float | None:
+        """Seconds from Nova's time of ``newest`` to this host's clock (None: no time)."""
+        return None if newest is None else (self._guard.now() - newest).total_seconds()
 
 
 def _warn_dead_lettered(rejected: Sequence[Rejection], batch: int) -> None:

@@ -547,7 +547,7 @@ def test_health_and_metrics_endpoints_report_what_the_service_does(bus, graph, p
     assert 'outcome="skipped"' in metrics
     assert "cdm_graph_batch_seconds_count" in metrics
     assert "cdm_graph_lag_seconds" in metrics
-    # The tests' batch_timeout (0.2 s) is the default batch_timeout_max: it never widens.
+    # The tests' batch_timeout (0.2 s) is their batch_timeout_max too: it never widens.
     assert re.search(r"^cdm_graph_batch_window_seconds 0\.2$", metrics, re.M), metrics
     if processes > 1:
         assert "cdm_graph_sync_processes 2.0" in metrics

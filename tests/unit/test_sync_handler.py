@@ -103,17 +103,17 @@ def test_dead_lettered_messages_are_one_warning_per_batch_with_their_reasons(cap
 
 
 class RecordingWindow:
-    """A batch window that keeps, for each batch, how long its worker waited for it and how
-    far behind the clock its newest notification is."""
+    """A batch window that keeps, for each batch, how far behind the clock its newest
+    notification is."""
 
     def __init__(self) -> None:
-        self.taken: list[tuple[float, float | None]] = []
+        self.taken: list[float | None] = []
 
-    def batch_taken(self, idle: float, behind: float | None) -> None:
-        self.taken.append((idle, behind))
+    def batch_taken(self, behind: float | None) -> None:
+        self.taken.append(behind)
 
 
-def test_the_handler_tells_the_window_how_long_its_worker_waited_and_how_far_behind_it_is():
+def test_the_handler_tells_the_window_how_far_behind_each_batch_is():
     graph = Applying()
     window = RecordingWindow()
     handler = BatchHandler(
@@ -124,30 +124,5 @@ def test_the_handler_tells_the_window_how_long_its_worker_waited_and_how_far_beh
         _message(notification("instance.update", NOW - timedelta(seconds=2))),
     ]
     handler.handle(batch, "INFO")
-    # A worker's first batch follows no other: nothing to tell.
-    assert window.taken == []
-    handler.handle(batch, "INFO")
-    [(idle, behind)] = window.taken
-    assert 0 <= idle < 1
-    assert behind == 2.0
-
-    # Each worker thread has its own wait.
-    other = threading.Thread(target=handler.handle, args=(batch, "INFO"))
-    other.start()
-    other.join()
-    assert len(window.taken) == 1
-
-
-def test_a_later_priority_of_the_same_batch_is_not_a_batch_that_waited():
-    # oslo.messaging hands over one batch a priority at a time, in the order of their names.
-    graph = Applying()
-    window = RecordingWindow()
-    handler = BatchHandler(
-        graph, graph, SyncMetrics(), threading.Event(), Guard(now=lambda: NOW), window  # type: ignore[arg-type]
-    )
-    info = [_message(notification("instance.update", NOW - timedelta(seconds=2)))]
-    error = [_message(notification("instance.update", NOW - timedelta(seconds=3)))]
-    handler.handle(info, "INFO")
-    handler.handle(error, "ERROR")  # a new batch: ERROR is named before INFO
-    handler.handle(info, "INFO")  # the same batch's next priority
-    assert [behind for _, behind in window.taken] == [3.0]
+    # By its newest notification.
+    assert window.taken == [2.0]
