@@ -106,8 +106,9 @@ class Bus:
         takes the same arguments), with ``environment`` added to its variables."""
         port = free_port()
         self._started += 1
-        # SyncProcess shortens the batch timeout for tests; the benchmark runs the product's.
+        # SyncProcess fixes the batch window for tests; the benchmark runs the product's.
         options.setdefault("sync__batch_timeout", str(SYNC_DEFAULTS["batch_timeout"]))
+        options.setdefault("sync__batch_timeout_max", str(SYNC_DEFAULTS["batch_timeout_max"]))
         if self._has_processes:
             # One consumer process unless a run asks for more, whatever the default.
             options.setdefault("sync__processes", "1")
