@@ -88,7 +88,7 @@ class SyncProcess:
             "OS_NOTIFICATIONS__POOL": pool,
             "OS_SYNC__METRICS_PORT": "0",
             "OS_SYNC__BATCH_TIMEOUT": "0.2",
-            # The samples' times are long past: fixed, the window keeps the tests' pace.
+            # Fixed: a test's burst of notifications would widen it, and slow the test.
             "OS_SYNC__BATCH_TIMEOUT_MAX": "0.2",
             "OS_DEFAULT__DEFAULT_LOG_LEVELS": ",".join(
                 [*oslo_log.get_default_log_levels(), "cdm_graph.sync.handler=DEBUG"]

@@ -126,3 +126,15 @@ def test_the_handler_tells_the_window_how_far_behind_each_batch_is():
     handler.handle(batch, "INFO")
     # By its newest notification.
     assert window.taken == [2.0]
+
+
+def test_each_priority_of_a_batch_tells_the_window_on_its_own():
+    # oslo.messaging hands over one batch a priority at a time, in the order of their names.
+    graph = Applying()
+    window = RecordingWindow()
+    handler = BatchHandler(
+        graph, graph, SyncMetrics(), threading.Event(), Guard(now=lambda: NOW), window  # type: ignore[arg-type]
+    )
+    handler.handle([_message(notification("instance.update", NOW - timedelta(seconds=3)))], "ERROR")
+    handler.handle([_message(notification("instance.update", NOW - timedelta(seconds=2)))], "INFO")
+    assert window.taken == [3.0, 2.0]
