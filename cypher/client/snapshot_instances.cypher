@@ -14,6 +14,12 @@
 // once, where a list of 13 "i.<key>" walks it 13 times (1.2 s against 3.3 s at 200,000).
 // Not in uuid order: the client sorts (an index's order reads the node store at random).
 // Placeholders of a batch under way (no event_time yet) are not instances.
+// The instances no node hosts are found by their count of HOSTS edges (only a compute node
+// draws one), before any of their properties is read: with the property test first, Neo4j
+// walked the property chain of every instance of the cloud to find none (0.4-0.7 s at
+// 200,000, at the end of the snapshot, when the client has nothing else to do), against
+// 0.07 s. They are projected before their event_time is tested, so that the planner keeps
+// that order; a placeholder is rare.
 // No parameters.
 MATCH (c:ComputeNode)
 WHERE c.hostname IS NOT NULL
@@ -30,9 +36,10 @@ CALL {
 RETURN c.hostname AS hostname, instances
 UNION ALL
 MATCH (i:Instance)
-WHERE i.event_time_us IS NOT NULL AND NOT EXISTS { (:ComputeNode)-[:HOSTS]->(i) }
+WHERE COUNT { (i)<-[:HOSTS]-() } = 0
 WITH i {.uuid, .name, .state, .memory_mb, .disk_gb, .vcpus, .project_id, .locked, .metadata,
-        .extra_specs, .flavor_id, .node, .created_at} AS read
+        .extra_specs, .flavor_id, .node, .created_at, .event_time_us} AS read
+WHERE read.event_time_us IS NOT NULL
 RETURN null AS hostname,
        collect([read.uuid, read.name, read.state, read.memory_mb, read.disk_gb, read.vcpus,
                 read.project_id, read.locked, read.metadata, read.extra_specs, read.flavor_id,

@@ -7,6 +7,7 @@ import gc
 import pytest
 from neo4j.exceptions import ClientError
 
+from cdm_graph.gateway import Gateway
 from cdm_graph.read.client import GraphClient
 from cdm_graph.read.models import (
     ComputeNodeNotFound,
@@ -192,6 +193,22 @@ def test_snapshot_answers_like_the_graph(client):
         assert sorted(i.uuid for i in snapshot.get_node_instances(node)) == sorted(
             i.uuid for i in client.get_node_instances(node)
         )
+
+
+def test_a_snapshot_holds_the_instances_no_node_hosts(client):
+    vm_h = cloud.BY_NAME["vm-h"].uuid  # shelved and offloaded
+    instance = client.snapshot().get_instance_by_uuid(vm_h)
+    assert (instance.name, instance.host, instance.hypervisor_hostname) == ("vm-h", None, None)
+
+
+def test_a_snapshot_leaves_out_an_instance_placeholder_without_event_time(client, graph):
+    # What a batch's lock leaves before its writes (batch/instance/lock): a node with its uuid
+    # only, hosted by no node, as the instances a snapshot finds by their HOSTS degree.
+    placeholder = "00000000-0000-4000-8000-00000000abcd"
+    Gateway(graph).execute("batch/instance/lock", keys=[placeholder])
+    snapshot = client.snapshot()
+    assert placeholder not in snapshot.get_all_instances()
+    assert snapshot.get_all_instances() == client.get_all_instances()
 
 
 def test_snapshot_lists_instances_in_uuid_order_whatever_the_order_they_were_written(
