@@ -6,13 +6,13 @@ one Cypher statement of ``cypher/client/`` a call, and the analysts' named queri
 Neo4j refuses any write made through it. Given a driver, it does not wait for an absent Neo4j
 (``gateway.NO_WAIT``): strategies and analysts get an answer or an error at once.
 
-``snapshot()`` reads the whole model in one read transaction, with one query per kind of
-element whatever the size of the cloud, into a ``Snapshot`` a strategy may change;
-``watcher_model()`` makes that a real Watcher ``ModelRoot`` (the ``watcher`` extra). Compute
-nodes come as one record holding them all, instances as a record per compute node holding
-those it hosts (``cypher/client/snapshot_*``): few records, as the driver's work per record
-was most of the time of reading a large model, yet sent as Neo4j makes them, so that the
-client builds the model while Neo4j reads the rest.
+``snapshot()`` reads the whole model in one read transaction, with a fixed number of queries
+whatever the size of the cloud, into a ``Snapshot`` a strategy may change; ``watcher_model()``
+makes that a real Watcher ``ModelRoot`` (the ``watcher`` extra). Its compute nodes and
+instances come as a record per compute node holding the node and those it hosts
+(``cypher/client/snapshot``): few records, as the driver's work per record was most of the
+time of reading a large model, yet sent as Neo4j makes them, so that the client builds the
+model while Neo4j reads the rest.
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ def _node(row: Mapping[str, Any]) -> ComputeNode:
 
 
 _uuid = attrgetter("uuid")
+
+
+def _hostname_of_host(host: tuple[ComputeNode, list[Instance]]) -> str:
+    return host[0].hostname
 
 
 def _instance(row: Mapping[str, Any]) -> Instance:
@@ -181,19 +185,25 @@ class GraphClient(ModelReader):
     # ---------------------------------------------------------------- whole model
 
     def snapshot(self) -> Snapshot:
-        """The whole model as of one moment: one read transaction, one query per kind of
-        element (compute nodes, instances, aggregates, zones, server groups, flavors)."""
+        """The whole model as of one moment: one read transaction, one query for the compute
+        nodes and their instances, one per other kind of element (aggregates, zones, server
+        groups, flavors)."""
 
         def work(tx: neo4j.ManagedTransaction) -> Snapshot:
-            [nodes] = run(tx, "client/snapshot_compute_nodes").single(strict=True)
-            # Built as Neo4j sends each node's (read_streamed), then in uuid order: Neo4j
-            # reads them in the store's.
-            instances = [
-                Instance.from_columns(values, hostname)
-                for hostname, hosted in run(tx, "client/snapshot_instances")
-                for values in hosted
-            ]
-            instances.sort(key=_uuid)
+            hosts: list[tuple[ComputeNode, list[Instance]]] = []
+            unhosted: list[Instance] = []
+            # Built as Neo4j sends each node's (read_streamed); Neo4j reads them in the
+            # store's order.
+            for node_row, hosted in run(tx, "client/snapshot"):
+                if node_row is None:
+                    unhosted = [Instance.from_columns(values, None) for values in hosted]
+                    continue
+                node = _node(node_row)
+                hosts.append((node, sorted(
+                    [Instance.from_columns(values, node.hostname) for values in hosted],
+                    key=_uuid,
+                )))
+            hosts.sort(key=_hostname_of_host)
 
             def rows(name: str, **parameters: Any) -> Iterable[dict[str, Any]]:
                 return plain_rows(run(tx, name, **parameters))
@@ -207,7 +217,7 @@ class GraphClient(ModelReader):
                     "client/server_groups", uuid=None))),
                 flavors=tuple(map(Flavor.from_graph, rows("client/flavors", flavorid=None))),
             )
-            return Snapshot(map(_node, nodes), instances, groupings)
+            return Snapshot.of_hosts(hosts, unhosted, groupings)
 
         with collector_paused():
             return self._gateway.read_streamed(work)

@@ -13,6 +13,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from cdm_graph.read import watcher as watcher_adapter
@@ -42,6 +43,9 @@ class Groupings:
     flavors: tuple[Flavor, ...] = ()
 
 
+_uuid = attrgetter("uuid")
+
+
 def _by_name(elements: Iterable[Any]) -> list[Any]:
     return sorted(elements, key=lambda element: (element.name or "", getattr(element, "uuid", "")))
 
@@ -56,21 +60,55 @@ class Snapshot(ModelReader):
         instances: Iterable[Instance],
         groupings: Groupings | None = None,
     ) -> None:
+        """The ``nodes`` and the ``instances``, each hosted by the node of its ``host`` (one of
+        ``nodes``) or by none."""
+        hosted: dict[str, tuple[ComputeNode, list[Instance]]] = {
+            node.hostname: (node, []) for node in nodes
+        }
+        unhosted: list[Instance] = []
+        for instance in sorted(instances, key=_uuid):
+            if instance.host is None:
+                unhosted.append(instance)
+            else:
+                hosted[instance.host][1].append(instance)
+        self._hold(hosted.values(), unhosted, groupings)
+
+    @classmethod
+    def of_hosts(
+        cls,
+        hosts: Iterable[tuple[ComputeNode, list[Instance]]],
+        unhosted: Iterable[Instance],
+        groupings: Groupings | None = None,
+    ) -> Snapshot:
+        """As the client reads the model: each node with the instances it hosts, those in
+        uuid order, and the instances no node hosts."""
+        snapshot = cls.__new__(cls)
+        snapshot._hold(hosts, unhosted, groupings)
+        return snapshot
+
+    def _hold(
+        self,
+        hosts: Iterable[tuple[ComputeNode, list[Instance]]],
+        unhosted: Iterable[Instance],
+        groupings: Groupings | None,
+    ) -> None:
         self._groupings = groupings or Groupings()
         self._index_groupings(self._groupings)
-        self._nodes: dict[str, ComputeNode] = {node.uuid: node for node in nodes}
-        self._uuid_of_host = {node.hostname: node.uuid for node in self._nodes.values()}
-        self._instances: dict[str, Instance] = {}
-        # node uuid -> instance uuids, in the order read (by uuid)
-        self._placement: dict[str, list[str]] = {uuid: [] for uuid in self._nodes}
-        # Local names: this loop runs once per instance of the cloud.
-        by_uuid = self._instances
-        hosted_on = {host: self._placement[uuid] for host, uuid in self._uuid_of_host.items()}
-        for instance in instances:
-            uuid, host = instance.uuid, instance.host
-            by_uuid[uuid] = instance
-            if host is not None:
-                hosted_on[host].append(uuid)
+        self._nodes: dict[str, ComputeNode] = {}
+        self._uuid_of_host: dict[str, str] = {}
+        # node uuid -> the uuids of the instances it hosts, in uuid order
+        self._placement: dict[str, list[str]] = {}
+        every_instance = list(unhosted)
+        for node, hosted in hosts:
+            self._nodes[node.uuid] = node
+            self._uuid_of_host[node.hostname] = node.uuid
+            self._placement[node.uuid] = [instance.uuid for instance in hosted]
+            every_instance += hosted
+        # In uuid order, as the live client answers.
+        every_instance.sort(key=_uuid)
+        self._instances: dict[str, Instance] = {
+            instance.uuid: instance for instance in every_instance
+        }
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Snapshot:
         # The elements are frozen, so they are shared; the placement is rebuilt from them.

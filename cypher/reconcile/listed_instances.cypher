@@ -2,7 +2,7 @@
 // of the newest event that wrote it ([_us, _rank, _id], see batch/instance/read.cypher): a
 // reconcile compares them with Nova's servers. One record holding a [uuid, stamp] list per
 // instance, not a record per instance: at 200,000 instances the driver's work per record
-// took most of the time (see client/snapshot_instances.cypher).
+// took most of the time (see client/snapshot.cypher).
 // No parameters.
 MATCH (i:Instance)
 WHERE i.event_time_us IS NOT NULL
