@@ -193,6 +193,14 @@ def rows(tx: neo4j.ManagedTransaction, name: str, **parameters: Any) -> list[dic
     ]
 
 
+class _Rehearsed(Exception):
+    """Ends a rehearsal's transaction, which the driver then rolls back, with its result."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+
 class Gateway:
     """Managed transactions on one Neo4j database, retried as ``retry`` says."""
 
@@ -229,6 +237,19 @@ class Gateway:
     def write(self, work: Callable[..., _Result], *args: Any) -> _Result:
         """``work(tx, *args)`` in one managed write transaction, retried."""
         return self._retry(self._session_write, work, *args)  # type: ignore[no-any-return]
+
+    def rehearse(self, work: Callable[..., _Result], *args: Any) -> _Result:
+        """``work(tx, *args)`` in one managed write transaction, rolled back: nothing it does
+        stays. For what Neo4j keeps of a transaction besides the graph: its plans."""
+
+        def rolled_back(tx: neo4j.ManagedTransaction, *args: Any) -> _Result:
+            raise _Rehearsed(work(tx, *args))
+
+        try:
+            self.write(rolled_back, *args)
+        except _Rehearsed as rehearsed:
+            return rehearsed.result  # type: ignore[no-any-return]
+        raise AssertionError("a rehearsal's transaction ends with _Rehearsed")
 
     def read(self, work: Callable[..., _Result], *args: Any) -> _Result:
         """``work(tx, *args)`` in one managed read transaction (READ access), retried."""

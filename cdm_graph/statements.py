@@ -76,10 +76,10 @@ def in_sequence(bodies: tuple[str, ...], reading: tuple[str, ...] = ()) -> str:
     would make each mix of sizes across the statements a plan of its own, and planning one
     costs about the sum of its statements' (a read of every family: ~0.3 s): the first run
     of the simulator's stream on a fresh Neo4j spent 30 s planning. With maps, each mix of
-    statements is planned once. And Neo4j keeps that plan (``replan=skip``) rather than
-    plan it again each time its statistics drift (every 10 s at first, while a graph grows):
-    the statements seek their elements by key whatever the statistics. Built once per mix:
-    each batch runs the same two or three."""
+    statements is planned once; a batch runs the same four (``families.base.Writes``). And
+    Neo4j keeps that plan (``replan=skip``) rather than plan it again each time its
+    statistics drift (every 10 s at first, while a graph grows): the statements seek their
+    elements by key whatever the statistics. Built once per mix."""
     parts = ["CYPHER replan=skip"]
     for position, body in enumerate(bodies):
         parts.append(f"CALL () {{\n{_renamed(body, position)}\n}}")

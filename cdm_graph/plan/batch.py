@@ -49,13 +49,14 @@ class BatchFold:
 
 
 def lock_statements(keys: Mapping[str, set[str]]) -> list[Statement]:
-    """The lock statements of ``keys`` (family name -> keys), in the registry's order, each
-    family's keys sorted: two synchronizers working on overlapping batches queue behind each
-    other rather than deadlock."""
+    """The lock statement of every family, in the registry's order, each with its keys of
+    ``keys`` (family name -> keys) sorted: two synchronizers working on overlapping batches
+    queue behind each other rather than deadlock. A family with no key to lock is there too,
+    with none: the locks are one statement, the same text for every batch, planned once
+    (see ``families.base.Writes``)."""
     return [
-        Statement(f"batch/{family.name}/lock", {"keys": sorted(keys[family.name])})
+        Statement(f"batch/{family.name}/lock", {"keys": sorted(keys.get(family.name, ()))})
         for family in FAMILIES
-        if keys.get(family.name)
     ]
 
 

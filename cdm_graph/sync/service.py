@@ -63,6 +63,7 @@ def run(
         on_transaction_retry=metrics.neo4j_retries.inc,
     )
     writer.run_schema()
+    writer.prepare()
     dead_letters = DeadLetterStore(writer)
     window = BatchWindow.configured(conf, metrics.batch_window_seconds.set)
     handler = BatchHandler(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from cdm_graph import gateway, statements
+from cdm_graph.apply import writer as writer_module
 from cdm_graph.apply.pipeline import process_batch
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.reconcile import connect
@@ -89,4 +90,5 @@ def statements_run(monkeypatch):
 
     monkeypatch.setattr(statements, "load", recorded)
     monkeypatch.setattr(gateway, "run_in_sequence", recorded_in_sequence)
+    monkeypatch.setattr(writer_module, "run_in_sequence", recorded_in_sequence)
     return ran

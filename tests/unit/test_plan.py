@@ -8,7 +8,7 @@ from oslo_config import cfg
 
 from cdm_graph import cli, config, statements
 from cdm_graph.apply.writer import GraphWriter
-from cdm_graph.families import decode
+from cdm_graph.families import FAMILIES, decode
 from cdm_graph.families.base import Action, HostEvidence, listed
 from cdm_graph.families.instance import InstanceEvent, StoredInstance
 from cdm_graph.plan.batch import BatchFold, lock_statements, resolve
@@ -110,9 +110,42 @@ def test_a_deleted_compute_node_releases_the_instances_placed_before_its_deletio
 
 
 def test_locks_take_hosts_then_instances_in_sorted_order():
-    locks = lock_statements(BatchFold.of(EVENTS).lock_keys())
+    locks = [lock for lock in lock_statements(BatchFold.of(EVENTS).lock_keys())
+             if lock.parameters["keys"]]
     assert [s.name for s in locks] == ["batch/compute_node/lock", "batch/instance/lock"]
     assert locks[0].parameters["keys"] == ["h1", "h2", "h3"]
+
+
+def test_every_batch_locks_in_the_same_statements_whatever_its_families():
+    # One text for every batch: Neo4j plans it once (a mix of its own each: 0.3-1 s each).
+    service = [decode(notification("service.update", 1, host="h1"))]
+    assert [lock.name for lock in lock_statements(BatchFold.of(EVENTS).lock_keys())] == [
+        lock.name for lock in lock_statements(BatchFold.of(service).lock_keys())
+    ] == [f"batch/{family.name}/lock" for family in FAMILIES]
+
+
+def test_every_batch_writes_in_the_same_statements_whatever_it_does():
+    batches = [
+        EVENTS,
+        [decode(notification("instance.update", 1, host="h1"))],
+        [decode(notification("service.delete", 1, host="h3"))],
+        [decode(notification("flavor.create", 1))],
+        [],
+    ]
+    sequences = {
+        tuple(s.name for s in resolve(BatchFold.of(events), EMPTY).writes.sequence)
+        for events in batches
+    }
+    assert len(sequences) == 1
+
+
+def test_the_writes_with_nothing_to_do_run_empty_and_are_not_among_its_statements():
+    writes = resolve(BatchFold.of([decode(notification("instance.update", 1, host="h1"))]),
+                     EMPTY).writes
+    doing = {s.name for s in writes.statements}
+    idle = [s for s in writes.sequence if s.name not in doing]
+    assert "batch/instance/write" in doing
+    assert idle and all(not any(s.parameters.values()) for s in idle)
 
 
 # --------------------------------------------------------------------------- ties
