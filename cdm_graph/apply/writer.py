@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import neo4j
 import tenacity
 
 from cdm_graph import statements
 from cdm_graph.families import FAMILIES
-from cdm_graph.families.base import Event, Reading, read_together
+from cdm_graph.families.base import Event, Statement, read_together
 from cdm_graph.gateway import Gateway, run, run_in_sequence
 from cdm_graph.plan.batch import BatchFold, BatchState, lock_statements, resolve
 from cdm_graph.plan.clock import GuardSettings, to_us
@@ -75,7 +74,7 @@ def run_batch(
     # Every family's lock in one round trip, still in the registry's order; then every
     # family's read under them in another. (Apart: in a statement that writes, Neo4j seeks
     # a uniqueness constraint's index with a lock on the entry, which the reads need not.)
-    run_in_sequence(tx, [(lock.name, lock.parameters) for lock in lock_statements(locked)])
+    _run_all(tx, lock_statements(locked))
     reading = BatchState(fold.folds, locked, settings or GuardSettings())
     read = read_together(
         tx, [family.read(sorted(locked[family.name]), reading) for family in reversed(FAMILIES)]
@@ -88,9 +87,7 @@ def run_batch(
     batch = resolve(fold, reading.stored, locked, reading.settings)
     # Every family's writes in one round trip too, in their stages' order: every statement,
     # with nothing to do or not, so that every batch runs the same text (``Writes``).
-    run_in_sequence(
-        tx, [(statement.name, statement.parameters) for statement in batch.writes.sequence]
-    )
+    _run_all(tx, batch.writes.sequence)
     for family in FAMILIES:
         family.cleanup(tx, batch)
     return batch
@@ -187,25 +184,18 @@ def _prepare(tx: neo4j.ManagedTransaction, settings: GuardSettings) -> None:
     writes come after its locks): the lock writes, so that the plans made are those."""
     nothing = BatchFold()
     keys: dict[str, set[str]] = {family.name: set() for family in FAMILIES}
-    named = [family.named_keys([], nothing.folds) for family in reversed(FAMILIES)]
-    _read_all(tx, named)
-    run_in_sequence(
-        tx,
-        [(lock.name, lock.parameters)
-         for lock in lock_statements({**keys, FAMILIES[0].name: {REHEARSED_KEY}})],
-    )  # fmt: skip
-    state = BatchState(nothing.folds, keys, settings)
-    _read_all(tx, [family.read([], state) for family in reversed(FAMILIES)])
-    resolved = resolve(nothing, {}, keys, settings)
-    run_in_sequence(tx, [(s.name, s.parameters) for s in resolved.writes.sequence])
-
-
-def _read_all(tx: neo4j.ManagedTransaction, readings: Sequence[Reading[Any]]) -> None:
-    """Run the statements of ``readings``, though they have no keys (``read_together`` would
-    skip them)."""
-    run_in_sequence(
-        tx, (), [(s.name, s.parameters) for reading in readings for s in reading.statements]
+    read_together(
+        tx, [family.named_keys([], nothing.folds) for family in reversed(FAMILIES)], always=True
     )
+    _run_all(tx, lock_statements({FAMILIES[0].name: {REHEARSED_KEY}}))
+    state = BatchState(nothing.folds, keys, settings)
+    read_together(tx, [family.read([], state) for family in reversed(FAMILIES)], always=True)
+    _run_all(tx, resolve(nothing, {}, keys, settings).writes.sequence)
+
+
+def _run_all(tx: neo4j.ManagedTransaction, parts: Sequence[Statement]) -> None:
+    """Statements that return nothing, in this order, as one (``run_in_sequence``)."""
+    run_in_sequence(tx, [(statement.name, statement.parameters) for statement in parts])
 
 
 def _expire(

@@ -251,13 +251,18 @@ class Reading(Generic[T]):
         )
 
 
-def read_together(tx: neo4j.ManagedTransaction, readings: Sequence[Reading[Any]]) -> list[Any]:
+def read_together(
+    tx: neo4j.ManagedTransaction, readings: Sequence[Reading[Any]], always: bool = False
+) -> list[Any]:
     """What each of ``readings`` makes of its rows, their statements run in one round trip;
     none when every statement unwinds keys it has none of (a batch's look for what the keys
-    the last look named name, most often: none of them is deleted nor rewritten)."""
+    the last look named name, most often: none of them is deleted nor rewritten), unless
+    ``always`` (to have Neo4j plan them: ``GraphWriter.prepare``)."""
     parts = [statement for reading in readings for statement in reading.statements]
-    if all(not statement.parameters.get("keys") and statements.unwinds_keys(statement.name)
-           for statement in parts):
+    if not always and all(
+        not statement.parameters.get("keys") and statements.unwinds_keys(statement.name)
+        for statement in parts
+    ):
         rows: list[Rows] = [[] for _ in parts]
     else:
         rows = gateway.run_in_sequence(
