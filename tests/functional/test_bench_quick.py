@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from bench.run import PAIRED_ROUNDS
+
 pytestmark = pytest.mark.functional
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,14 +84,22 @@ def test_quick_bench_writes_every_row(
             assert any(row in line and size in line for line in results), (row, size, table)
         runs = CHECKED_RUNS + (FIRST_SIZE_CHECKED_RUNS if size == SIZES[0] else ())
         for run in runs:
-            line = next((line for line in checks if run in line and size in line), None)
-            assert line is not None, (run, size, table)
-            # differences, left in the queue (n/a without a broker), dead letters
-            differences, left, dead = (cell.strip() for cell in line.split("|")[3:6])
-            assert (differences, dead) == ("0", "0"), line
-            assert left in ("0", "n/a"), line
+            # Every line of the run: (1b) at the first size runs in rounds, a line each.
+            lines = [line for line in checks if run in line and size in line]
+            assert lines, (run, size, table)
+            for line in lines:
+                # differences, left in the queue (n/a without a broker), dead letters
+                differences, left, dead = (cell.strip() for cell in line.split("|")[3:6])
+                assert (differences, dead) == ("0", "0"), line
+                assert left in ("0", "n/a"), line
     targets = _section(table, "## Targets (issue 12)")
     assert any("end to end vs Watcher's handler" in line for line in targets), table
+    # (1b) at the first size: a round a line, each beside the no-op listener's drain before it.
+    rounds = [line for line in checks if "1b. on the built cloud, round" in line]
+    assert len(rounds) == PAIRED_ROUNDS, checks
+    first_e2e = next(line for line in results if ROWS[1] in line and SIZES[0] in line)
+    assert f"{PAIRED_ROUNDS} rounds, each right after the no-op listener's drain" in first_e2e
+    assert any(f"(the median of {PAIRED_ROUNDS} rounds:" in line for line in targets), targets
     assert "cProfile of every thread of the sync process" in table
     assert "| function, by own time |" in table
     assert "not measured" not in table
