@@ -58,12 +58,18 @@ def moment_of(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _is_mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, asked of the ABC only where ``value`` is no plain dict:
+    a JSON parser makes dicts, and the ABC's check costs several times the type's."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def payload_data(payload: Any, majors: frozenset[int]) -> Fields:
     """The payload's ``nova_object.data``, once its version is one of ``majors``."""
-    if not isinstance(payload, Mapping):
+    if not _is_mapping(payload):
         raise Rejected(f"payload must be an object, got {type(payload).__name__}")
     data = payload.get("nova_object.data")
-    if not isinstance(data, Mapping):
+    if not _is_mapping(data):
         raise Rejected("payload has no nova_object.data object")
     version = payload.get("nova_object.version")
     if not isinstance(version, str):
@@ -86,15 +92,16 @@ class Fields:
 
     def _get(self, name: str, kinds: tuple[type, ...], required: bool) -> Any:
         value = self._data.get(name)
-        where = f"{self._path}{name}"
         if value is None:
             if required:
-                raise Rejected(f"field {where!r} is missing")
+                raise Rejected(f"field {self._path + name!r} is missing")
             return None
         # bool is an int in Python; Nova never sends one for the other.
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             expected = " or ".join(kind.__name__ for kind in kinds)
-            raise Rejected(f"field {where!r} must be {expected}, got {type(value).__name__}")
+            raise Rejected(
+                f"field {self._path + name!r} must be {expected}, got {type(value).__name__}"
+            )
         return value
 
     def text(self, name: str, required: bool = False) -> str | None:
@@ -165,9 +172,11 @@ class Fields:
         return sorted(value)
 
     def nested(self, name: str) -> Fields:
-        value = self._get(name, (Mapping,), False) or {}
-        data = value.get("nova_object.data", {})
-        if not isinstance(data, Mapping):
+        value = self._data.get(name)
+        if type(value) is not dict:  # a plain dict needs no closer look (see _is_mapping)
+            value = self._get(name, (Mapping,), False)
+        data = (value or {}).get("nova_object.data", {})
+        if not _is_mapping(data):
             raise Rejected(f"field {self._path}{name!r} has no nova_object.data object")
         return Fields(data, f"{self._path}{name}.")
 
@@ -275,12 +284,17 @@ def fast_reader(
                 return []
             if type(value) is not dict:
                 return CLOSER_LOOK
+            # key_value_pairs' strings, made as each pair is checked: one loop, not two.
+            strings: list[str] = []
             for key, item in value.items():
-                if type(key) is not str or type(item) is not str or max(
-                    len(key), len(item)
-                ) > limit:
+                if (
+                    type(key) is not str or type(item) is not str
+                    or len(key) > limit or len(item) > limit
+                ):
                     return CLOSER_LOOK
-            return key_value_pairs(value)
+                strings.append(f"{key}={item}")
+            strings.sort()
+            return strings
         return pairs
 
     def other(data: Mapping[str, Any]) -> Any:  # lists of texts are rare: read closely
