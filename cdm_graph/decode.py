@@ -229,6 +229,15 @@ FastReader = Callable[[Mapping[str, Any]], Any]
 _EXACT_TYPES: dict[Kind, type] = {Kind.INTEGER: int, Kind.BOOLEAN: bool, Kind.NUMBER: float}
 
 
+def plain_type(kind: Kind, form: Form) -> type | None:
+    """The one type every valid value of a field of ``kind`` and ``form`` has, where nothing
+    but a text's length is asked of it besides (a free text, an integer, a boolean, a float);
+    None where the field's fast reader is needed (a text of a form, a date, a map, a list)."""
+    if kind is Kind.TEXT:
+        return str if form is Form.FREE else None
+    return _EXACT_TYPES.get(kind)
+
+
 def fast_reader(
     kind: Kind, name: str, max_length: int | None = None, form: Form = Form.FREE
 ) -> FastReader:
@@ -314,6 +323,10 @@ class _Read:
     max_length: int | None
     form: Form
     fast: FastReader
+    # ``plain_type``: a value of it (within ``limit`` if a text) is what the fast reader
+    # would return, and ``described`` takes it without that call.
+    plain: type | None
+    limit: int
 
 
 _Holders = tuple[tuple[tuple[str, ...], tuple[_Read, ...]], ...]
@@ -342,6 +355,8 @@ def _compile(schema: ElementSchema) -> _Holders:
                 prop.name, field_name, prop.kind, prop.empty_means_none, prop.absent,
                 prop.max_length, prop.form,
                 fast_reader(prop.kind, field_name, prop.max_length, prop.form),
+                plain_type(prop.kind, prop.form),
+                sys.maxsize if prop.max_length is None else prop.max_length,
             )
         )
     return tuple((holder, tuple(reads)) for holder, reads in holders.items())
@@ -355,9 +370,17 @@ def described(schema: ElementSchema, data: Fields) -> dict[str, Any]:
         fields = data.within(holder)
         raw = fields._data
         for read in reads:
-            value = read.fast(raw)
-            if value is CLOSER_LOOK:
-                value = fields.read(read.kind, read.field, read.max_length, read.form)
+            # Most fields are plain (``plain_type``) and valid: such a value is taken here, a
+            # call each saved (a message has some twenty); any other goes to the fast reader.
+            value = raw.get(read.field)
+            plain = read.plain
+            if plain is None or (
+                value is not None
+                and (type(value) is not plain or (type(value) is str and len(value) > read.limit))
+            ):
+                value = read.fast(raw)
+                if value is CLOSER_LOOK:
+                    value = fields.read(read.kind, read.field, read.max_length, read.form)
             if value is None or (read.empty_means_none and value == ""):
                 value = read.absent
             properties[read.name] = value

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cdm_graph.decode import CLOSER_LOOK, Fields, fast_reader
+from cdm_graph.decode import CLOSER_LOOK, Fields, fast_reader, plain_type
 from cdm_graph.families import decode
 from cdm_graph.families.base import Action, HostEvidence
 from cdm_graph.families.compute_node import ComputeNodeEvent
@@ -285,3 +285,22 @@ def test_a_fast_reader_vouches_only_for_what_a_close_reading_gives(
         assert fast is CLOSER_LOOK
         return
     assert fast is CLOSER_LOOK or (fast == close and type(fast) is type(close))
+
+
+@settings(max_examples=400)
+@given(
+    kind=st.sampled_from(list(Kind)),
+    form=st.sampled_from(list(Form)),
+    max_length=st.none() | st.integers(0, 8),
+    value=_VALUES,
+)
+def test_a_value_of_the_plain_type_is_what_the_fast_reader_returns(
+    kind, form, max_length, value
+):
+    # described takes such a value (or None) without calling the field's fast reader.
+    plain = plain_type(kind, form)
+    if plain is None or (value is not None and type(value) is not plain):
+        return
+    if type(value) is str and max_length is not None and len(value) > max_length:
+        return
+    assert fast_reader(kind, "field", max_length, form)({"field": value}) is value
