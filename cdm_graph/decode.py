@@ -362,10 +362,14 @@ def _compile(schema: ElementSchema) -> _Holders:
     return tuple((holder, tuple(reads)) for holder, reads in holders.items())
 
 
-def described(schema: ElementSchema, data: Fields) -> dict[str, Any]:
+def described(
+    schema: ElementSchema, data: Fields, into: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Every descriptive property of ``schema`` a notification carries, read from its
-    declared field with its declared type; derived ones are left to the family."""
-    properties: dict[str, Any] = {}
+    declared field with its declared type; derived ones are left to the family. Set in
+    ``into`` where given (a dict whose keys are already in the order the family keeps: each
+    stays in its place), else in a new dict, in the order they are read."""
+    properties: dict[str, Any] = {} if into is None else into
     for holder, reads in _reads(schema):
         fields = data.within(holder)
         raw = fields._data
