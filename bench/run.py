@@ -54,8 +54,8 @@ from bench.watcher_run import WatcherResult, run_watcher
 LOG = logging.getLogger("bench")
 
 LOAD_CHUNK = 5000
-# (1b) at the first size is drained this many times, each right after oslo.messaging's no-op
-# listener drains the same bodies (see ``Bench.measure_against_oslo``).
+# (1b) at the first size is drained this many times, each beside the broker's ceilings
+# draining the same bodies (see ``Bench.measure_against_oslo``).
 PAIRED_ROUNDS = 3
 BATCH_SIZE = int(SYNC_DEFAULTS["batch_size"])
 # Whether this tree's sync has the [sync] processes option (issue 12's consumer processes).
@@ -124,8 +124,9 @@ METHOD_NOTES = (
     "(about 60% of the messages).",
     "Every use of a stream is stamped after the use before, so every message is applied, "
     "never skipped as stale; the graph is then compared with the cloud's truth (the "
-    "correctness table). (1c), (2) and the ceilings re-use (1b)'s (last) stream under a newer "
-    "clock.",
+    "correctness table). (1c), (2), (3)'s ratios and (4) re-use (1b)'s stream (at the first "
+    "size, its last round's) under a newer clock, and their ratios to one process are to "
+    "that drain of it.",
     "(1): the stream is published beforehand to the pool's queue (kombu, Nova's messagingv2 "
     "wire format, persistent, exchange and queue declared by `cdm-graph sync` itself), then a "
     "fresh `cdm-graph sync` with the shipped defaults (batch_size 500, batch_timeout 0.05 s "
@@ -140,10 +141,12 @@ METHOD_NOTES = (
     "multiple-ack a batch of 500), and oslo.messaging's batch listener set up exactly as "
     "`cdm-graph sync` sets it up, with an endpoint that returns at once. Measured at the "
     "first size; the ratios at other sizes use those figures. At the first size (1b) runs "
-    f"in {PAIRED_ROUNDS} rounds, each a new stream of the cloud drained first by the no-op "
-    "listener, then at once by the sync: this machine's speed drifts by a third within "
-    "minutes, so a ratio is only of two drains close in time. (1b)'s figure and the no-op "
-    "ceiling in the table are the round of median ratio; (1b)'s row lists every round.",
+    f"in {PAIRED_ROUNDS} rounds, each a new stream of the cloud drained by both ceilings and "
+    "by the sync one after the other (the ceilings first in odd rounds, the sync first in "
+    "even ones): this machine's speed drifts within minutes, so a ratio is only of drains "
+    "close in time. (1b)'s figure and the ceilings in the table are the round of median "
+    "ratio to the no-op listener; (1b)'s row lists every round. Each round's operations "
+    "stay in the cloud: the first size ends with more instances than it was built with.",
     "(2): the same messages as envelopes through `process_batches`, as `cdm-graph replay` "
     "applies a capture (decode, plan, one managed transaction a batch; each batch decoded in "
     "a thread of its own while the one before it is applied), no broker, after the same "
@@ -160,7 +163,8 @@ METHOD_NOTES = (
     "statement times. The Python driver's ceiling: the same statements and rows made in "
     "Python and sent as parameters, one statement at a time as cdm-graph's batches run them.",
     "(4): Watcher's own `VersionedNotification.info()` on a `ModelRoot` holding the cloud as "
-    "the build-up left it, so it never asks Nova; its Nova and Placement helpers are "
+    "it was before the stream it is fed (after the build-up, and at the first size after "
+    "(1b)'s earlier rounds), so it never asks Nova; its Nova and Placement helpers are "
     "replaced by counting stubs (the count is shown: 0 means never called). Its log (an INFO "
     "line per event, a traceback per instance it cannot map) is silenced, which spares it "
     "that cost. It is stopped after a time "
@@ -194,6 +198,21 @@ def _ratio(ours: float, other: float) -> str:
     return f"{ours / other:.2f}x" if other else "n/a"
 
 
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One round of (1b) at the first size: the broker's ceilings and the sync draining the
+    same bodies, one drain after the other."""
+
+    kombu: ConsumerCeiling
+    oslo: ConsumerCeiling
+    sync: EndToEndResult
+
+    @property
+    def ratio(self) -> float:
+        """The sync's rate against the no-op listener's."""
+        return self.sync.per_second / self.oslo.per_second
+
+
 @dataclass(slots=True)
 class Figures:
     """What one size measured, for the ratios and the targets."""
@@ -207,8 +226,12 @@ class Figures:
     watcher: WatcherResult | None = None
     kombu: ConsumerCeiling | None = None
     oslo: ConsumerCeiling | None = None
-    # (1b)'s rounds at the first size, each with the no-op listener's drain just before it.
-    paired: list[tuple[ConsumerCeiling, EndToEndResult]] = field(default_factory=list)
+    # (1b)'s rounds at the first size (``Bench.measure_against_oslo``).
+    rounds: list[Round] = field(default_factory=list)
+    # The drain of the stream that (1c), (2), (3) and (4) re-use: (1b)'s last round at the
+    # first size, (1b) at the others. Their ratios to one process are to it: the same stream,
+    # drained next in time.
+    same_stream: EndToEndResult | None = None
     neo4j: CeilingResult | None = None
     driver: CeilingResult | None = None
     p99_ms: float | None = None
@@ -307,20 +330,22 @@ class Bench:
                 figures, "1b. on the built cloud", ops.bodies(self.clock.start_of(len(ops))),
                 lambda: ops.truth,
             )  # fmt: skip
-        assert figures.e2e is not None
+            figures.same_stream = figures.e2e
+        assert figures.e2e is not None and figures.same_stream is not None
+        same_stream = figures.same_stream
         figures.e2e_row = self.e2e_row(
             "1b. end to end, Nova-shaped stream on the built cloud, `cdm-graph sync` (shipped "
             "defaults, one process)", size, figures.e2e,
         )  # fmt: skip
-        if figures.paired:
-            figures.e2e_row.comparison += "; " + paired_rounds(figures.paired)
+        if figures.rounds:
+            figures.e2e_row.comparison += "; " + paired_rounds(figures.rounds)
         if first is None:
             figures.e2e_row.target = verdict(figures.e2e.per_second, E2E_TARGET, " /s")
         elif first.e2e is not None:
             ratio = figures.e2e.per_second / first.e2e.per_second
             figures.e2e_row.comparison += f"; {ratio:.2f}x the first size"
             figures.e2e_row.target = verdict(ratio, SCALE_TARGET, "x the first size")
-        drains = [result for _, result in figures.paired] or [figures.e2e]
+        drains = [round_.sync for round_ in figures.rounds] or [figures.e2e]
         peak = max(drains, key=lambda result: result.peak_rss_mib)
         self.report.add(
             "6. memory: peak RSS of the sync process during (1b)"
@@ -346,7 +371,8 @@ class Bench:
             f"2. apply only: the same stream as `cdm-graph replay` applies it "
             f"(`process_batches`: {BATCH_SIZE} a batch, each decoded while the one before it "
             "is applied; no broker)", size.name, _rate(figures.apply.per_second),
-            _ratio(figures.apply.per_second, figures.e2e.per_second) + " end to end (1b); "
+            _ratio(figures.apply.per_second, same_stream.per_second) + " end to end (1b"
+            + (", its last round" if figures.rounds else "") + "); "
             f"one batch after another (`process_batch`): {_rate(serial.per_second)}",
             verdict(figures.apply.per_second, APPLY_TARGET, " /s"),
         )  # fmt: skip
@@ -359,7 +385,7 @@ class Bench:
             "3. naive: one transaction per notification", size.name,
             f"{_rate(naive.per_second)} ({naive.count:,} messages)",
             f"apply-only is {_ratio(figures.apply.per_second, naive.per_second)}; end to end "
-            f"{_ratio(figures.e2e.per_second, naive.per_second)}",
+            f"{_ratio(same_stream.per_second, naive.per_second)}",
         )  # fmt: skip
 
         if self.profile and first is None:
@@ -404,7 +430,7 @@ class Bench:
             if watcher.handled < watcher.total
             else ""
         )
-        watcher_ratio = figures.e2e.per_second / watcher.per_second
+        watcher_ratio = same_stream.per_second / watcher.per_second
         self.report.add(
             "4. Watcher's `VersionedNotification` on its ModelRoot, the same Nova-shaped stream",
             size.name, f"{_rate(watcher.per_second)}{cut}",
@@ -430,34 +456,48 @@ class Bench:
     ) -> tuple[CloudState, Drawn]:
         """(1b) at the first size, where its ratio to oslo.messaging's no-op ceiling is a
         target: ``PAIRED_ROUNDS`` rounds, each a new stream drawn from the cloud, drained by
-        the no-op listener, then at once by the sync. This machine's speed drifts by a third
-        within minutes (plain kombu's ceiling by 1.8x between two runs a day apart), so one
-        drain of each, minutes apart, gives a ratio that moves as much as the machine; two
-        drains a minute apart see about the same machine. (1b)'s figure, and the no-op
-        ceiling it is compared with, are those of the round of the median ratio; every
-        round is in (1b)'s row. Returns the cloud before the last round's stream (Watcher's
-        starting point) and that stream, which every later run re-uses."""
+        plain kombu and the no-op listener and by the sync, one after the other: the
+        ceilings first in odd rounds, the sync first in even ones, so that neither always
+        drains after the other's load. This machine's speed drifts within minutes (in a run,
+        the driver's ceiling 1.34x faster at the second size than at the first), so drains
+        far apart give a ratio of two machines; drains of one round see about the same one.
+        (1b)'s figure and the ceilings it is compared with are the round of the median
+        ratio to the no-op listener; every round is in (1b)'s row. Returns the cloud before
+        the last round's stream (Watcher's starting point) and that stream, which every
+        later run re-uses, against the last round's drain (``Figures.same_stream``)."""
         size = figures.size
         for number in range(1, PAIRED_ROUNDS + 1):
             built = cloud.state()
             ops = Drawn(cloud.operations(size.operations), cloud.truth())
-            LOG.info("%s: round %d: oslo.messaging's no-op listener, then the sync, %d "
-                     "messages", size.name, number, len(ops))  # fmt: skip
-            # Never applied: its stamps need only be a stream's.
-            oslo = consumers.measure(self.bus, "oslo", ops.bodies(self.clock.start_of(0)))
-            result = self.end_to_end(
+            ceilings_first = number % 2 == 1
+            LOG.info("%s: round %d: %s, %d messages", size.name, number,
+                     "the broker's ceilings, then the sync" if ceilings_first
+                     else "the sync, then the broker's ceilings", len(ops))  # fmt: skip
+            if ceilings_first:
+                kombu, oslo = self.broker_ceilings(ops)
+            sync = self.end_to_end(
                 figures, f"1b. on the built cloud, round {number} of {PAIRED_ROUNDS}",
                 ops.bodies(self.clock.start_of(len(ops))), truth_of(ops),
             )  # fmt: skip
-            figures.paired.append((oslo, result))
-        by_ratio = sorted(figures.paired, key=lambda pair: pair[1].per_second / pair[0].per_second)
-        figures.oslo, figures.e2e = by_ratio[len(by_ratio) // 2]
+            if not ceilings_first:
+                kombu, oslo = self.broker_ceilings(ops)
+            figures.rounds.append(Round(kombu, oslo, sync))
+        median = sorted(figures.rounds, key=lambda round_: round_.ratio)[len(figures.rounds) // 2]
+        figures.kombu, figures.oslo, figures.e2e = median.kombu, median.oslo, median.sync
+        figures.same_stream = figures.rounds[-1].sync
         return built, ops
+
+    def broker_ceilings(self, ops: Drawn) -> tuple[ConsumerCeiling, ConsumerCeiling]:
+        """Plain kombu's and oslo.messaging's no-op listener's drains of ``ops``' bodies,
+        never applied: their stamps need only be a stream's."""
+        kombu = consumers.measure(self.bus, "kombu", ops.bodies(self.clock.start_of(0)))
+        oslo = consumers.measure(self.bus, "oslo", ops.bodies(self.clock.start_of(0)))
+        return kombu, oslo
 
     def measure_processes(self, figures: Figures, ops: Drawn) -> None:
         """(1c): the same stream, drained with ``[sync] processes = 2`` if this tree has it,
         else by two syncs sharing the pool (what the option does, without a parent)."""
-        size, one = figures.size, figures.e2e
+        size, one = figures.size, figures.same_stream
         assert one is not None
         if HAS_PROCESSES:
             measurement = "1c. end to end, the same stream, `[sync] processes = 2`"
@@ -482,7 +522,11 @@ class Bench:
         figures.processes = result
         row = self.e2e_row(measurement, size, result)
         ratio = result.per_second / one.per_second
-        row.comparison = f"{ratio:.2f}x one process (1b); {row.comparison}"
+        row.comparison = (
+            f"{ratio:.2f}x one process (1b"
+            + (f", its last round: {one.per_second:,.0f}/s" if figures.rounds else "")
+            + f"); {row.comparison}"
+        )
         row.target = verdict(ratio, PROCESSES_RATIO_TARGET, "x one process")
 
     def measure_profiles(self, figures: Figures, cloud: NovaShapedCloud) -> None:
@@ -552,21 +596,23 @@ class Bench:
         self.check(size, "5. latency runs", truth)
 
     def measure_broker_ceilings(self, figures: Figures, ops: Drawn) -> None:
-        """The broker's ceilings on (1b)'s bodies: plain kombu, measured here, and
-        oslo.messaging's listener with an endpoint that does nothing, measured beside (1b)'s
-        rounds (``measure_against_oslo``)."""
+        """The broker's ceilings on (1b)'s bodies: plain kombu, and oslo.messaging's listener
+        with an endpoint that does nothing; those of (1b)'s round of median ratio where it
+        ran in rounds (``measure_against_oslo``), else drained here."""
         size = figures.size
-        LOG.info("%s: kombu ceiling", size.name)
-        figures.kombu = consumers.measure(self.bus, "kombu", ops.bodies(self.clock.start_of(0)))
-        rows = [(KOMBU_CEILING, figures.kombu, "")]
-        if figures.oslo is not None:
-            rows.append((
-                "1. broker ceiling: oslo.messaging's batch listener as the sync sets it up, "
-                "an endpoint that does nothing, the same bodies", figures.oslo,
-                "; the drain just before (1b)'s round of median ratio (every round's in (1b))"
-                if len(figures.paired) > 1 else "",
-            ))  # fmt: skip
-        for measurement, ceiling, note in rows:
+        if figures.kombu is None or figures.oslo is None:
+            LOG.info("%s: broker ceilings", size.name)
+            figures.kombu, figures.oslo = self.broker_ceilings(ops)
+        note = (
+            "; drained in (1b)'s round of median ratio (every round's ratio in (1b))"
+            if len(figures.rounds) > 1 else ""
+        )
+        rows = [
+            (KOMBU_CEILING, figures.kombu),
+            ("1. broker ceiling: oslo.messaging's batch listener as the sync sets it up, an "
+             "endpoint that does nothing, the same bodies", figures.oslo),
+        ]  # fmt: skip
+        for measurement, ceiling in rows:
             self.report.add(
                 measurement, size.name,
                 f"{_rate(ceiling.per_second)} ({ceiling.messages:,} in {ceiling.seconds:.1f} s, "
@@ -692,13 +738,13 @@ def truth_of(drawn: Drawn) -> Callable[[], dict[str, Any]]:
     return lambda: drawn.truth
 
 
-def paired_rounds(paired: list[tuple[ConsumerCeiling, EndToEndResult]]) -> str:
-    """Each round of (1b) against the no-op listener's drain just before it."""
-    return f"{len(paired)} rounds, each right after the no-op listener's drain (ours / its): " + (
+def paired_rounds(rounds: list[Round]) -> str:
+    """Each round of (1b) against the no-op listener's drain beside it."""
+    return f"{len(rounds)} rounds, each beside the no-op listener's drain (ours / its): " + (
         "; ".join(
-            f"{result.per_second:,.0f} / {oslo.per_second:,.0f} = "
-            f"{result.per_second / oslo.per_second:.2f}x"
-            for oslo, result in paired
+            f"{round_.sync.per_second:,.0f} / {round_.oslo.per_second:,.0f} = "
+            f"{round_.ratio:.2f}x"
+            for round_ in rounds
         )
     )
 
@@ -714,16 +760,15 @@ def targets(report: Report, measured: list[Figures]) -> None:
             ">= 1,500/s, and >= 0.7x the oslo.messaging no-op ceiling of the same run",
             f"{_rate(first.e2e.per_second)}; {_ratio(first.e2e.per_second, oslo)} the no-op "
             "ceiling" + (
-                f" (the median of {len(first.paired)} rounds: "
-                + ", ".join(f"{result.per_second / ceiling.per_second:.2f}x"
-                            for ceiling, result in first.paired) + ")"
-                if len(first.paired) > 1 else ""
+                f" (the median of {len(first.rounds)} rounds: "
+                + ", ".join(f"{round_.ratio:.2f}x" for round_ in first.rounds) + ")"
+                if len(first.rounds) > 1 else ""
             ),
             verdict(first.e2e.per_second, E2E_TARGET, " /s") + "; "
             + (verdict(first.e2e.per_second / oslo, OSLO_RATIO_TARGET, "x") if oslo else "n/a"),
         ))  # fmt: skip
-    if first.processes is not None and first.e2e is not None:
-        ratio = first.processes.per_second / first.e2e.per_second
+    if first.processes is not None and first.same_stream is not None:
+        ratio = first.processes.per_second / first.same_stream.per_second
         how = "`[sync] processes = 2`" if HAS_PROCESSES else "two syncs in one pool (no option)"
         add(Target(
             f"end to end, same, {how}", "-", ">= 1.3x one process",
@@ -736,9 +781,9 @@ def targets(report: Report, measured: list[Figures]) -> None:
             _rate(first.apply.per_second), verdict(first.apply.per_second, APPLY_TARGET, " /s"),
         ))  # fmt: skip
     ratios = [
-        (figures.size.name, figures.e2e.per_second / figures.watcher.per_second)
+        (figures.size.name, figures.same_stream.per_second / figures.watcher.per_second)
         for figures in measured
-        if figures.e2e is not None and figures.watcher is not None
+        if figures.same_stream is not None and figures.watcher is not None
     ]
     if ratios:
         add(Target(
@@ -789,7 +834,12 @@ def targets(report: Report, measured: list[Figures]) -> None:
             "p99 publish to commit at 1,000/s", "226 ms", "<= 150 ms", f"{first.p99_ms:.0f} ms",
             verdict(first.p99_ms, P99_TARGET_MS, " ms", higher_is_better=False),
         ))  # fmt: skip
-    one_process = [run for figures in measured for run in (figures.build, figures.e2e) if run]
+    one_process = [
+        run
+        for figures in measured
+        for run in (figures.build, figures.e2e, *(round_.sync for round_ in figures.rounds))
+        if run
+    ]
     if one_process:
         peak = max(run.peak_rss_mib for run in one_process)
         add(Target(

@@ -60,7 +60,8 @@ class InstanceState:
 
 @dataclass(frozen=True, slots=True)
 class CloudState:
-    """The cloud as the build stream leaves it: what Watcher's model starts from."""
+    """The cloud at one moment (after its build stream, or later operations): what Watcher's
+    model starts from."""
 
     hosts: list[HostState]
     instances: list[InstanceState]

@@ -94,11 +94,11 @@ def test_quick_bench_writes_every_row(
                 assert left in ("0", "n/a"), line
     targets = _section(table, "## Targets (issue 12)")
     assert any("end to end vs Watcher's handler" in line for line in targets), table
-    # (1b) at the first size: a round a line, each beside the no-op listener's drain before it.
+    # (1b) at the first size: a round a line, each beside the no-op listener's drain.
     rounds = [line for line in checks if "1b. on the built cloud, round" in line]
     assert len(rounds) == PAIRED_ROUNDS, checks
     first_e2e = next(line for line in results if ROWS[1] in line and SIZES[0] in line)
-    assert f"{PAIRED_ROUNDS} rounds, each right after the no-op listener's drain" in first_e2e
+    assert f"{PAIRED_ROUNDS} rounds, each beside the no-op listener's drain" in first_e2e
     assert any(f"(the median of {PAIRED_ROUNDS} rounds:" in line for line in targets), targets
     assert "cProfile of every thread of the sync process" in table
     assert "| function, by own time |" in table
