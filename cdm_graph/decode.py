@@ -132,7 +132,7 @@ class Fields:
         try:
             return moment_of(value)
         except ValueError as exc:
-            raise Rejected(f"field {self._path}{name!r} is not a date: {value!r}") from exc
+            raise Rejected(f"field {self._path + name!r} is not a date: {value!r}") from exc
 
     def strings(self, name: str, max_length: int | None = None) -> dict[str, str]:
         """A map of strings, each key and each value at most ``max_length`` characters."""
@@ -145,7 +145,8 @@ class Fields:
                     f"({len(key)}): {_shown(key)}"
                 )
             if not isinstance(item, str):
-                raise Rejected(f"field {where}.{key!r} must be str")
+                place = f"{where}.{key}"
+                raise Rejected(f"field {place!r} must be str, got {type(item).__name__}")
             if max_length is not None:
                 checked(item, f"{where}.{key}", max_length, Form.FREE)
         return dict(value)
@@ -166,7 +167,8 @@ class Fields:
         where = f"{self._path}{name}"
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                raise Rejected(f"field {where}[{index}] must be str, got {type(item).__name__}")
+                place = f"{where}[{index}]"
+                raise Rejected(f"field {place!r} must be str, got {type(item).__name__}")
             if max_length is not None or form is not Form.FREE:
                 checked(item, f"{where}[{index}]", max_length, form)
         return sorted(value)
@@ -177,7 +179,7 @@ class Fields:
             value = self._get(name, (Mapping,), False)
         data = (value or {}).get("nova_object.data", {})
         if not _is_mapping(data):
-            raise Rejected(f"field {self._path}{name!r} has no nova_object.data object")
+            raise Rejected(f"field {self._path + name!r} has no nova_object.data object")
         return Fields(data, f"{self._path}{name}.")
 
     def within(self, holder: tuple[str, ...]) -> Fields:

@@ -97,11 +97,11 @@ REFUSED = {
     "field 'name' is missing": lambda: _without("name"),
     "field 'name' must not be empty": lambda: _aggregate(name=""),
     "field 'hosts' must be list, got str": lambda: _aggregate(hosts="h1"),
-    "field hosts[1] must be str, got int": lambda: _aggregate(hosts=["h1", 2]),
+    "field 'hosts[1]' must be str, got int": lambda: _aggregate(hosts=["h1", 2]),
     "field 'hosts[0]' must not be empty": lambda: _aggregate(hosts=[""]),
     "field 'hosts[0]' is longer than 255 characters": lambda: _aggregate(hosts=["h" * 256]),
     "field 'metadata' must be Mapping, got list": lambda: _aggregate(metadata=["a=b"]),
-    "field metadata.'ssd' must be str": lambda: _aggregate(metadata={"ssd": True}),
+    "field 'metadata.ssd' must be str, got bool": lambda: _aggregate(metadata={"ssd": True}),
     "field 'metadata.availability_zone' must not be empty": lambda: _aggregate(
         metadata={"availability_zone": ""}
     ),

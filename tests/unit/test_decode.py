@@ -221,6 +221,31 @@ def test_a_bad_key_or_an_oversized_text_is_refused_naming_its_field(event_type, 
         decode(envelope)
 
 
+def _flavor_replaced(flavor):
+    envelope = notification("instance.update")
+    envelope.payload["nova_object.data"]["flavor"] = flavor
+    return envelope
+
+
+# Each refusal quotes its field's whole path, as an operator would look it up in the payload.
+QUOTED = {
+    "field 'metadata.tier' must be str, got int":
+        lambda: notification("instance.update", metadata={"tier": 3}),
+    "field 'flavor.extra_specs.hw:cpu_policy' must be str, got NoneType":
+        lambda: notification("instance.update", flavor={"extra_specs": {"hw:cpu_policy": None}}),
+    "field 'created_at' is not a date: 'yesterday'":
+        lambda: notification("instance.update", created_at="yesterday"),
+    "field 'flavor' has no nova_object.data object":
+        lambda: _flavor_replaced({"nova_object.data": "m1.small"}),
+}
+
+
+@pytest.mark.parametrize("reason", sorted(QUOTED))
+def test_a_refusal_quotes_the_whole_path_of_its_field(reason):
+    with pytest.raises(Rejected, match=re.escape(reason)):
+        decode(QUOTED[reason]())
+
+
 @pytest.mark.parametrize(
     "data",
     [

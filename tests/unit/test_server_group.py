@@ -95,10 +95,10 @@ def test_a_deletion_is_a_deletion_of_the_group():
         ({"policy": "best-effort"}, "'policy' is 'best-effort', not a policy Nova defines"),
         ({"policy": 3}, "'policy' must be str"),
         ({"members": "00000000-0000-0000-0000-00000000000a"}, "'members' must be list"),
-        ({"members": [A, 7]}, "members[1] must be str"),
+        ({"members": [A, 7]}, "'members[1]' must be str, got int"),
         ({"members": ["instance-a"]}, "'members' must be a UUID"),
         ({"rules": ["max_server_per_host"]}, "'rules' must be Mapping"),
-        ({"rules": {"max_server_per_host": 3}}, "rules.'max_server_per_host' must be str"),
+        ({"rules": {"max_server_per_host": 3}}, "'rules.max_server_per_host' must be str, got int"),
     ],
     ids=lambda value: str(value)[:30],
 )
@@ -112,7 +112,7 @@ def test_a_1_1_payload_is_refused_naming_the_field(data, field):
         (None, "'policy' is missing, and so is 'policies'"),
         (["affinity", "anti-affinity"], "'policies' must be a list of one policy"),
         (["spread"], "'policies[0]' is 'spread', not a policy Nova defines"),
-        ([1], "policies[0] must be str"),
+        ([1], "'policies[0]' must be str, got int"),
     ],
 )
 def test_a_1_0_payload_is_refused_naming_the_field(policies, field):
