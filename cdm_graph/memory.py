@@ -41,3 +41,28 @@ def freeze_what_lives_as_long_as_the_process() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+# Python's second threshold for a consumer: how many collections of the youngest generation
+# pass between two of the middle one (Python's default: 10).
+MIDDLE_GENERATION_SPAN = 200
+
+
+def let_messages_in_flight_die_young() -> None:
+    """Collect the collector's middle generation every ``MIDDLE_GENERATION_SPAN`` collections
+    of the youngest, not every 10 (``gc.set_threshold``; the youngest's threshold and the
+    oldest's stay Python's).
+
+    A message's objects live from oslo.messaging's decoding until its batch commits: about
+    half a second on a backlog, with up to the prefetch (2,000 messages) decoded or waiting.
+    The youngest generation is collected every few messages, so they all outlive it. At
+    Python's default the middle one then came every 35 ms or so: each object of every message
+    in flight was passed over there too, promoted to the oldest generation, and passed over
+    again by its full passes. Collected every 200, the middle generation spans most of a
+    message's life, and most of them are gone by its pass (draining 40,000 Nova-shaped
+    messages: the collector's time 37-58 µs a message at the default, 22-30 µs at 200; peak
+    RSS 125 MiB against 136 MiB; a pass of the middle generation 15-21 ms, one every 0.7 s
+    or so). A reference cycle waits that much longer to be freed.
+    """
+    young, _, old = gc.get_threshold()
+    gc.set_threshold(young, MIDDLE_GENERATION_SPAN, old)

@@ -23,7 +23,10 @@ from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.gateway import retrying
-from cdm_graph.memory import freeze_what_lives_as_long_as_the_process
+from cdm_graph.memory import (
+    freeze_what_lives_as_long_as_the_process,
+    let_messages_in_flight_die_young,
+)
 from cdm_graph.metrics import SyncMetrics, duties_check, serve
 from cdm_graph.read.browser import label_compute_nodes
 from cdm_graph.reconcile import periodic_duty as reconcile_duty
@@ -84,8 +87,10 @@ def run(
                 "duties": duties_check(metrics.registry, metrics.duty_reasons),
             },
         )
-    # Everything made so far lives as long as the process: out of the collector's passes.
+    # Everything made so far lives as long as the process: out of the collector's passes;
+    # what comes after lives as long as a message in flight, which its passes should wait for.
     freeze_what_lives_as_long_as_the_process()
+    let_messages_in_flight_die_young()
     listener.start()
     window.steer(listener)
     LOG.info(

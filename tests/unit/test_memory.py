@@ -8,7 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from cdm_graph.memory import collector_paused, freeze_what_lives_as_long_as_the_process
+from cdm_graph.memory import (
+    MIDDLE_GENERATION_SPAN,
+    collector_paused,
+    freeze_what_lives_as_long_as_the_process,
+    let_messages_in_flight_die_young,
+)
 
 
 @pytest.fixture
@@ -16,6 +21,13 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()
     yield
     gc.unfreeze()
+
+
+@pytest.fixture
+def thresholds() -> Iterator[tuple[int, int, int]]:
+    before = gc.get_threshold()
+    yield before
+    gc.set_threshold(*before)
 
 
 class Node:
@@ -50,3 +62,24 @@ def test_the_collector_is_paused_for_the_block_and_restored_after():
     with collector_paused():
         assert not gc.isenabled()
     assert gc.isenabled() is was
+
+
+def test_a_consumer_collects_its_middle_generation_only_every_span_of_young_collections(
+    thresholds,
+):
+    young, _, old = thresholds
+    let_messages_in_flight_die_young()
+    assert gc.get_threshold() == (young, MIDDLE_GENERATION_SPAN, old)
+    assert gc.isenabled()
+
+
+def test_a_cycle_a_consumer_drops_is_still_freed_by_the_allocations_alone(thresholds):
+    let_messages_in_flight_die_young()
+    node = Node()
+    node.link = node
+    gone = weakref.ref(node)
+    del node
+    # Enough allocations for the youngest generation's pass, which a dropped cycle never
+    # outlives; no gc.collect() here.
+    kept = [[number] for number in range(10 * gc.get_threshold()[0])]
+    assert kept and gone() is None
