@@ -39,6 +39,7 @@ FIRST_SIZE_ROWS = (
     "load the simulator's cloud",
     "1. broker ceiling: plain kombu",
     "1. broker ceiling: oslo.messaging's batch listener",
+    "1. broker ceiling: the same no-op listener, Python's collector set as the sync sets it",
     "5. latency publish to commit, [sync] batch_timeout = 0.05 s (the default)",
     "5. latency publish to commit, [sync] batch_timeout = 0.1 s",
     "5. latency publish to commit, [sync] batch_timeout = 0.5 s",
@@ -94,12 +95,14 @@ def test_quick_bench_writes_every_row(
                 assert left in ("0", "n/a"), line
     targets = _section(table, "## Targets (issue 12)")
     assert any("end to end vs Watcher's handler" in line for line in targets), table
-    # (1b) at the first size: a round a line, each beside the no-op listener's drain.
+    # (1b) at the first size: a round a line, each beside the no-op listener's drains.
     rounds = [line for line in checks if "1b. on the built cloud, round" in line]
     assert len(rounds) == PAIRED_ROUNDS, checks
     first_e2e = next(line for line in results if ROWS[1] in line and SIZES[0] in line)
-    assert f"{PAIRED_ROUNDS} rounds, each beside the no-op listener's drain" in first_e2e
+    assert f"{PAIRED_ROUNDS} rounds, each beside the no-op listener's drains" in first_e2e
     assert any(f"(the median of {PAIRED_ROUNDS} rounds:" in line for line in targets), targets
+    assert any("the no-op with the sync's collector settings (its rounds:" in line
+               for line in targets), targets
     assert "cProfile of every thread of the sync process" in table
     assert "| function, by own time |" in table
     assert "not measured" not in table
