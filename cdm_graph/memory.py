@@ -60,7 +60,7 @@ def let_messages_in_flight_die_young() -> None:
     in flight was passed over there too, promoted to the oldest generation, and passed over
     again by its full passes. Collected every 200, the middle generation spans most of a
     message's life, and most of them are gone by its pass (draining 40,000 Nova-shaped
-    messages: the collector's time 37-58 µs a message at the default, 22-30 µs at 200; peak
+    messages: the collector's time 37-58 µs a message at the default, 17-30 µs at 200; peak
     RSS 125 MiB against 136 MiB; a pass of the middle generation 15-21 ms, one every 0.7 s
     or so). A reference cycle waits that much longer to be freed.
     """

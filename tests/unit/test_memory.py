@@ -79,7 +79,8 @@ def test_a_cycle_a_consumer_drops_is_still_freed_by_the_allocations_alone(thresh
     node.link = node
     gone = weakref.ref(node)
     del node
-    # Enough allocations for the youngest generation's pass, which a dropped cycle never
-    # outlives; no gc.collect() here.
-    kept = [[number] for number in range(10 * gc.get_threshold()[0])]
+    # Enough allocations for a pass of the middle generation too, where the cycle would be
+    # had a pass of the youngest come while it was still held; no gc.collect() here.
+    young = gc.get_threshold()[0]
+    kept = [[number] for number in range((MIDDLE_GENERATION_SPAN + 1) * young)]
     assert kept and gone() is None
