@@ -103,6 +103,9 @@ def test_quick_bench_writes_every_row(
     assert any(f"(the median of {PAIRED_ROUNDS} rounds:" in line for line in targets), targets
     assert any("the no-op with the sync's collector settings (its rounds:" in line
                for line in targets), targets
+    # The peak RSS names the drain it was reached in.
+    assert any("peak RSS of one sync process" in line and "one-process drains" in line
+               for line in targets), targets
     assert "cProfile of every thread of the sync process" in table
     assert "| function, by own time |" in table
     assert "not measured" not in table
