@@ -364,7 +364,7 @@ class Bench:
             ratio = figures.e2e.per_second / first.e2e.per_second
             figures.e2e_row.comparison += f"; {ratio:.2f}x the first size"
             figures.e2e_row.target = verdict(ratio, SCALE_TARGET, "x the first size")
-        drains = [round_.sync for round_ in figures.rounds] or [figures.e2e]
+        drains = [drain for _, drain in drains_of_1b(figures)]
         peak = max(drains, key=lambda result: result.peak_rss_mib)
         self.report.add(
             "6. memory: peak RSS of the sync process during (1b)"
@@ -767,6 +767,16 @@ def truth_of(drawn: Drawn) -> Callable[[], dict[str, Any]]:
     return lambda: drawn.truth
 
 
+def drains_of_1b(figures: Figures) -> list[tuple[str, EndToEndResult]]:
+    """(1b)'s drains at one size, named: each round's where it ran in rounds, else its one."""
+    if figures.rounds:
+        return [
+            (f"1b round {number}", round_.sync)
+            for number, round_ in enumerate(figures.rounds, start=1)
+        ]
+    return [] if figures.e2e is None else [("1b", figures.e2e)]
+
+
 def paired_rounds(rounds: list[Round]) -> str:
     """Each round of (1b) against the no-op listener's drains beside it."""
     return (
@@ -871,18 +881,13 @@ def targets(report: Report, measured: list[Figures]) -> None:
             "p99 publish to commit at 1,000/s", "226 ms", "<= 150 ms", f"{first.p99_ms:.0f} ms",
             verdict(first.p99_ms, P99_TARGET_MS, " ms", higher_is_better=False),
         ))  # fmt: skip
-    # Every one-process drain, named: the build-ups, and (1b) or each of its rounds.
+    # Every one-process drain, named: the build-ups, and (1b)'s.
     one_process = [
         (f"{name} at {figures.size.name}", run)
         for figures in measured
-        for name, run in (
-            ("1a", figures.build),
-            *(((f"1b round {number}", round_.sync)
-               for number, round_ in enumerate(figures.rounds, start=1))
-              if figures.rounds else (("1b", figures.e2e),)),
-        )
-        if run
-    ]  # fmt: skip
+        for name, run in [("1a", figures.build), *drains_of_1b(figures)]
+        if run is not None
+    ]
     if one_process:
         where, largest = max(one_process, key=lambda named: named[1].peak_rss_mib)
         peak = largest.peak_rss_mib
