@@ -112,13 +112,13 @@ def _emulator(cloud: SimulatedCloud) -> Any:
             aggregate.name, hosts=aggregate.hosts, metadata=aggregate.metadata,
             uuid=aggregate.uuid, id=aggregate.id,
         )
-    for flavor in flavors.values():
-        figures = flavor.figures
+    for simulated in flavors.values():
+        figures = simulated.figures
         emulator.add_flavor(
             figures.flavorid, figures.name, vcpus=figures.vcpus, ram=figures.memory_mb,
             disk=figures.root_gb, ephemeral=figures.ephemeral_gb, swap=figures.swap,
-            is_public=figures.is_public, description=flavor.description,
-            extra_specs=dict(flavor.extra_specs), projects=list(flavor.projects),
+            is_public=figures.is_public, description=simulated.description,
+            extra_specs=dict(simulated.extra_specs), projects=list(simulated.projects),
         )
     for group in server_groups.values():
         emulator.add_server_group(

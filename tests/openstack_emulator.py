@@ -247,6 +247,7 @@ class OpenStackEmulator:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # a TCP server's address: (host, port); bytes is AF_UNIX's
         return f"http://{host}:{port}"
 
     @property
