@@ -103,6 +103,12 @@ def test_quick_bench_writes_every_row(
     assert any(f"(the median of {PAIRED_ROUNDS} rounds:" in line for line in targets), targets
     assert any("the no-op with the sync's collector settings (its rounds:" in line
                for line in targets), targets
+    # (1c) in the same rounds: a drain each, compared with the one-process drain next to it.
+    assert len([line for line in checks if "1c. " in line and ", round " in line]) == PAIRED_ROUNDS
+    first_processes = next(line for line in results if FIRST_SIZE_ROWS[0] in line)
+    assert f"{PAIRED_ROUNDS} rounds (two processes / one)" in first_processes, first_processes
+    assert any(f"one process drained next to it (the median of {PAIRED_ROUNDS} rounds:" in line
+               for line in targets), targets
     # The peak RSS names the drain it was reached in.
     assert any("peak RSS of one sync process" in line and "one-process drains" in line
                for line in targets), targets
