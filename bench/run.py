@@ -220,7 +220,7 @@ class BrokerCeilings:
 @dataclass(frozen=True, slots=True)
 class Round:
     """One round of (1b) at the first size: the broker's ceilings and the sync draining the
-    same bodies, one drain after the other; and (1c), two processes draining them again on
+    same bodies, one drain after the other; and (1c), two processes draining them too, on
     the sync's other side (None: its drain failed)."""
 
     ceilings: BrokerCeilings
