@@ -42,10 +42,7 @@ from oslo_messaging import opts as oslo_messaging_opts
 
 from bench.broker import SYNC_DEFAULTS, Bus, kombu_url
 from cdm_graph import config
-from cdm_graph.memory import (
-    freeze_what_lives_as_long_as_the_process,
-    let_messages_in_flight_die_young,
-)
+from cdm_graph.memory import ready_to_consume
 from cdm_graph.transport.listener import HANDLED, batch_listener
 
 CONSUMERS = ("kombu", "oslo", "oslo-sync-collector")
@@ -197,8 +194,7 @@ def consume_oslo(
     transport = oslo_messaging.get_notification_transport(conf, url=url)
     listener = batch_listener(conf, transport, handle)
     if collector_as_sync:  # as cdm_graph.sync.service does, right before it starts
-        freeze_what_lives_as_long_as_the_process()
-        let_messages_in_flight_die_young()
+        ready_to_consume()
     listener.start()
     try:
         drain.done.wait(timeout)

@@ -201,6 +201,11 @@ def _rate(value: float) -> str:
     return f"{value:,.0f} notifications/s"
 
 
+def _ratios(ratios: Iterable[float]) -> str:
+    """Each round's ratio, in round order."""
+    return ", ".join(f"{ratio:.2f}x" for ratio in ratios)
+
+
 def _ratio(ours: float, other: float) -> str:
     return f"{ours / other:.2f}x" if other else "n/a"
 
@@ -857,12 +862,12 @@ def targets(report: Report, measured: list[Figures]) -> None:
             f"{_rate(first.e2e.per_second)}; {_ratio(first.e2e.per_second, oslo)} the no-op "
             "ceiling" + (
                 f" (the median of {len(first.rounds)} rounds: "
-                + ", ".join(f"{round_.ratio:.2f}x" for round_ in first.rounds) + ")"
+                + _ratios(round_.ratio for round_ in first.rounds) + ")"
                 if len(first.rounds) > 1 else ""
             ) + f"; {_ratio(first.e2e.per_second, as_sync)} the no-op with the sync's "
             "collector settings" + (
                 " (its rounds: "
-                + ", ".join(f"{round_.ratio_as_sync:.2f}x" for round_ in first.rounds) + ")"
+                + _ratios(round_.ratio_as_sync for round_ in first.rounds) + ")"
                 if len(first.rounds) > 1 else ""
             ),
             verdict(first.e2e.per_second, E2E_TARGET, " /s") + "; "
@@ -876,7 +881,7 @@ def targets(report: Report, measured: list[Figures]) -> None:
             f"end to end, same, {how}", "-", ">= 1.3x one process",
             f"{_rate(median.processes.per_second)}: {ratio:.2f}x one process drained next to "
             f"it (the median of {len(first.rounds)} rounds: "
-            + ", ".join(f"{round_.processes_ratio:.2f}x" for round_ in first.rounds) + ")",
+            + _ratios(round_.processes_ratio or 0.0 for round_ in first.rounds) + ")",
             verdict(ratio, PROCESSES_RATIO_TARGET, "x"),
         ))  # fmt: skip
     if first.apply is not None:

@@ -66,3 +66,12 @@ def let_messages_in_flight_die_young() -> None:
     """
     young, _, old = gc.get_threshold()
     gc.set_threshold(young, MIDDLE_GENERATION_SPAN, old)
+
+
+def ready_to_consume() -> None:
+    """The collector as a consumer wants it, called once it is set up and before it starts
+    consuming: what was made so far frozen, the middle generation collected seldom (the two
+    functions above). The sync and the bench's no-op listener with the sync's settings call
+    this one function, so that the ceiling follows the sync's settings."""
+    freeze_what_lives_as_long_as_the_process()
+    let_messages_in_flight_die_young()

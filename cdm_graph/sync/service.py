@@ -23,10 +23,7 @@ from cdm_graph.apply.pipeline import Guard
 from cdm_graph.apply.writer import GraphWriter
 from cdm_graph.deadletter import DeadLetterStore
 from cdm_graph.gateway import retrying
-from cdm_graph.memory import (
-    freeze_what_lives_as_long_as_the_process,
-    let_messages_in_flight_die_young,
-)
+from cdm_graph.memory import ready_to_consume
 from cdm_graph.metrics import SyncMetrics, duties_check, serve
 from cdm_graph.read.browser import label_compute_nodes
 from cdm_graph.reconcile import periodic_duty as reconcile_duty
@@ -89,8 +86,7 @@ def run(
         )
     # Everything made so far lives as long as the process: out of the collector's passes;
     # what comes after lives as long as a message in flight, which its passes should wait for.
-    freeze_what_lives_as_long_as_the_process()
-    let_messages_in_flight_die_young()
+    ready_to_consume()
     listener.start()
     window.steer(listener)
     LOG.info(

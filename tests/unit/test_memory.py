@@ -13,6 +13,7 @@ from cdm_graph.memory import (
     collector_paused,
     freeze_what_lives_as_long_as_the_process,
     let_messages_in_flight_die_young,
+    ready_to_consume,
 )
 
 
@@ -84,3 +85,13 @@ def test_a_cycle_a_consumer_drops_is_still_freed_by_the_allocations_alone(thresh
     young = gc.get_threshold()[0]
     kept = [[number] for number in range((MIDDLE_GENERATION_SPAN + 1) * young)]
     assert kept and gone() is None
+
+
+def test_a_consumer_ready_to_consume_has_its_setup_frozen_and_its_middle_generation_spanned(
+    unfrozen, thresholds
+):
+    made_at_setup = [[number] for number in range(1000)]
+    young, _, old = thresholds
+    ready_to_consume()
+    assert gc.get_freeze_count() >= len(made_at_setup)
+    assert gc.get_threshold() == (young, MIDDLE_GENERATION_SPAN, old)
